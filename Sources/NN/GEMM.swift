@@ -1,0 +1,34 @@
+import CBLAS
+
+/// Single-precision matrix multiply over OpenBLAS, row-major:
+/// C[M, N] = alpha * op(A)[M, K] * op(B)[K, N] + beta * C.
+///
+/// `lda`, `ldb`, `ldc` default to the packed row lengths of the stored (untransposed) matrices.
+@inline(__always)
+public func gemm(
+  transA: Bool = false, transB: Bool = false,
+  m: Int, n: Int, k: Int,
+  alpha: Float = 1,
+  a: UnsafePointer<Float>, lda: Int? = nil,
+  b: UnsafePointer<Float>, ldb: Int? = nil,
+  beta: Float = 0,
+  c: UnsafeMutablePointer<Float>, ldc: Int? = nil
+) {
+  if m == 0 || n == 0 { return }
+  cblas_sgemm(
+    CblasRowMajor,
+    transA ? CblasTrans : CblasNoTrans,
+    transB ? CblasTrans : CblasNoTrans,
+    Int32(m), Int32(n), Int32(k),
+    alpha,
+    a, Int32(lda ?? (transA ? m : k)),
+    b, Int32(ldb ?? (transB ? k : n)),
+    beta,
+    c, Int32(ldc ?? n))
+}
+
+/// The thread count OpenBLAS uses for each GEMM (process-wide, as OpenBLAS itself is).
+public enum BLASThreads {
+  public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+  public static var current: Int { Int(openblas_get_num_threads()) }
+}
