@@ -27,7 +27,7 @@ let package = Package(
     .target(name: "NN", dependencies: ["Core", "CBLAS"]),
     .target(name: "Imaging", dependencies: ["Core", "CPNG"]),
     .target(name: "GridWorld", dependencies: ["Core"]),
-    .target(name: "LinearLAM", dependencies: ["Core", "NN"]),
+    .target(name: "LinearLAM", dependencies: ["Core", "NN", "Imaging"]),
     .target(name: "LAM", dependencies: ["Core", "NN", "GridWorld", "Imaging"]),
 
     // MARK: - The command-line tool

@@ -1,0 +1,87 @@
+/// Joins two tensors along the channel axis (axis 1): [N, A, ...] and [N, B, ...] -> [N, A + B, ...].
+///
+/// Works for images ([N, C, H, W], same H and W) and vectors ([N, F]); PyTorch's `torch.cat(dim=1)`.
+public final class Concat {
+  private let output = Tensor([0])
+  private let dFirst = Tensor([0])
+  private let dSecond = Tensor([0])
+  private var firstShape: [Int] = []
+  private var secondShape: [Int] = []
+
+  public init() {}
+
+  public func forward(_ a: Tensor, _ b: Tensor) -> Tensor {
+    precondition(a.batch == b.batch && a.shape.dropFirst(2) == b.shape.dropFirst(2),
+                 "Concat needs equal batch and trailing dimensions, got \(a.shape) and \(b.shape)")
+    if a.shape != firstShape || b.shape != secondShape {
+      firstShape = a.shape
+      secondShape = b.shape
+      var shape = a.shape
+      shape[1] += b.shape[1]
+      output.resize(shape)
+    }
+    let (ra, rb) = (a.rowSize, b.rowSize)
+    for n in 0..<a.batch {
+      let dst = output.data + n * (ra + rb)
+      dst.update(from: a.data + n * ra, count: ra)
+      (dst + ra).update(from: b.data + n * rb, count: rb)
+    }
+    return output
+  }
+
+  /// Splits the output gradient back into the gradients of the two inputs.
+  public func backward(_ dOutput: Tensor) -> (Tensor, Tensor) {
+    dFirst.resize(firstShape)
+    dSecond.resize(secondShape)
+    let (ra, rb) = (dFirst.rowSize, dSecond.rowSize)
+    for n in 0..<dFirst.batch {
+      let src = dOutput.data + n * (ra + rb)
+      (dFirst.data + n * ra).update(from: src, count: ra)
+      (dSecond.data + n * rb).update(from: src + ra, count: rb)
+    }
+    return (dFirst, dSecond)
+  }
+}
+
+/// Cuts a tensor along the channel axis into the first `first` channels and the rest:
+/// [N, C, ...] -> [N, first, ...] and [N, C - first, ...]; the inverse of `Concat`.
+public final class Split {
+  public let first: Int
+  private let outFirst = Tensor([0])
+  private let outSecond = Tensor([0])
+  private let dInput = Tensor([0])
+  private var inputShape: [Int] = []
+
+  public init(first: Int) { self.first = first }
+
+  public func forward(_ x: Tensor) -> (Tensor, Tensor) {
+    precondition(x.shape.count >= 2 && first > 0 && first < x.shape[1], "Split(first: \(first)) got \(x.shape)")
+    if x.shape != inputShape {
+      inputShape = x.shape
+      var a = x.shape, b = x.shape
+      a[1] = first
+      b[1] = x.shape[1] - first
+      outFirst.resize(a)
+      outSecond.resize(b)
+    }
+    let (ra, rb) = (outFirst.rowSize, outSecond.rowSize)
+    for n in 0..<x.batch {
+      let src = x.data + n * (ra + rb)
+      (outFirst.data + n * ra).update(from: src, count: ra)
+      (outSecond.data + n * rb).update(from: src + ra, count: rb)
+    }
+    return (outFirst, outSecond)
+  }
+
+  /// Joins the two output gradients into the input gradient.
+  public func backward(_ dFirst: Tensor, _ dSecond: Tensor) -> Tensor {
+    dInput.resize(inputShape)
+    let (ra, rb) = (outFirst.rowSize, outSecond.rowSize)
+    for n in 0..<dInput.batch {
+      let dst = dInput.data + n * (ra + rb)
+      dst.update(from: dFirst.data + n * ra, count: ra)
+      (dst + ra).update(from: dSecond.data + n * rb, count: rb)
+    }
+    return dInput
+  }
+}

@@ -1,0 +1,145 @@
+import Foundation
+
+/// Adam and AdamW with PyTorch's exact update (torch.optim.Adam / AdamW, amsgrad off):
+///
+///     t += 1
+///     g = grad (+ weightDecay * param, for Adam's L2 form)
+///     param *= 1 - lr * weightDecay            (AdamW's decoupled form instead of the line above)
+///     m = beta1 * m + (1 - beta1) * g
+///     v = beta2 * v + (1 - beta2) * g^2
+///     param -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+///
+/// Note eps is added after the bias correction of sqrt(v), as PyTorch does. The moments are stored
+/// beside each parameter, so the update is one flat loop per tensor.
+public final class Adam {
+  public var learningRate: Float
+  public let beta1: Float
+  public let beta2: Float
+  public let eps: Float
+  public let weightDecay: Float
+  /// True: AdamW (decoupled weight decay); false: Adam (L2 added to the gradient).
+  public let decoupled: Bool
+  public let parameters: [Parameter]
+  public private(set) var m: [Tensor]  // first moments, parallel to parameters
+  public private(set) var v: [Tensor]  // second moments, parallel to parameters
+  /// Updates taken so far (PyTorch's `state['step']`).
+  public var step = 0
+
+  public init(
+    _ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+    eps: Float = 1e-8, weightDecay: Float = 0, decoupled: Bool = false
+  ) {
+    self.parameters = parameters
+    self.learningRate = learningRate
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.eps = eps
+    self.weightDecay = weightDecay
+    self.decoupled = decoupled
+    m = parameters.map { Tensor($0.value.shape) }
+    v = parameters.map { Tensor($0.value.shape) }
+  }
+
+  /// AdamW with PyTorch's default weight decay of 0.01.
+  public static func adamW(_ parameters: [Parameter], learningRate: Float = 1e-3, weightDecay: Float = 0.01) -> Adam {
+    Adam(parameters, learningRate: learningRate, weightDecay: weightDecay, decoupled: true)
+  }
+
+  /// One update from the accumulated gradients (which it leaves in place; call `zeroGrad`).
+  public func update() {
+    step += 1
+    // Bias corrections in Double, as PyTorch computes them in Python floats.
+    let t = Double(step)
+    let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), t)))
+    let correction2Sqrt = Float((1 - pow(Double(beta2), t)).squareRoot())
+    let decay: Float = decoupled ? 1 - learningRate * weightDecay : 1
+    let l2: Float = decoupled ? 0 : weightDecay
+    let (b1, b2, eps) = (beta1, beta2, self.eps)
+    for (i, p) in parameters.enumerated() {
+      let (w, g, m, v) = (p.value.data, p.grad.data, self.m[i].data, self.v[i].data)
+      for j in 0..<p.value.count {
+        if decoupled { w[j] *= decay }
+        let grad = g[j] + l2 * w[j]
+        m[j] = b1 * m[j] + (1 - b1) * grad
+        v[j] = b2 * v[j] + (1 - b2) * grad * grad
+        w[j] -= stepSize * m[j] / (v[j].squareRoot() / correction2Sqrt + eps)
+      }
+    }
+  }
+
+  public func zeroGrad() { for p in parameters { p.grad.zero() } }
+}
+
+/// SGD with momentum, PyTorch's exact rule (torch.optim.SGD):
+///
+///     g = grad + weightDecay * param
+///     buf = g on the first step, else momentum * buf + (1 - dampening) * g
+///     g = g + momentum * buf if nesterov, else buf
+///     param -= lr * g
+public final class SGD {
+  public var learningRate: Float
+  public let momentum: Float
+  public let dampening: Float
+  public let weightDecay: Float
+  public let nesterov: Bool
+  public let parameters: [Parameter]
+  public private(set) var buffers: [Tensor]  // momentum buffers, parallel to parameters
+  public var step = 0
+
+  public init(
+    _ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+    weightDecay: Float = 0, nesterov: Bool = false
+  ) {
+    precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum needs momentum > 0 and no dampening")
+    self.parameters = parameters
+    self.learningRate = learningRate
+    self.momentum = momentum
+    self.dampening = dampening
+    self.weightDecay = weightDecay
+    self.nesterov = nesterov
+    buffers = parameters.map { Tensor($0.value.shape) }
+  }
+
+  public func update() {
+    let first = step == 0
+    step += 1
+    for (i, p) in parameters.enumerated() {
+      let (w, g, buf) = (p.value.data, p.grad.data, buffers[i].data)
+      for j in 0..<p.value.count {
+        var d = g[j] + weightDecay * w[j]
+        if momentum != 0 {
+          buf[j] = first ? d : momentum * buf[j] + (1 - dampening) * d
+          d = nesterov ? d + momentum * buf[j] : buf[j]
+        }
+        w[j] -= learningRate * d
+      }
+    }
+  }
+
+  public func zeroGrad() { for p in parameters { p.grad.zero() } }
+}
+
+/// Scales all gradients so their global L2 norm is at most `maxNorm` (PyTorch's
+/// `clip_grad_norm_`: coefficient maxNorm / (norm + 1e-6), capped at 1). Returns the norm before clipping.
+@discardableResult
+public func clipGradNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
+  let norm = gradNorm(parameters)
+  let coefficient = maxNorm / (norm + 1e-6)
+  if coefficient < 1 {
+    for p in parameters {
+      let g = p.grad.data
+      for j in 0..<p.grad.count { g[j] *= coefficient }
+    }
+  }
+  return norm
+}
+
+/// The global L2 norm of all gradients, accumulated in Double.
+public func gradNorm(_ parameters: [Parameter]) -> Float {
+  var sum = 0.0
+  for p in parameters {
+    let g = p.grad.data
+    for j in 0..<p.grad.count { sum += Double(g[j]) * Double(g[j]) }
+  }
+  return Float(sum.squareRoot())
+}
