@@ -1,0 +1,158 @@
+import Core
+
+/// A quantity a figure can plot, with its CSV column name.
+public enum LinearMetric: String, CaseIterable, Sendable {
+  case action = "action_mse", obs = "obs_mse", noise = "noise_mse", recon = "recon_mse", llo
+  case angle = "angle_deg"
+  case pcaAction = "pca_action_mse", pcaObs = "pca_obs_mse", pcaNoise = "pca_noise_mse"
+  case pcaRecon = "pca_recon_mse", pcaLLO = "pca_llo"
+
+  public func value(in r: LinearResult) -> Double {
+    switch self {
+    case .action: return r.trained.actionMSE
+    case .obs: return r.trained.observationMSE
+    case .noise: return r.trained.noiseMSE
+    case .recon: return r.trained.reconstructionMSE
+    case .llo: return r.trained.llo
+    case .angle: return r.largestAngleDegrees
+    case .pcaAction: return r.pca.actionMSE
+    case .pcaObs: return r.pca.observationMSE
+    case .pcaNoise: return r.pca.noiseMSE
+    case .pcaRecon: return r.pca.reconstructionMSE
+    case .pcaLLO: return r.pca.llo
+    }
+  }
+
+  public var title: String {
+    switch self {
+    case .action: return "action MSE"
+    case .obs: return "obs MSE"
+    case .noise: return "noise MSE"
+    case .recon: return "reconstruction MSE"
+    case .llo: return "LLO = obs + noise - action"
+    case .angle: return "largest angle to PCA (deg)"
+    case .pcaAction: return "PCA action MSE"
+    case .pcaObs: return "PCA obs MSE"
+    case .pcaNoise: return "PCA noise MSE"
+    case .pcaRecon: return "PCA reconstruction MSE"
+    case .pcaLLO: return "PCA LLO"
+    }
+  }
+}
+
+/// What distinguishes the lines of a figure: the noise setting, the A variant or a swept parameter.
+public enum SeriesKey: Equatable, Sendable {
+  case setting
+  case learnA
+  case parameter(SweepKey)
+
+  public func label(_ c: LinearConfig) -> String {
+    switch self {
+    case .setting: return c.setting.rawValue
+    case .learnA: return c.learnA ? "A learned" : "A = I"
+    case .parameter(let key): return "\(key.rawValue)=\(formatNumber(key.value(in: c)))"
+    }
+  }
+}
+
+/// A list of runs and how to draw them: one panel per metric, `x` along the axis, one line per
+/// distinct `series` label (mean over seeds, with the min-max spread).
+public struct LinearPlan: Sendable {
+  public var name: String
+  public var configs: [LinearConfig]
+  public var x: SweepKey
+  public var series: [SeriesKey]
+  public var panels: [LinearMetric]
+
+  public init(name: String, configs: [LinearConfig], x: SweepKey, series: [SeriesKey], panels: [LinearMetric]) {
+    self.name = name
+    self.configs = configs
+    self.x = x
+    self.series = series
+    self.panels = panels
+  }
+
+  /// The label of the line `config` belongs to.
+  public func seriesLabel(_ config: LinearConfig) -> String {
+    series.isEmpty ? "runs" : series.map { $0.label(config) }.joined(separator: " ")
+  }
+
+  /// A sweep from flags: settings x axes x seeds; x is the first axis, every other varying parameter
+  /// makes its own line. The panels are the paper's Figure 3: LLO and its three terms.
+  public static func sweep(base: LinearConfig, settings: [NoiseSetting], axes: [SweepAxis], seeds: [UInt64]) throws -> LinearPlan {
+    guard let first = axes.first else { throw LamError("--sweep: expected at least one KEY=VALUES") }
+    var series: [SeriesKey] = settings.count > 1 ? [.setting] : []
+    series += axes.dropFirst().filter { $0.values.count > 1 }.map { .parameter($0.key) }
+    return LinearPlan(
+      name: "sweep", configs: try expandGrid(base: base, settings: settings, axes: axes, seeds: seeds),
+      x: first.key, series: series, panels: [.llo, .action, .obs, .noise])
+  }
+}
+
+/// The named experiments behind the paper's results 2-6, plus the step-count convergence check.
+public enum LinearExperiment: String, CaseIterable, Sendable {
+  case variance, augmentation, labels, cleaning, policy, convergence
+
+  /// What the experiment shows, for help text and docs.
+  public var summary: String {
+    switch self {
+    case .variance: return "agents noise, sigma 0.5/1/2, d_z 2..16: the latent takes whatever varies most (result 2)"
+    case .augmentation: return "no noise, d_z 2..16, kappa 0 vs 0.1: spare dimensions leak o, augmentation removes it (result 3)"
+    case .labels: return "agents, sigma 2, d_z 4/8/12, label fraction 0/1%/5%/10%: an action head denoises (result 4)"
+    case .cleaning: return "agents, sigma 1 and 2, d_z 8, dropping 0-50% largest-noise transitions (result 5)"
+    case .policy: return "agents, sigma 0.5, d_z 8, chi 0..1, learnable A vs A = I: observation-dependent actions (result 6)"
+    case .convergence: return "three settings, steps 250..12000: metrics against the step budget"
+    }
+  }
+
+  /// Every parameter the experiment does not set comes from `base` (steps, lr, sizes, dimensions, ...).
+  public func plan(base: LinearConfig, seeds: [UInt64]) throws -> LinearPlan {
+    func grid(_ b: LinearConfig, _ axes: [SweepAxis], settings: [NoiseSetting] = [.agents]) throws -> [LinearConfig] {
+      try expandGrid(base: b, settings: settings, axes: axes, seeds: seeds)
+    }
+    let latent2to16 = SweepAxis(key: .dz, values: (2...16).map(Double.init))
+    switch self {
+    case .variance:
+      return LinearPlan(
+        name: rawValue,
+        configs: try grid(base, [SweepAxis(key: .sigma, values: [0.5, 1, 2]), latent2to16]),
+        x: .dz, series: [.parameter(.sigma)], panels: [.action, .noise, .pcaAction, .pcaNoise])
+    case .augmentation:
+      return LinearPlan(
+        name: rawValue,
+        configs: try grid(base, [SweepAxis(key: .kappa, values: [0, 0.1]), latent2to16], settings: [.none]),
+        x: .dz, series: [.parameter(.kappa)], panels: [.obs, .action, .llo, .recon])
+    case .labels:
+      var b = base
+      b.sigma = 2
+      return LinearPlan(
+        name: rawValue,
+        configs: try grid(b, [SweepAxis(key: .dz, values: [4, 8, 12]), SweepAxis(key: .labelFraction, values: [0, 0.01, 0.05, 0.1])]),
+        x: .labelFraction, series: [.parameter(.dz)], panels: [.action, .noise, .obs, .recon])
+    case .cleaning:
+      var b = base
+      b.latentDim = 8
+      return LinearPlan(
+        name: rawValue,
+        configs: try grid(b, [SweepAxis(key: .sigma, values: [1, 2]), SweepAxis(key: .clean, values: [0, 0.1, 0.2, 0.3, 0.4, 0.5])]),
+        x: .clean, series: [.parameter(.sigma)], panels: [.action, .pcaAction, .noise, .pcaNoise])
+    case .policy:
+      var learnable = base
+      learnable.sigma = 0.5
+      learnable.latentDim = 8
+      var fixed = learnable
+      fixed.learnA = false
+      let chi = [SweepAxis(key: .chi, values: [0, 0.2, 0.4, 0.6, 0.8, 1])]
+      return LinearPlan(
+        name: rawValue, configs: try grid(learnable, chi) + grid(fixed, chi),
+        x: .chi, series: [.learnA], panels: [.action, .pcaAction, .noise, .obs])
+    case .convergence:
+      var b = base
+      b.latentDim = 8
+      return LinearPlan(
+        name: rawValue,
+        configs: try grid(b, [SweepAxis(key: .steps, values: [250, 500, 1000, 2000, 3000, 6000, 12000])], settings: NoiseSetting.allCases),
+        x: .steps, series: [.setting], panels: [.llo, .action, .angle, .recon])
+    }
+  }
+}
