@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import TestSupport
+
+private let tiny = ["--do", "16", "--da", "2", "--db", "2", "--dz", "2", "--steps", "50", "--probe-train", "512", "--probe-eval", "512"]
+
+private func expectOneLineError(_ arguments: [String], mentioning flag: String) throws {
+  let result = try runLam(["linear"] + arguments)
+  #expect(result.status != 0, "\(arguments) should fail")
+  let lines = result.stderr.split(separator: "\n")
+  #expect(lines.count == 1, "\(arguments): \(result.stderr)")
+  #expect(result.stderr.contains(flag), "\(arguments): \(result.stderr)")
+  #expect(result.stdout.isEmpty)
+}
+
+@Test func linearRejectsALatentDimensionBelowOne() throws {
+  try expectOneLineError(["--dz", "0"], mentioning: "--dz")
+}
+
+@Test func linearRejectsANegativeSigma() throws {
+  try expectOneLineError(["--sigma=-1"], mentioning: "--sigma")
+}
+
+@Test func linearRejectsChiOutsideTheUnitInterval() throws {
+  try expectOneLineError(["--chi", "1.2"], mentioning: "--chi")
+}
+
+@Test func linearRejectsALabelFractionOutsideTheUnitInterval() throws {
+  try expectOneLineError(["--label-fraction", "1.5"], mentioning: "--label-fraction")
+}
+
+@Test func linearRejectsAnUnknownSetting() throws {
+  try expectOneLineError(["--setting", "storm"], mentioning: "--setting")
+}
+
+@Test func linearRejectsAnUnknownExperimentAndABadSweep() throws {
+  try expectOneLineError(["--experiment", "magic"], mentioning: "--experiment")
+  try expectOneLineError(["--sweep", "dz=9..2"], mentioning: "--sweep")
+}
+
+@Test func linearRunWritesResultsWithTheDocumentedHeaderAndRefusesToOverwrite() throws {
+  let folder = makeTemporaryFolder() + "/run"
+  let result = try runLam(["linear"] + tiny + ["--out", folder])
+  #expect(result.status == 0, "\(result.stderr)")
+  #expect(result.stdout.contains("LLO as we define it"))
+  let csv = try String(contentsOfFile: folder + "/results.csv", encoding: .utf8)
+  let lines = csv.split(separator: "\n")
+  #expect(lines.count == 2)
+  #expect(lines[0] == "setting,d_o,d_a,d_b,d_z,sigma,chi,learn_a,tie_d,kappa,label_fraction,label_weight,clean,batch,steps,lr,probe,probe_train,probe_eval,seed,action_mse,obs_mse,noise_mse,recon_mse,llo,angle_deg,pca_action_mse,pca_obs_mse,pca_noise_mse,pca_recon_mse,pca_llo")
+  // A second run into the same folder is refused and leaves the results alone; --force replaces them.
+  let again = try runLam(["linear"] + tiny + ["--out", folder, "--seed", "3"])
+  #expect(again.status != 0 && again.stderr.contains("already exists"))
+  #expect(try String(contentsOfFile: folder + "/results.csv", encoding: .utf8) == csv)
+  let forced = try runLam(["linear"] + tiny + ["--out", folder, "--seed", "3", "--force"])
+  #expect(forced.status == 0)
+  #expect(try String(contentsOfFile: folder + "/results.csv", encoding: .utf8) != csv)
+}
+
+@Test func linearJSONPrintsOneRowPerRunAndIsRepeatable() throws {
+  let first = try runLam(["linear"] + tiny + ["--setting", "all", "--json"])
+  #expect(first.status == 0, "\(first.stderr)")
+  let rows = try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as! [[String: Any]]
+  #expect(rows.map { $0["setting"] as? String } == ["none", "iid", "agents"])
+  let second = try runLam(["linear"] + tiny + ["--setting", "all", "--json", "--threads", "1"])
+  #expect(second.stdout == first.stdout)
+}
+
+@Test func linearSweepWritesResultsAndSummary() throws {
+  let folder = makeTemporaryFolder() + "/sweep"
+  let result = try runLam(["linear"] + tiny + ["--sweep", "dz=1..2", "--seeds", "2", "--out", folder])
+  #expect(result.status == 0, "\(result.stderr)")
+  #expect(result.stderr.contains("[4/4]"))
+  let results = try String(contentsOfFile: folder + "/results.csv", encoding: .utf8).split(separator: "\n")
+  #expect(results.count == 5)
+  let summary = try String(contentsOfFile: folder + "/summary.csv", encoding: .utf8).split(separator: "\n")
+  #expect(summary.count == 3)
+  #expect(summary[0].contains("llo_mean,llo_std,llo_min,llo_max"))
+}
