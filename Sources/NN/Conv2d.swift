@@ -13,9 +13,12 @@ public final class Conv2d: Layer {
   public let padding: Int
   public let weight: Parameter  // [out, in, K, K]
   public let bias: Parameter?  // [out]
-  /// Images whose columns go through one GEMM. Larger is faster on small images; two threads would
-  /// each take a chunk with its own `product` and `dColumns` buffers.
-  public var imagesPerGEMM: Int = 128
+  /// Images whose columns go through one GEMM: one GEMM per image is slow for small images, one for the
+  /// whole batch spills the caches; 8 to 32 measured best for 32x32 frames and batch 128.
+  public var imagesPerGEMM = 16
+  /// When false, backward only accumulates the parameter gradients and returns zeros: for a first layer,
+  /// whose input is data, this saves a third of the work.
+  public var inputNeedsGradient = true
 
   private var geometry: ConvGeometry?  // of the last forward's images
   private var batchSize = 0  // N of the last forward
@@ -23,6 +26,7 @@ public final class Conv2d: Layer {
   private let columns = Tensor([0])  // [N*in*K*K*OH*OW]: chunk after chunk, each [in*K*K, B*OH*OW]; kept for backward
   private let product = Tensor([0])  // [out, B*OH*OW]: one chunk of W x columns, or of the packed dY
   private let dColumns = Tensor([0])  // [in*K*K, B*OH*OW]: one chunk of W^T x dY
+  private let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
 
@@ -56,6 +60,7 @@ public final class Conv2d: Layer {
     let g = ConvGeometry(channels: inChannels, height: x.shape[2], width: x.shape[3],
                          kernel: kernel, stride: stride, padding: padding)
     geometry = g
+    scratch.resize([g.scratchSize])
     batchSize = n
     let rows = g.patchSize, p = g.positions, chunk = max(1, min(imagesPerGEMM, n))
     self.chunk = chunk
@@ -65,7 +70,9 @@ public final class Conv2d: Layer {
     for n0 in Swift.stride(from: 0, to: n, by: chunk) {
       let b = min(chunk, n - n0)
       let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
-      for i in 0..<b { im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p) }
+      for i in 0..<b {
+        im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p, scratch: scratch.data)
+      }
       // Y[out, b*P] = W[out, in*K*K] x columns[in*K*K, b*P]
       gemm(m: outChannels, n: b * p, k: rows, a: weight.value.data, b: cols, c: product.data)
       unpackImages(product.data, bias: bias?.value.data, rows: outChannels, positions: p,
@@ -88,12 +95,13 @@ public final class Conv2d: Layer {
       let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
       packImages(dOutput.data, first: n0, count: b, rows: outChannels, positions: p, into: product.data)
       // dW[out, in*K*K] += dY[out, b*P] x columns^T[b*P, in*K*K]
-      gemm(transB: true, m: outChannels, n: rows, k: b * p,
-           a: product.data, b: cols, beta: 1, c: weight.grad.data)
+      gemm(transB: true, m: outChannels, n: rows, k: b * p, a: product.data, b: cols, beta: 1, c: weight.grad.data)
+      guard inputNeedsGradient else { continue }
       // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
       gemm(transA: true, m: rows, n: b * p, k: outChannels, a: weight.value.data, b: product.data, c: dColumns.data)
       for i in 0..<b {
-        col2im(dColumns.data + i * p, rowStride: b * p, g, addingInto: dInput.data + (n0 + i) * g.imageSize)
+        col2im(dColumns.data + i * p, rowStride: b * p, g,
+               addingInto: dInput.data + (n0 + i) * g.imageSize, scratch: scratch.data)
       }
     }
     return dInput

@@ -24,7 +24,8 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
 
   func convTranspose2d(seed: UInt64 = 1) -> ConvTranspose2d {
     var rng = RNG(seed: seed)
-    return ConvTranspose2d(c, out, kernel: k, stride: s, padding: p, outputPadding: outputPadding, bias: bias, rng: &rng)
+    return ConvTranspose2d(
+      c, out, kernel: k, stride: s, padding: p, outputPadding: outputPadding, bias: bias, rng: &rng)
   }
 
   func input(seed: UInt64 = 2) -> Tensor {
@@ -59,7 +60,9 @@ let convTransposeCases: [ConvCase] = [
 ]
 
 /// y[n, o, oh, ow] = b[o] + sum w[o, c, ki, kj] x[n, c, oh*S - P + ki, ow*S - P + kj]: PyTorch's Conv2d, in Double.
-func naiveConv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride s: Int, padding p: Int) -> (shape: [Int], values: [Double]) {
+func naiveConv2d(
+  _ x: Tensor, weight: Tensor, bias: Tensor?, stride s: Int, padding p: Int
+) -> (shape: [Int], values: [Double]) {
   let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
   let (out, k) = (weight.shape[0], weight.shape[2])
   let oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1
@@ -146,7 +149,8 @@ func convTranspose2dForwardMatchesNaiveLoops(_ cc: ConvCase) {
   let layer = cc.convTranspose2d()
   let x = cc.input()
   let expected = naiveConvTranspose2d(
-    x, weight: layer.weight.value, bias: layer.bias?.value, stride: cc.s, padding: cc.p, outputPadding: cc.outputPadding)
+    x, weight: layer.weight.value, bias: layer.bias?.value,
+    stride: cc.s, padding: cc.p, outputPadding: cc.outputPadding)
   #expect(layer.outputSize(h: cc.h, w: cc.w) == (expected.shape[2], expected.shape[3]))
   for chunk in [1, 2, 128] {
     layer.imagesPerGEMM = chunk
@@ -195,8 +199,9 @@ func convTranspose2dForwardMatchesNaiveLoops(_ cc: ConvCase) {
   for (reused, fresh) in layers {
     for cc in [big, small, big] {
       let x = cc.input(seed: UInt64(cc.h))
-      let y = reused.forward(x).array
-      let dy = Tensor(shape: reused.forward(x).shape, values: (0..<y.count).map { Float($0 % 7) - 3 })
+      let output = reused.forward(x)
+      let y = output.array
+      let dy = Tensor(shape: output.shape, values: (0..<y.count).map { Float($0 % 7) - 3 })
       let dx = reused.backward(dy).array
       let reference = fresh()
       #expect(reference.forward(x).array == y)
@@ -292,6 +297,20 @@ final class FaultyConv2d: Layer {
   }
 }
 
+@Test func conv2dWithoutInputGradientAccumulatesTheSameParameterGradients() {
+  let cc = ConvCase(n: 3, c: 2, h: 6, w: 7, out: 4, k: 4, s: 2, p: 1)
+  let full = cc.conv2d(), first = cc.conv2d()
+  first.inputNeedsGradient = false
+  let x = cc.input()
+  let y = full.forward(x)
+  let dy = Tensor(shape: y.shape, values: (0..<y.count).map { Float($0 % 9) - 4 })
+  _ = first.forward(x)
+  #expect(first.backward(dy).array.allSatisfy { $0 == 0 })
+  #expect(full.backward(dy).array.contains { $0 != 0 })
+  #expect(first.weight.grad.array == full.weight.grad.array)
+  #expect(first.bias!.grad.array == full.bias!.grad.array)
+}
+
 // MARK: - Initialization
 
 /// Checks U(-bound, bound): every value inside, the extremes near the bound, variance near bound^2 / 3.
@@ -339,7 +358,8 @@ func expectUniform(_ t: Tensor, bound: Float, _ what: String) {
 
 @Test func im2colReadsEveryWindowAndCol2imIsItsAccumulatingAdjoint() {
   // Separate kernel, stride and padding per axis; non-square image.
-  let g = ConvGeometry(channels: 2, height: 7, width: 5, kernelH: 3, kernelW: 2, strideH: 2, strideW: 3, padH: 1, padW: 2)
+  let g = ConvGeometry(
+    channels: 2, height: 7, width: 5, kernelH: 3, kernelW: 2, strideH: 2, strideW: 3, padH: 1, padW: 2)
   #expect((g.outHeight, g.outWidth) == (4, 3))
   var rng = RNG(seed: 7)
   let image = Tensor([g.channels, g.height, g.width])
@@ -347,7 +367,9 @@ func expectUniform(_ t: Tensor, bound: Float, _ what: String) {
   let rowStride = g.positions + 3  // columns of other images may sit beside this one's
   let columns = Tensor([g.patchSize, rowStride])
   columns.fill(.nan)
-  im2col(image.data, g, into: columns.data, rowStride: rowStride)
+  let scratch = Tensor([g.scratchSize])
+  scratch.fill(.nan)  // stale scratch contents must not leak into the result
+  im2col(image.data, g, into: columns.data, rowStride: rowStride, scratch: scratch.data)
   for c in 0..<2 {
     for ki in 0..<3 {
       for kj in 0..<2 {
@@ -372,10 +394,10 @@ func expectUniform(_ t: Tensor, bound: Float, _ what: String) {
     for j in 0..<g.positions { lhs += Double(columns[r * rowStride + j]) * Double(probe[r * rowStride + j]) }
   }
   let folded = Tensor(image.shape)
-  col2im(probe.data, rowStride: rowStride, g, addingInto: folded.data)
+  col2im(probe.data, rowStride: rowStride, g, addingInto: folded.data, scratch: scratch.data)
   let rhs = zip(image.array, folded.array).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
   #expect(abs(lhs - rhs) < 1e-5)
   let once = folded.array
-  col2im(probe.data, rowStride: rowStride, g, addingInto: folded.data)
+  col2im(probe.data, rowStride: rowStride, g, addingInto: folded.data, scratch: scratch.data)
   #expect(maxRelativeError(folded.array, once.map { $0 * 2 }, floor: 1e-3) < 1e-6)
 }
