@@ -55,7 +55,14 @@ func checkGradients(
   let inputError = worstError(dInput, numericGradient(of: input))
   var parameterErrors: [String: Double] = [:]
   for (p, (name, grad)) in zip(layer.parameters, parameterGrads) {
-    parameterErrors[name] = worstError(grad, numericGradient(of: p.value))
+    // Containers repeat local names ("weight" in every child): number the repeats.
+    var key = name
+    var copy = 2
+    while parameterErrors[key] != nil {
+      key = "\(name)#\(copy)"
+      copy += 1
+    }
+    parameterErrors[key] = worstError(grad, numericGradient(of: p.value))
   }
   _ = layer.forward(input)
   return (inputError, parameterErrors)
