@@ -31,11 +31,19 @@ public struct Dataset: Sendable {
   public let shake: [Int]  // [E, T+1, 2] (dy, dx) in pixels
   public let exogenousChange: [Float]  // [E, T]
 
-  init(
+  /// A dataset from its arrays (shapes as documented on each property; the counts must agree).
+  public init(
     config: EnvironmentConfig, source: String, seed: UInt64, episodes: Int, steps: Int, frames: [UInt8], actions: [Int],
     moved: [Bool], agentPositions: [Int], distractorActions: [Int], distractorPositions: [Int], shake: [Int],
     exogenousChange: [Float]
   ) {
+    let (e, t, k, n) = (episodes, steps, config.distractorCount, config.grid.frameShape.reduce(1, *))
+    precondition(
+      frames.count == e * (t + 1) * n && actions.count == e * t && moved.count == e * t
+        && agentPositions.count == e * (t + 1) * 2 && distractorActions.count == e * t * k
+        && distractorPositions.count == e * (t + 1) * k * 2 && shake.count == e * (t + 1) * 2
+        && exogenousChange.count == e * t,
+      "Dataset arrays do not match \(e) episodes x \(t) steps, frame size \(n), \(k) distractors")
     self.config = config
     self.source = source
     self.seed = seed
