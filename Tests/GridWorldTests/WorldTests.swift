@@ -256,7 +256,7 @@ func storedFrame(_ data: Dataset, episode e: Int, step t: Int) -> [UInt8] {
 }
 
 @Test func snakePathIsACycleThroughEveryCellWhenASideIsEven() {
-  for (h, w) in [(3, 4), (4, 3), (2, 2), (2, 5), (4, 4), (6, 1 + 1)] {
+  for (h, w) in [(3, 4), (4, 3), (2, 2), (2, 5), (4, 4), (6, 2)] {
     let region = Region(row: 1, col: 2, height: h, width: w)
     let path = SnakePath.actions(region)
     var cell = region.cell(at: 0)
