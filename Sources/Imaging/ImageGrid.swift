@@ -62,8 +62,20 @@ public struct ImageGrid: Sendable {
     return image
   }
 
-  func layout() -> (width: Int, height: Int, origins: [(x: Int, y: Int)], columnX: [Int], columnWidths: [Int],
-                    rowY: [Int], tileHeights: [Int], columnLabelY: Int, rowLabelRight: Int) {
+  /// Where everything goes: cell columns and rows, tile corners, label positions.
+  struct Layout {
+    var width: Int
+    var height: Int
+    var origins: [(x: Int, y: Int)]
+    var columnX: [Int]
+    var columnWidths: [Int]
+    var rowY: [Int]
+    var tileHeights: [Int]
+    var columnLabelY: Int
+    var rowLabelRight: Int
+  }
+
+  func layout() -> Layout {
     let s = textScale
     let rows = (tiles.count + columns - 1) / columns
     let hasCaptions = captions.contains { !$0.isEmpty }
@@ -93,6 +105,7 @@ public struct ImageGrid: Sendable {
        y: rowY[i / columns] + (tileHeights[i / columns] - tile.height * tileScale) / 2)
     }
     let width = max(x, gutter + (title.isEmpty ? 0 : Font.textWidth(title, scale: 2 * s) + gutter))
-    return (width, max(y, 1), origins, columnX, columnWidths, rowY, tileHeights, columnLabelY, left - gutter)
+    return Layout(width: width, height: max(y, 1), origins: origins, columnX: columnX, columnWidths: columnWidths,
+                  rowY: rowY, tileHeights: tileHeights, columnLabelY: columnLabelY, rowLabelRight: left - gutter)
   }
 }

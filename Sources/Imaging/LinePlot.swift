@@ -155,21 +155,31 @@ public struct LinePlot: Sendable {
 }
 
 extension Image {
-  /// Fills the region between a band's lower and upper edges (pixel coordinates, ordered by x).
+  /// Fills the region between a band's lower and upper edges (pixel coordinates, ordered by x):
+  /// linear between points, and in a column holding several points, their whole spread.
   mutating func fillBand(_ band: [(x: Double, lo: Double, hi: Double)], _ colour: Colour, alpha: Float, clip: Rect) {
-    let points = band.sorted { $0.x < $1.x }
-    guard let first = points.first, let last = points.last else { return }
+    guard let first = band.first, let last = band.last else { return }
     let x0 = max(Int(first.x.rounded()), clip.x), x1 = min(Int(last.x.rounded()), clip.maxX - 1)
     guard x0 <= x1 else { return }
-    var k = 0
-    for x in x0...x1 {
-      let fx = Double(x)
-      while k + 1 < points.count - 1 && points[k + 1].x < fx { k += 1 }
-      let p = points[k], q = points[min(k + 1, points.count - 1)]
-      let t = q.x > p.x ? min(max((fx - p.x) / (q.x - p.x), 0), 1) : 0
-      let top = min(p.hi + (q.hi - p.hi) * t, p.lo + (q.lo - p.lo) * t)
-      let bottom = max(p.hi + (q.hi - p.hi) * t, p.lo + (q.lo - p.lo) * t)
-      let y0 = max(Int(top.rounded()), clip.y), y1 = min(Int(bottom.rounded()), clip.maxY - 1)
+    var top = [Double](repeating: .infinity, count: x1 - x0 + 1)  // [columns]: smallest row covered
+    var bottom = [Double](repeating: -.infinity, count: x1 - x0 + 1)  // [columns]: largest row covered
+    func cover(_ x: Int, _ a: Double, _ b: Double) {
+      guard x >= x0 && x <= x1 else { return }
+      top[x - x0] = min(top[x - x0], a, b)
+      bottom[x - x0] = max(bottom[x - x0], a, b)
+    }
+    for (p, q) in zip(band, band.dropFirst()) {
+      cover(Int(p.x.rounded()), p.lo, p.hi)
+      let a = max(Int(p.x.rounded(.up)), x0), b = min(Int(q.x.rounded(.down)), x1)
+      guard q.x > p.x, a <= b else { continue }
+      for x in a...b {
+        let t = (Double(x) - p.x) / (q.x - p.x)
+        cover(x, p.lo + (q.lo - p.lo) * t, p.hi + (q.hi - p.hi) * t)
+      }
+    }
+    cover(Int(last.x.rounded()), last.lo, last.hi)
+    for x in x0...x1 where top[x - x0] <= bottom[x - x0] {
+      let y0 = max(Int(top[x - x0].rounded()), clip.y), y1 = min(Int(bottom[x - x0].rounded()), clip.maxY - 1)
       if y0 <= y1 { blend(Rect(x: x, y: y0, width: 1, height: y1 - y0 + 1), colour, alpha: alpha) }
     }
   }
