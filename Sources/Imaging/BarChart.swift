@@ -76,7 +76,7 @@ public struct BarChart: Sendable {
     }
 
     var image = Image(width: width, height: height, channels: 3, colour: .white)
-    let py = { (v: Double) in Int((Double(area.maxY - 1) - ys.fraction(v) * Double(area.height - 1)).rounded()) }
+    let py = { (v: Double) in Int(ys.row(v, in: area).rounded()) }
     let slot = Double(area.width) / Double(max(categories.count, 1))
     frame.draw(on: &image, area: area,
                xTicks: categories.indices.map { Tick(position: area.x + Int((Double($0) + 0.5) * slot), label: categories[$0]) },
@@ -98,7 +98,7 @@ public struct BarChart: Sendable {
 
   /// Every bar's rectangle and its error whisker's bounding box (height 0 without an error).
   func bars(area: Rect, ys: Scale) -> [(series: Int, rect: Rect, whisker: Rect)] {
-    let py = { (v: Double) in Int((Double(area.maxY - 1) - min(max(ys.fraction(v), -1), 2) * Double(area.height - 1)).rounded()) }
+    let py = { (v: Double) in Int(ys.row(v, in: area).rounded()) }
     let slot = Double(area.width) / Double(max(categories.count, 1))
     let barWidth = slot * 0.8 / Double(max(series.count, 1))
     let base = py(min(max(0, ys.lo), ys.hi))

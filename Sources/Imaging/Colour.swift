@@ -29,7 +29,6 @@ public struct Colour: Equatable, Hashable, Sendable {
 
   public static let black = Colour(0, 0, 0)
   public static let white = Colour(255, 255, 255)
-  public static let transparent = Colour(0, 0, 0, 0)
 }
 
 /// An axis-aligned rectangle of pixels: columns x..<x+width, rows y..<y+height.
@@ -54,12 +53,6 @@ public struct Rect: Equatable, Hashable, Sendable {
     let x0 = max(x, other.x), y0 = max(y, other.y)
     let x1 = min(maxX, other.maxX), y1 = min(maxY, other.maxY)
     return Rect(x: x0, y: y0, width: max(0, x1 - x0), height: max(0, y1 - y0))
-  }
-
-  /// True when the rectangles share at least one pixel.
-  public func intersects(_ other: Rect) -> Bool {
-    let i = intersection(other)
-    return i.width > 0 && i.height > 0
   }
 
   /// This rectangle shrunk by `d` pixels on every side (grown when `d` is negative).

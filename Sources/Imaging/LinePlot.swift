@@ -79,6 +79,9 @@ public struct LinePlot: Sendable {
           if run.count == 1 { occupancy.mark(from: run[0], to: run[0], radius: Int(lineWidth) + 2) }
         }
         for bar in line.bars { occupancy.mark(from: (bar.x, bar.lo), to: (bar.x, bar.hi), radius: 3) }
+        for band in line.bands {
+          for p in band { occupancy.mark(from: (p.x, p.lo), to: (p.x, p.hi), radius: 1) }
+        }
       }
       legendRect = legend.place(in: area, avoiding: occupancy)
       if legendRect == nil {
@@ -90,11 +93,10 @@ public struct LinePlot: Sendable {
     }
 
     var image = Image(width: width, height: height, channels: 3, colour: .white)
-    let px = { (v: Double) in Int((Double(area.x) + xs.fraction(v) * Double(area.width - 1)).rounded()) }
-    let py = { (v: Double) in Int((Double(area.maxY - 1) - ys.fraction(v) * Double(area.height - 1)).rounded()) }
     frame.draw(on: &image, area: area,
-               xTicks: zip(xt.values, xt.labels).map { Tick(position: px($0), label: $1) },
-               yTicks: zip(yt.values, yt.labels).map { Tick(position: py($0), label: $1) }, grid: true)
+               xTicks: zip(xt.values, xt.labels).map { Tick(position: Int(xs.column($0, in: area).rounded()), label: $1) },
+               yTicks: zip(yt.values, yt.labels).map { Tick(position: Int(ys.row($0, in: area).rounded()), label: $1) },
+               grid: true)
     for (i, line) in runs.enumerated() {
       for band in line.bands { image.fillBand(band, colours[i], alpha: 0.2, clip: area) }
     }
@@ -125,8 +127,8 @@ public struct LinePlot: Sendable {
   }
 
   func runs(area: Rect, xs: Scale, ys: Scale) -> [PixelSeries] {
-    let px = { (v: Double) in Double(area.x) + xs.fraction(v) * Double(area.width - 1) }
-    let py = { (v: Double) in Double(area.maxY - 1) - min(max(ys.fraction(v), -1), 2) * Double(area.height - 1) }
+    let px = { (v: Double) in xs.column(v, in: area) }
+    let py = { (v: Double) in ys.row(v, in: area) }
     let usable = { (v: Double) in v.isFinite && (!ys.log || v > 0) }
     return series.map { line in
       var out = PixelSeries()

@@ -82,7 +82,8 @@ public enum PNG {
       // Gray with alpha has no Image layout of its own: it is read as RGBA.
       let channels = alpha ? 4 : (colour ? 3 : 1)
       let width = Int(png.width), height = Int(png.height)
-      guard width.multipliedReportingOverflow(by: height).partialValue <= maxDecodedBytes / channels else {
+      // Both sizes are below 2^32, so the product cannot overflow.
+      guard width * height <= maxDecodedBytes / channels else {
         png_image_free(&png)
         throw LamError("\(source): the image is too large (\(width)x\(height) pixels)")
       }

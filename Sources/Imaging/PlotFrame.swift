@@ -33,9 +33,17 @@ struct Scale {
     return Scale(lo: lo - d, hi: hi + d, log: false)
   }
 
+  /// Where `v` falls: 0 at lo, 1 at hi (kept within -1...2, so far-off values stay drawable).
   func fraction(_ v: Double) -> Double {
-    log ? (log10(v) - log10(lo)) / (log10(hi) - log10(lo)) : (v - lo) / (hi - lo)
+    let f = log ? (log10(v) - log10(lo)) / (log10(hi) - log10(lo)) : (v - lo) / (hi - lo)
+    return f.isNaN ? 0 : min(max(f, -1), 2)
   }
+
+  /// The pixel column of `v` across `area` (continuous: pixel centres at whole numbers).
+  func column(_ v: Double, in area: Rect) -> Double { Double(area.x) + fraction(v) * Double(area.width - 1) }
+
+  /// The pixel row of `v` up `area` (rows grow downwards, so hi is the top row).
+  func row(_ v: Double, in area: Rect) -> Double { Double(area.maxY - 1) - fraction(v) * Double(area.height - 1) }
 
   func ticks(maxCount: Int) -> (values: [Double], labels: [String]) {
     if log {

@@ -50,8 +50,7 @@ public struct ScatterPlot: Sendable {
     func centres(_ area: Rect) -> [(x: Double, y: Double)?] {
       x.indices.map { i in
         guard x[i].isFinite && y[i].isFinite else { return nil }
-        return (Double(area.x) + xs.fraction(x[i]) * Double(area.width - 1),
-                Double(area.maxY - 1) - ys.fraction(y[i]) * Double(area.height - 1))
+        return (xs.column(x[i], in: area), ys.row(y[i], in: area))
       }
     }
     var points = centres(area)
@@ -70,11 +69,10 @@ public struct ScatterPlot: Sendable {
     }
 
     var image = Image(width: width, height: height, channels: 3, colour: .white)
-    let px = { (v: Double) in Int((Double(area.x) + xs.fraction(v) * Double(area.width - 1)).rounded()) }
-    let py = { (v: Double) in Int((Double(area.maxY - 1) - ys.fraction(v) * Double(area.height - 1)).rounded()) }
     frame.draw(on: &image, area: area,
-               xTicks: zip(xt.values, xt.labels).map { Tick(position: px($0), label: $1) },
-               yTicks: zip(yt.values, yt.labels).map { Tick(position: py($0), label: $1) }, grid: true)
+               xTicks: zip(xt.values, xt.labels).map { Tick(position: Int(xs.column($0, in: area).rounded()), label: $1) },
+               yTicks: zip(yt.values, yt.labels).map { Tick(position: Int(ys.row($0, in: area).rounded()), label: $1) },
+               grid: true)
     for (i, p) in points.enumerated() {
       guard let p else { continue }
       var colour = Palette.colour(classOf(i))

@@ -5,7 +5,9 @@ public enum Ticks {
   /// Ticks inside lo...hi spaced 1, 2 or 5 x 10^k apart: the finest such spacing that gives at
   /// most `maxCount` ticks. Values are exact decimals (0.3, not 0.30000000000000004).
   public static func nice(_ lo: Double, _ hi: Double, maxCount: Int = 7) -> [Double] {
-    guard lo.isFinite, hi.isFinite, hi > lo, maxCount >= 1 else { return lo.isFinite && lo == hi ? [lo] : [] }
+    guard lo.isFinite, hi.isFinite, hi > lo, (hi - lo).isFinite, maxCount >= 1 else {
+      return lo.isFinite && lo == hi ? [lo] : []
+    }
     var k = Int(log10((hi - lo) / Double(maxCount)).rounded(.down)) - 1
     while true {
       for m in [1.0, 2.0, 5.0] {
@@ -49,7 +51,7 @@ public enum Ticks {
   public static func labels(_ ticks: [Double]) -> [String] {
     let step = ticks.count >= 2 ? abs(ticks[1] - ticks[0]) : abs(ticks.first ?? 1)
     // The exponent of the step's last significant digit (5 for 1.5e6, -2 for 0.25).
-    var k = step > 0 ? Int((log10(step) + 1e-9).rounded(.down)) : 0
+    var k = step > 0 && step.isFinite ? Int((log10(step) + 1e-9).rounded(.down)) : 0
     let top = k
     while k > top - 6 {
       let digits = step / decimal(1, exponent: k)
@@ -63,7 +65,8 @@ public enum Ticks {
   /// Labels for ticks from `logarithmic`: plain decimals from 0.001 to 99999, else "1e-5" style.
   public static func logLabels(_ ticks: [Double]) -> [String] {
     ticks.map { v in
-      format(v, exponent: Int((log10(v) + 1e-9).rounded(.down)), scientific: v < 1e-3 || v >= 1e5)
+      guard v > 0 && v.isFinite else { return format(v, exponent: 0, scientific: false) }
+      return format(v, exponent: Int((log10(v) + 1e-9).rounded(.down)), scientific: v < 1e-3 || v >= 1e5)
     }
   }
 

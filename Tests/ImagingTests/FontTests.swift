@@ -56,6 +56,7 @@ func inkRows(_ image: Image) -> [String] {
   #expect(Font.textWidth("ab", scale: 1) == 12)
   #expect(Font.textWidth("", scale: 3) == 0)
   #expect(Font.textWidth("abc\nde", scale: 1) == 18)
+  #expect(Font.textHeight("abc\nde", scale: 2) == 2 * 10 * 2)
   // The ink of a drawn string stays inside its width.
   var image = Image(width: 200, height: 20, channels: 1, colour: .black)
   image.drawText("WWWWW", at: (0, 0), colour: .white, scale: 2)

@@ -75,6 +75,14 @@ func pngRoundTripIsExact(channels: Int) throws {
   #expect(error?.message.hasPrefix(path + ": ") == true, "\(String(describing: error))")
 }
 
+@Test func readingAPNGThatClaimsAHugeSizeFailsCleanly() throws {
+  let path = makeTemporaryFolder() + "/huge.png"
+  try TinyPNG.file(width: 100_000, height: 100_000, bitDepth: 8, colourType: 0, scanlines: [0, 0])
+    .write(to: URL(fileURLWithPath: path))
+  let error = lamError { _ = try PNG.read(path) }
+  #expect(error?.message == "\(path): the image is too large (100000x100000 pixels)")
+}
+
 @Test func readingAMissingFileNamesTheFile() {
   let path = makeTemporaryFolder() + "/absent.png"
   let error = lamError { _ = try PNG.read(path) }

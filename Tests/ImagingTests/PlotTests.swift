@@ -172,3 +172,22 @@ func pow10(_ x: Double) -> Double {
   let expected = (Font.bitmap(for: "a") + Font.bitmap(for: "b")).joined().filter { $0 }.count
   #expect(inked == expected)
 }
+
+@Test func plotsRenderAtTinySizesWithoutDataAndWithExtremeValues() {
+  var line = LinePlot(series: [.init(name: "a", x: [0, 1, 2], y: [-1e308, .nan, 1e308])], title: "t", xLabel: "x", yLabel: "y")
+  var scatter = ScatterPlot(x: [], y: [], title: "t")
+  var heat = Heatmap(values: [], title: "t")
+  var bars = BarChart(categories: ["a"], series: [.init(name: "s", values: [.infinity])])
+  for (w, h) in [(40, 30), (640, 400)] {
+    line.width = w; line.height = h
+    scatter.width = w; scatter.height = h
+    heat.width = w; heat.height = h
+    bars.width = w; bars.height = h
+    for image in [line.render(), scatter.render(), heat.render(), bars.render()] {
+      #expect(image.width == w && image.height == h && image.channels == 3)
+    }
+  }
+  #expect(ImageGrid(tiles: [], columns: 3).render().channels == 3)
+  #expect(Ticks.labels([0, .infinity]).count == 2)
+  #expect(Ticks.logLabels([0, -1]) == ["0", "-1"])
+}
