@@ -71,7 +71,8 @@ public struct Heatmap: Sendable {
       grid: false)
 
     let range = effectiveRange
-    let texts = values.map { row in row.map { showValues && $0.isFinite ? cellText($0) : "" } }
+    let places = decimals ?? (values.joined().allSatisfy { !$0.isFinite || $0 == $0.rounded() } ? 0 : 2)
+    let texts = values.map { row in row.map { showValues && $0.isFinite ? cellText($0, places: places) : "" } }
     // One text size for every cell: the largest at which the longest number fits with a margin.
     let longest = texts.joined().max { $0.count < $1.count } ?? ""
     let textSize = (1...(2 * s)).reversed().first {
@@ -109,9 +110,8 @@ public struct Heatmap: Sendable {
 
   func label(_ labels: [String], _ i: Int) -> String { i < labels.count ? labels[i] : "\(i)" }
 
-  /// A cell's number with `decimals` places (0 when every value is whole, else 2 by default).
-  func cellText(_ v: Double) -> String {
-    let places = decimals ?? (values.joined().allSatisfy { !$0.isFinite || $0 == $0.rounded() } ? 0 : 2)
+  /// A cell's number written with `places` decimals.
+  func cellText(_ v: Double, places: Int) -> String {
     let text = String(format: "%.\(max(0, places))f", v)
     // A small negative value rounds to "-0.00": drop the sign.
     return text.hasPrefix("-") && text.dropFirst().allSatisfy { $0 == "0" || $0 == "." } ? String(text.dropFirst()) : text
@@ -127,7 +127,8 @@ public struct Heatmap: Sendable {
   func layout() -> (frame: Frame, matrix: Rect, cellWidth: Int, cellHeight: Int) {
     let s = textScale
     let rows = max(values.count, 1), columns = max(values.first?.count ?? 0, 1)
-    let barLabels = barTicks(height: height / 2).labels
+    // The bar is at most `height` high; more ticks never means narrower labels.
+    let barLabels = barTicks(height: height).labels
     var frame = Frame(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
                       xTickLabels: (0..<columns).map { label(columnLabels, $0) },
                       yTickLabels: (0..<rows).map { label(rowLabels, $0) }, scale: s)
