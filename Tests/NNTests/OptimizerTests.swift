@@ -1,0 +1,108 @@
+import Core
+import NN
+import Testing
+import TestSupport
+
+/// Runs three updates of `optimizer`'s rule on w = [1, -0.5] with fixed gradients and returns w after each.
+private func threeSteps(_ make: ([Parameter]) -> (update: () -> Void, zero: () -> Void)) -> [[Float]] {
+  let p = Parameter("w", [2])
+  p.value.data[0] = 1
+  p.value.data[1] = -0.5
+  let opt = make([p])
+  let grads: [[Float]] = [[0.5, -2.0], [-0.3, 1.0], [0.1, 0.25]]
+  var trace: [[Float]] = []
+  for g in grads {
+    opt.zero()
+    p.grad.data[0] = g[0]
+    p.grad.data[1] = g[1]
+    opt.update()
+    trace.append(p.value.array)
+  }
+  return trace
+}
+
+/// Compares a trace against reference values computed independently in double precision.
+private func expectTrace(_ trace: [[Float]], _ expected: [[Double]]) {
+  for (got, want) in zip(trace, expected) {
+    for (g, w) in zip(got, want) {
+      #expect(isClose(Double(g), w, relative: 2e-6, absolute: 1e-7), "got \(g), want \(w)")
+    }
+  }
+}
+
+@Test func adamMatchesPyTorchsRuleForThreeSteps() {
+  let trace = threeSteps { ps in
+    let adam = Adam(ps, learningRate: 0.1)
+    return (adam.update, adam.zeroGrad)
+  }
+  // Step 1 of Adam moves every weight by lr * sign(g) (up to eps): 1 -> 0.9, -0.5 -> -0.4.
+  expectTrace(trace, [
+    [0.900000002, -0.4000000005],
+    [0.8808501989417752, -0.37336629670243154],
+    [0.8554536806163684, -0.3600103185260465],
+  ])
+}
+
+@Test func adamWithWeightDecayAddsL2ToTheGradient() {
+  let trace = threeSteps { ps in
+    let adam = Adam(ps, learningRate: 0.1, weightDecay: 0.1)
+    return (adam.update, adam.zeroGrad)
+  }
+  expectTrace(trace, [
+    [0.9000000016666666, -0.4000000004878049],
+    [0.8613529972101512, -0.37089514609880114],
+    [0.8147177290693192, -0.3544834973160604],
+  ])
+}
+
+@Test func adamWDecaysTheWeightsBeforeTheAdamStep() {
+  let trace = threeSteps { ps in
+    let adam = Adam.adamW(ps, learningRate: 0.1, weightDecay: 0.1)
+    return (adam.update, adam.zeroGrad)
+  }
+  expectTrace(trace, [
+    [0.890000002, -0.3950000005],
+    [0.8619501989217752, -0.36441629669743153],
+    [0.8279341786071506, -0.3474161555540721],
+  ])
+}
+
+@Test func sgdMomentumStartsTheBufferAtTheFirstGradient() {
+  let trace = threeSteps { ps in
+    let sgd = SGD(ps, learningRate: 0.1, momentum: 0.9)
+    return (sgd.update, sgd.zeroGrad)
+  }
+  expectTrace(trace, [[0.95, -0.3], [0.935, -0.22], [0.9115, -0.173]])
+}
+
+@Test func sgdNesterovWithWeightDecayMatchesPyTorch() {
+  let trace = threeSteps { ps in
+    let sgd = SGD(ps, learningRate: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true)
+    return (sgd.update, sgd.zeroGrad)
+  }
+  expectTrace(trace, [
+    [0.9031, -0.11905],
+    [0.91707411, -0.146418805],
+    [0.882721158191, -0.1283796787705],
+  ])
+}
+
+@Test func clipGradNormScalesToTheLimitAndReportsTheOriginalNorm() {
+  let a = Parameter("a", [2]), b = Parameter("b", [1])
+  a.grad.data[0] = 3
+  a.grad.data[1] = 0
+  b.grad.data[0] = 4  // global norm 5
+  let norm = clipGradNorm([a, b], maxNorm: 1)
+  #expect(norm == 5)
+  #expect(isClose(a.grad[0], 3 / (5 + 1e-6), relative: 1e-6))
+  #expect(isClose(b.grad[0], 4 / (5 + 1e-6), relative: 1e-6))
+  #expect(isClose(gradNorm([a, b]), 1, relative: 1e-5))
+}
+
+@Test func clipGradNormLeavesSmallGradientsAlone() {
+  let a = Parameter("a", [2])
+  a.grad.data[0] = 0.3
+  a.grad.data[1] = 0.4
+  clipGradNorm([a], maxNorm: 1)
+  #expect(a.grad.array == [0.3, 0.4])
+}
