@@ -4,6 +4,8 @@ import Core
 public enum LinearMetric: String, CaseIterable, Sendable {
   case action = "action_mse", obs = "obs_mse", noise = "noise_mse", recon = "recon_mse", llo
   case angle = "angle_deg"
+  /// How far training is from the optimum: recon_mse - pca_recon_mse.
+  case reconGap = "recon_gap"
   case pcaAction = "pca_action_mse", pcaObs = "pca_obs_mse", pcaNoise = "pca_noise_mse"
   case pcaRecon = "pca_recon_mse", pcaLLO = "pca_llo"
 
@@ -15,11 +17,22 @@ public enum LinearMetric: String, CaseIterable, Sendable {
     case .recon: return r.trained.reconstructionMSE
     case .llo: return r.trained.llo
     case .angle: return r.largestAngleDegrees
+    case .reconGap: return r.trained.reconstructionMSE - r.pca.reconstructionMSE
     case .pcaAction: return r.pca.actionMSE
     case .pcaObs: return r.pca.observationMSE
     case .pcaNoise: return r.pca.noiseMSE
     case .pcaRecon: return r.pca.reconstructionMSE
     case .pcaLLO: return r.pca.llo
+    }
+  }
+
+  /// The y range a panel of this metric shows unless its data leave it: MSEs on [0, 1.1] and LLO
+  /// on [-0.1, 2.1], so a line near 1 is not stretched into a drama of the third decimal.
+  public var naturalRange: ClosedRange<Double>? {
+    switch self {
+    case .action, .obs, .noise, .pcaAction, .pcaObs, .pcaNoise: return 0...1.1
+    case .llo, .pcaLLO: return -0.1...2.1
+    default: return nil
     }
   }
 
@@ -31,6 +44,7 @@ public enum LinearMetric: String, CaseIterable, Sendable {
     case .recon: return "reconstruction MSE"
     case .llo: return "LLO = obs + noise - action"
     case .angle: return "largest angle to PCA (deg)"
+    case .reconGap: return "reconstruction MSE above PCA's"
     case .pcaAction: return "PCA action MSE"
     case .pcaObs: return "PCA obs MSE"
     case .pcaNoise: return "PCA noise MSE"
@@ -96,12 +110,21 @@ public enum LinearExperiment: String, CaseIterable, Sendable {
   /// What the experiment shows, for help text and docs.
   public var summary: String {
     switch self {
-    case .variance: return "agents noise, sigma 0.5/1/2, d_z 2..16: the latent takes whatever varies most (result 2)"
-    case .augmentation: return "no noise, d_z 2..16, kappa 0 vs 0.1: spare dimensions leak o, augmentation removes it (result 3)"
-    case .labels: return "agents, sigma 2, d_z 4/8/12, label fraction 0/1%/5%/10%: an action head denoises (result 4)"
-    case .cleaning: return "agents, sigma 1 and 2, d_z 8, dropping 0-50% largest-noise transitions (result 5)"
-    case .policy: return "agents, sigma 0.5, d_z 8, chi 0..1, learnable A vs A = I: observation-dependent actions (result 6)"
-    case .convergence: return "three settings, steps 250..12000: metrics against the step budget"
+    case .variance: return "agents noise, sigma 0.5/1/2, d_z 2..d_a+d_b: the latent takes whatever varies most (result 2)"
+    case .augmentation: return "no noise, d_z 2..2 d_a, kappa 0 vs 0.1, probing z: spare dimensions leak o, augmentation removes it (result 3)"
+    case .labels: return "agents, sigma 2, d_z d_a/2, d_a, d_a+d_b/2, label fraction 0/1%/5%/10%: an action head denoises (result 4)"
+    case .cleaning: return "agents, sigma 1 and 2, d_z = d_a, dropping 0-50% largest-noise transitions (result 5)"
+    case .policy: return "agents, sigma 0.5, d_z = d_a, chi 0..1, learnable A vs A = I: observation-dependent actions (result 6)"
+    case .convergence: return "three settings, d_z d_a/2 and d_a+d_b/2, steps 500..12000: metrics against the step budget"
+    }
+  }
+
+  /// The step count the experiment trains for unless --steps says otherwise: longer where the
+  /// eigenvalue gaps the model must resolve are small (cleaning, policy).
+  public var defaultSteps: Int {
+    switch self {
+    case .cleaning, .policy: return 12000
+    default: return LinearConfig().steps
     }
   }
 
@@ -110,28 +133,35 @@ public enum LinearExperiment: String, CaseIterable, Sendable {
     func grid(_ b: LinearConfig, _ axes: [SweepAxis], settings: [NoiseSetting] = [.agents]) throws -> [LinearConfig] {
       try expandGrid(base: b, settings: settings, axes: axes, seeds: seeds)
     }
-    let latent2to16 = SweepAxis(key: .dz, values: (2...16).map(Double.init))
+    // Latent sizes follow the world's dimensions (the defaults d_a = d_b = 8 give the paper's values).
+    let (dA, dB) = (base.actionDim, base.agentDim)
+    let upToBoth = SweepAxis(key: .dz, values: (min(2, dA + dB)...(dA + dB)).map(Double.init))
+    let upToTwiceAction = SweepAxis(key: .dz, values: (min(2, 2 * dA)...(2 * dA)).map(Double.init))
+    let around = SweepAxis(key: .dz, values: [max(1, dA / 2), dA, dA + max(1, dB / 2)].map(Double.init))
     switch self {
     case .variance:
       return LinearPlan(
         name: rawValue,
-        configs: try grid(base, [SweepAxis(key: .sigma, values: [0.5, 1, 2]), latent2to16]),
+        configs: try grid(base, [SweepAxis(key: .sigma, values: [0.5, 1, 2]), upToBoth]),
         x: .dz, series: [.parameter(.sigma)], panels: [.action, .noise, .pcaAction, .pcaNoise])
     case .augmentation:
+      // The leak lives in z and A cancels it, so this experiment probes z itself.
+      var probeZ = base
+      probeZ.probe = .z
       return LinearPlan(
         name: rawValue,
-        configs: try grid(base, [SweepAxis(key: .kappa, values: [0, 0.1]), latent2to16], settings: [.none]),
+        configs: try grid(probeZ, [SweepAxis(key: .kappa, values: [0, 0.1]), upToTwiceAction], settings: [.none]),
         x: .dz, series: [.parameter(.kappa)], panels: [.obs, .action, .llo, .recon])
     case .labels:
       var b = base
       b.sigma = 2
       return LinearPlan(
         name: rawValue,
-        configs: try grid(b, [SweepAxis(key: .dz, values: [4, 8, 12]), SweepAxis(key: .labelFraction, values: [0, 0.01, 0.05, 0.1])]),
+        configs: try grid(b, [around, SweepAxis(key: .labelFraction, values: [0, 0.01, 0.05, 0.1])]),
         x: .labelFraction, series: [.parameter(.dz)], panels: [.action, .noise, .obs, .recon])
     case .cleaning:
       var b = base
-      b.latentDim = 8
+      b.latentDim = dA
       return LinearPlan(
         name: rawValue,
         configs: try grid(b, [SweepAxis(key: .sigma, values: [1, 2]), SweepAxis(key: .clean, values: [0, 0.1, 0.2, 0.3, 0.4, 0.5])]),
@@ -139,7 +169,7 @@ public enum LinearExperiment: String, CaseIterable, Sendable {
     case .policy:
       var learnable = base
       learnable.sigma = 0.5
-      learnable.latentDim = 8
+      learnable.latentDim = dA
       var fixed = learnable
       fixed.learnA = false
       let chi = [SweepAxis(key: .chi, values: [0, 0.2, 0.4, 0.6, 0.8, 1])]
@@ -147,12 +177,11 @@ public enum LinearExperiment: String, CaseIterable, Sendable {
         name: rawValue, configs: try grid(learnable, chi) + grid(fixed, chi),
         x: .chi, series: [.learnA], panels: [.action, .pcaAction, .noise, .obs])
     case .convergence:
-      var b = base
-      b.latentDim = 8
+      let steps = SweepAxis(key: .steps, values: [500, 1000, 1500, 2000, 3000, 4000, 6000, 9000, 12000])
       return LinearPlan(
         name: rawValue,
-        configs: try grid(b, [SweepAxis(key: .steps, values: [250, 500, 1000, 2000, 3000, 6000, 12000])], settings: NoiseSetting.allCases),
-        x: .steps, series: [.setting], panels: [.llo, .action, .angle, .recon])
+        configs: try grid(base, [SweepAxis(key: .dz, values: [around.values[0], around.values[2]]), steps], settings: NoiseSetting.allCases),
+        x: .steps, series: [.setting, .parameter(.dz)], panels: [.llo, .angle, .reconGap, .action])
     }
   }
 }

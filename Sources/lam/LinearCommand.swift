@@ -1,6 +1,7 @@
 import ArgumentParser
 import Core
 import Foundation
+import Imaging
 import LinearLAM
 
 struct LinearCommand: ParsableCommand {
@@ -40,8 +41,8 @@ struct LinearCommand: ParsableCommand {
   // MARK: Training
   @Option(help: "Batch size.")
   var batch = 128
-  @Option(help: "Adam steps.")
-  var steps = LinearConfig().steps
+  @Option(help: "Adam steps (default \(LinearConfig().steps); cleaning and policy experiments: \(LinearExperiment.cleaning.defaultSteps)).")
+  var steps: Int?
   @Option(help: "Adam's peak learning rate (cosine decay to 0).")
   var lr = LinearConfig().learningRate
   @Option(help: "Seed of the first run.")
@@ -87,7 +88,16 @@ struct LinearCommand: ParsableCommand {
     if experiment != nil && !sweep.isEmpty {
       throw LamError("--experiment: cannot be combined with --sweep")
     }
-    _ = try plan()
+    let plan = try plan()
+    // Refuse an existing output folder before any training, not after.
+    if let folder = outputFolder(plan), !force, FileManager.default.fileExists(atPath: folder) {
+      throw LamError("\(folder): already exists (pass --force to replace it)")
+    }
+  }
+
+  /// --out, or for sweeps and experiments checkpoints/linear-<name>; nil: write nothing.
+  func outputFolder(_ plan: LinearPlan) -> String? {
+    out ?? (plan.name == "run" ? nil : "checkpoints/linear-\(plan.name)")
   }
 
   func run() throws {
@@ -96,11 +106,9 @@ struct LinearCommand: ParsableCommand {
     let started = Date()
     let results = try runLinearBatch(plan.configs, threads: threads) { p in
       guard many else { return }
-      let c = p.result.config
       let m = p.result.trained
-      var line = "[\(p.done)/\(p.total)] \(c.setting.rawValue) d_z=\(c.latentDim) sigma=\(format(c.sigma))"
-      if plan.name != "run" { line += " \(plan.seriesLabel(c)) \(plan.x.rawValue)=\(format(plan.x.value(in: c)))" }
-      line += " seed=\(c.seed): action \(format(m.actionMSE)) obs \(format(m.observationMSE))"
+      var line = "[\(p.done)/\(p.total)] \(describeRun(p.result.config, plan))"
+      line += ": action \(format(m.actionMSE)) obs \(format(m.observationMSE))"
       line += " noise \(format(m.noiseMSE)) llo \(format(m.llo)) angle \(format(p.result.largestAngleDegrees)) (\(format(p.seconds)) s)"
       FileHandle.standardError.write(Data((line + "\n").utf8))
     }
@@ -109,16 +117,22 @@ struct LinearCommand: ParsableCommand {
       FileHandle.standardError.write(Data("\(results.count) runs in \(format(elapsed)) s on \(threads) thread(s)\n".utf8))
     }
 
+    let folder = outputFolder(plan)
+    if let folder {
+      let staging = try Files.stagingFolder(for: folder, force: force)
+      do {
+        try writeOutputs(plan: plan, results: results, to: staging)
+        try Files.commitFolder(staging, to: folder)
+      } catch {
+        try? FileManager.default.removeItem(atPath: staging)
+        throw error
+      }
+    }
     if json {
       FileHandle.standardOutput.write(try LinearTable.json(results))
-    } else if !many {
-      print(describe(results[0], seconds: elapsed))
-    }
-    if let folder = out ?? (plan.name == "run" ? nil : "checkpoints/linear-\(plan.name)") {
-      let staging = try Files.stagingFolder(for: folder, force: force)
-      try writeOutputs(plan: plan, results: results, to: staging)
-      try Files.commitFolder(staging, to: folder)
-      if !json { print("wrote \(folder)/results.csv") }
+    } else {
+      if !many { print(describe(results[0], seconds: elapsed)) }
+      if let folder { print("wrote \(folder)") }
     }
   }
 
@@ -136,7 +150,7 @@ struct LinearCommand: ParsableCommand {
     base.learnA = !fixedA
     base.tieD = tieD
     base.batchSize = batch
-    base.steps = steps
+    base.steps = steps ?? experiment.flatMap(LinearExperiment.init(rawValue:))?.defaultSteps ?? base.steps
     base.learningRate = lr
     base.seed = seed
     base.kappa = kappa
@@ -169,6 +183,34 @@ struct LinearCommand: ParsableCommand {
       try Files.writeAtomically(Data(LinearSummary.csv(plan: plan, results: results).utf8), to: folder + "/summary.csv")
     }
     try Files.writeAtomically(Data(LinearSummary.lossCSV(results).utf8), to: folder + "/loss.csv")
+    if plan.configs.count > 1 {
+      let title = plan.name == "sweep" ? "linear LAM sweep" : "linear LAM: \(plan.name)"
+      try PNG.write(LinearFigures.panels(plan: plan, results: results, title: title), to: folder + "/\(plan.name).png")
+    }
+    // Loss curves: every run when there are few; for the convergence study, the longest runs.
+    let longest = results.map(\.config.steps).max() ?? 0
+    let curves = results.count <= 12 ? results : plan.name == "convergence" ? results.filter { $0.config.steps == longest } : []
+    if !curves.isEmpty {
+      let label = { (r: LinearResult) -> String in
+        let c = r.config
+        if plan.name == "run" { return "\(c.setting.rawValue) seed \(c.seed)" }
+        let series = plan.series.isEmpty ? "" : plan.seriesLabel(c) + " "
+        return series + "\(plan.x.rawValue)=\(format(plan.x.value(in: c))) seed \(c.seed)"
+      }
+      try PNG.write(LinearFigures.lossCurves(curves, label: label, title: "training loss above the optimum"), to: folder + "/loss.png")
+    }
+  }
+
+  /// "agents d_z=8 sigma=1 clean=0.3 seed=0": the setting, d_z, sigma and whatever else the plan varies.
+  func describeRun(_ c: LinearConfig, _ plan: LinearPlan) -> String {
+    var keys = [plan.x]
+    for case .parameter(let key) in plan.series { keys.append(key) }
+    var parts = ["\(c.setting.rawValue) d_z=\(c.latentDim) sigma=\(format(c.sigma))"]
+    for key in keys where key != .dz && key != .sigma && !parts.contains(where: { $0.hasPrefix(key.rawValue + "=") }) {
+      parts.append("\(key.rawValue)=\(format(key.value(in: c)))")
+    }
+    if plan.series.contains(.learnA) { parts.append(c.learnA ? "A learned" : "A = I") }
+    return parts.joined(separator: " ") + " seed=\(c.seed)"
   }
 
   func describe(_ r: LinearResult, seconds: Double) -> String {
@@ -197,4 +239,6 @@ struct LinearCommand: ParsableCommand {
   }
 }
 
-private func format(_ x: Double) -> String { String(format: "%.4g", x) }
+private func format(_ x: Double) -> String {
+  x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(format: "%.4g", x)
+}
