@@ -5,7 +5,7 @@ import NN
 /// One trained linear LAM and what its latent holds, next to the closed-form PCA latent.
 public struct LinearResult: Codable, Equatable, Sendable {
   public var config: LinearConfig
-  /// Probes of the trained latent z.
+  /// Probes of the trained model's latent (z itself or the pseudo latent, as `config.probe` says).
   public var trained: LinearMetrics
   /// Probes of the ideal latent: the change projected on the top-d_z eigenvectors of its covariance
   /// (no training), and the reconstruction MSE of the ideal model that decodes it, on the same data.
@@ -24,7 +24,7 @@ public struct LinearResult: Codable, Equatable, Sendable {
 /// Same config (seed included) => identical result, whatever else runs in the process.
 public func runLinearLAM(_ config: LinearConfig, lossEvery: Int = 100) throws -> LinearResult {
   try config.validate()
-  // Independent streams, so e.g. changing d_z keeps the same world and training set.
+  // Independent streams, so e.g. changing d_z keeps the same world and the same training data.
   var root = RNG(seed: config.seed)
   var worldRNG = root.split()
   var dataRNG = root.split()

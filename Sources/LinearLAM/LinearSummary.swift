@@ -31,7 +31,7 @@ public enum LinearSummary {
 
   /// summary.csv: the parameter columns of results.csv without the seed, `seeds`, then
   /// `<metric>_mean`, `_std`, `_min`, `_max` for every metric.
-  public static func csv(plan: LinearPlan, results: [LinearResult]) -> String {
+  public static func csv(_ results: [LinearResult]) -> String {
     let parameterCount = LinearTable.columns.firstIndex(of: "seed")!
     let header = Array(LinearTable.columns[..<parameterCount]) + ["seeds"]
       + LinearMetric.allCases.flatMap { m in ["mean", "std", "min", "max"].map { "\(m.rawValue)_\($0)" } }

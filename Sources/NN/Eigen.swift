@@ -89,7 +89,8 @@ public func singularValueDecomposition(
   lwork = Int32(max(query, Double(5 * max(rows, columns))))
   var work = [Double](repeating: 0, count: Int(lwork))
   dgesvd_(&jobu, &jobvt, &m, &n, &a, &lda, &s, &uColumnMajor, &ldu, &vt, &ldvt, &work, &lwork, &info)
-  // dgesvd only fails to converge on pathological input (info > 0); report that as no vectors.
+  // info < 0 is a bad argument (a bug here); info > 0 (no convergence, only for pathological
+  // input) still leaves LAPACK's best singular values and vectors, which we return.
   precondition(info >= 0, "dgesvd: illegal argument \(-info)")
   guard wantU else { return (s, []) }
   var u = [Double](repeating: 0, count: rows * k)

@@ -179,11 +179,9 @@ struct LinearCommand: ParsableCommand {
 
   func writeOutputs(plan: LinearPlan, results: [LinearResult], to folder: String) throws {
     try Files.writeAtomically(Data(LinearTable.csv(results).utf8), to: folder + "/results.csv")
-    if plan.configs.count > 1 {
-      try Files.writeAtomically(Data(LinearSummary.csv(plan: plan, results: results).utf8), to: folder + "/summary.csv")
-    }
     try Files.writeAtomically(Data(LinearSummary.lossCSV(results).utf8), to: folder + "/loss.csv")
     if plan.configs.count > 1 {
+      try Files.writeAtomically(Data(LinearSummary.csv(results).utf8), to: folder + "/summary.csv")
       let title = plan.name == "sweep" ? "linear LAM sweep" : "linear LAM: \(plan.name)"
       try PNG.write(LinearFigures.panels(plan: plan, results: results, title: title), to: folder + "/\(plan.name).png")
     }
@@ -231,6 +229,7 @@ struct LinearCommand: ParsableCommand {
     lines.append(row("reconstruction MSE", r.trained.reconstructionMSE, r.pca.reconstructionMSE))
     lines.append(row("LLO", r.trained.llo, r.pca.llo))
     lines.append("(LLO as we define it: obs MSE + noise MSE - action MSE; best 2. MSEs are per dimension over the target's variance: 1 = nothing held.)")
+    lines.append(c.probe == .z ? "(probes read z itself)" : "(probes read the pseudo latent z + B^+ (A - I) o; --probe z reads z itself)")
     lines.append("")
     lines.append("principal angles (deg) between span(B) and the nearest top-\(c.latentDim) principal subspace of the change covariance:")
     lines.append("  " + r.anglesDegrees.map(format).joined(separator: " "))
