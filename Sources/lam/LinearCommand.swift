@@ -182,6 +182,8 @@ struct LinearCommand: ParsableCommand {
     try Files.writeAtomically(Data(LinearSummary.lossCSV(results).utf8), to: folder + "/loss.csv")
     if plan.configs.count > 1 {
       try Files.writeAtomically(Data(LinearSummary.csv(results).utf8), to: folder + "/summary.csv")
+    }
+    if plan.name != "run" {
       let title = plan.name == "sweep" ? "linear LAM sweep" : "linear LAM: \(plan.name)"
       try PNG.write(LinearFigures.panels(plan: plan, results: results, title: title), to: folder + "/\(plan.name).png")
     }

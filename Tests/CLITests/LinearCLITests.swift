@@ -75,4 +75,9 @@ private func expectOneLineError(_ arguments: [String], mentioning flag: String) 
   let summary = try String(contentsOfFile: folder + "/summary.csv", encoding: .utf8).split(separator: "\n")
   #expect(summary.count == 3)
   #expect(summary[0].contains("llo_mean,llo_std,llo_min,llo_max"))
+  // The Figure-3 style picture and the loss curves are PNG files.
+  for picture in ["sweep.png", "loss.png"] {
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + picture))
+    #expect(bytes.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), "\(picture)")
+  }
 }
