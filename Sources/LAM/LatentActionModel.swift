@@ -37,14 +37,15 @@ public final class LatentActionModel {
   }
 
   /// Predicted o' [N, C, H, W] for frames o and o' [N, C, H, W]. `training` turns on latent noise
-  /// and codebook updates.
-  public func forward(_ o: Tensor, _ next: Tensor, training: Bool, rng: inout RNG) -> Tensor {
+  /// and codebook updates. The FDM decodes from `decodeFrom` when given (the kappa augmentation
+  /// encodes and decodes from differently perturbed copies of o), else from o.
+  public func forward(_ o: Tensor, _ next: Tensor, decodeFrom: Tensor? = nil, training: Bool, rng: inout RNG) -> Tensor {
     encoded = idm.forward(o, next)
     switch bottleneck {
     case .continuous(let c): latent = c.forward(encoded, training: training, rng: &rng)
     case .vq(let q): latent = q.forward(encoded, training: training, rng: &rng)
     }
-    return fdm.forward(o, latent)
+    return fdm.forward(decodeFrom ?? o, latent)
   }
 
   /// The FDM's prediction from o and a given latent z [N, dz] (counterfactuals, latent sweeps).
