@@ -1,0 +1,234 @@
+import Core
+import Foundation
+
+/// dataset.json: everything needed to read and trust the arrays beside it.
+public struct DatasetManifest: Codable, Hashable, Sendable {
+  /// Always "lam-gridworld-dataset".
+  public var format: String
+  public var formatVersion: Int
+  public var environment: EnvironmentConfig
+  public var source: String
+  public var seed: UInt64
+  public var episodes: Int
+  public var steps: Int
+  /// [C, H, W]
+  public var frameShape: [Int]
+  public var distractorCount: Int
+  /// Action codes 0...4 in order; distractors also use `Action.teleportCode` (5).
+  public var actionNames: [String]
+  /// One entry per array file (name without .npy).
+  public var arrays: [String: ArrayInfo]
+  /// ContentHash.combine of the array files' hashes in `Dataset.arrayNames` order, as hex.
+  public var contentHash: String
+
+  /// The dtype, shape and checksum of one array file.
+  public struct ArrayInfo: Codable, Hashable, Sendable {
+    public var dtype: String
+    public var shape: [Int]
+    /// ContentHash of the whole .npy file, as hex.
+    public var hash: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case dtype, shape, hash }
+    public init(dtype: String, shape: [Int], hash: String) {
+      self.dtype = dtype
+      self.shape = shape
+      self.hash = hash
+    }
+    public init(from decoder: Decoder) throws {
+      try decoder.rejectUnknownKeys(CodingKeys.self)
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      dtype = try c.decode(String.self, forKey: .dtype)
+      shape = try c.decode([Int].self, forKey: .shape)
+      hash = try c.decode(String.self, forKey: .hash)
+    }
+  }
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case format, formatVersion, environment, source, seed, episodes, steps, frameShape, distractorCount, actionNames,
+      arrays, contentHash
+  }
+
+  public init(from decoder: Decoder) throws {
+    try decoder.rejectUnknownKeys(CodingKeys.self)
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    format = try c.decode(String.self, forKey: .format)
+    formatVersion = try c.decode(Int.self, forKey: .formatVersion)
+    // Refuse a future format before trying to read fields it may have changed.
+    guard format == "lam-gridworld-dataset", formatVersion == Dataset.formatVersion else {
+      throw LamError("format \(format) version \(formatVersion) is not supported (expected lam-gridworld-dataset version \(Dataset.formatVersion))")
+    }
+    environment = try c.decode(EnvironmentConfig.self, forKey: .environment)
+    source = try c.decode(String.self, forKey: .source)
+    seed = try c.decode(UInt64.self, forKey: .seed)
+    episodes = try c.decode(Int.self, forKey: .episodes)
+    steps = try c.decode(Int.self, forKey: .steps)
+    frameShape = try c.decode([Int].self, forKey: .frameShape)
+    distractorCount = try c.decode(Int.self, forKey: .distractorCount)
+    actionNames = try c.decode([String].self, forKey: .actionNames)
+    arrays = try c.decode([String: ArrayInfo].self, forKey: .arrays)
+    contentHash = try c.decode(String.self, forKey: .contentHash)
+  }
+
+  init(dataset: Dataset, arrays: [String: ArrayInfo], contentHash: String) {
+    format = "lam-gridworld-dataset"
+    formatVersion = Dataset.formatVersion
+    environment = dataset.config
+    source = dataset.source
+    seed = dataset.seed
+    episodes = dataset.episodes
+    steps = dataset.steps
+    frameShape = dataset.frameShape
+    distractorCount = dataset.distractorCount
+    actionNames = Action.names
+    self.arrays = arrays
+    self.contentHash = contentHash
+  }
+}
+
+extension Dataset {
+  /// The array files of a dataset folder (each `<name>.npy`), in the order the content hash folds them.
+  public static let arrayNames = [
+    "frames", "actions", "moved", "agent_pos", "distractor_actions", "distractor_pos", "shake", "exogenous_change",
+  ]
+
+  /// The NumPy dtype name and shape of array `name` for E episodes, T steps, frame shape [C, H, W] and K distractors.
+  public static func arrayLayout(_ name: String, episodes e: Int, steps t: Int, frameShape: [Int], distractors k: Int)
+    -> (dtype: String, shape: [Int])
+  {
+    switch name {
+    case "frames": return ("uint8", [e, t + 1] + frameShape)
+    case "actions": return ("int64", [e, t])
+    case "moved": return ("bool", [e, t])
+    case "agent_pos": return ("int64", [e, t + 1, 2])
+    case "distractor_actions": return ("int64", [e, t, k])
+    case "distractor_pos": return ("int64", [e, t + 1, k, 2])
+    case "shake": return ("int64", [e, t + 1, 2])
+    case "exogenous_change": return ("float32", [e, t])
+    default: preconditionFailure("unknown dataset array \(name)")
+    }
+  }
+
+  func shape(of name: String) -> [Int] {
+    Dataset.arrayLayout(name, episodes: episodes, steps: steps, frameShape: frameShape, distractors: distractorCount).shape
+  }
+
+  // Writes array `name` as <folder>/<name>.npy and returns the file's checksum.
+  func writeArray(_ name: String, in folder: String) throws -> UInt64 {
+    let shape = shape(of: name)
+    let file = "\(folder)/\(name).npy"
+    switch name {
+    case "frames": return try NPY.writeInPlace(frames, shape: shape, to: file)
+    case "actions": return try NPY.writeInPlace(actions, shape: shape, to: file)
+    case "moved": return try NPY.writeInPlace(moved, shape: shape, to: file)
+    case "agent_pos": return try NPY.writeInPlace(agentPositions, shape: shape, to: file)
+    case "distractor_actions": return try NPY.writeInPlace(distractorActions, shape: shape, to: file)
+    case "distractor_pos": return try NPY.writeInPlace(distractorPositions, shape: shape, to: file)
+    case "shake": return try NPY.writeInPlace(shake, shape: shape, to: file)
+    case "exogenous_change": return try NPY.writeInPlace(exogenousChange, shape: shape, to: file)
+    default: preconditionFailure("unknown dataset array \(name)")
+    }
+  }
+
+  /// Writes the dataset folder at `path`: dataset.json and one .npy file per array. The folder is built
+  /// aside and renamed into place at the end; an existing `path` is refused unless `force` is true.
+  public func write(to path: String, force: Bool = false) throws {
+    let staging = try Files.stagingFolder(for: path, force: force)
+    do {
+      var infos: [String: DatasetManifest.ArrayInfo] = [:]
+      var hashes: [UInt64] = []
+      for name in Dataset.arrayNames {
+        let hash: UInt64
+        do {
+          hash = try writeArray(name, in: staging)
+        } catch {
+          throw LamError("\(path)/\(name).npy: cannot write (disk full or not writable?)")
+        }
+        hashes.append(hash)
+        let layout = Dataset.arrayLayout(name, episodes: episodes, steps: steps, frameShape: frameShape, distractors: distractorCount)
+        infos[name] = .init(dtype: layout.dtype, shape: layout.shape, hash: ContentHash.hex(hash))
+      }
+      let manifest = DatasetManifest(dataset: self, arrays: infos, contentHash: ContentHash.hex(ContentHash.combine(hashes)))
+      do {
+        try StrictJSON.encode(manifest).write(to: URL(fileURLWithPath: "\(staging)/dataset.json"))
+      } catch {
+        throw LamError("\(path)/dataset.json: cannot write (disk full or not writable?)")
+      }
+      try Files.commitFolder(staging, to: path)
+    } catch {
+      try? FileManager.default.removeItem(atPath: staging)
+      throw error
+    }
+  }
+
+  /// Reads the dataset folder at `path`, checking dataset.json and every array's presence, dtype, shape,
+  /// length and checksum; each problem is a one-line error naming the file.
+  public static func load(from path: String) throws -> Dataset {
+    let manifestPath = "\(path)/dataset.json"
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+      throw LamError("\(path): no such dataset folder")
+    }
+    guard FileManager.default.fileExists(atPath: manifestPath) else {
+      throw LamError("\(path): not a dataset folder (dataset.json is missing)")
+    }
+    let manifest = try StrictJSON.load(DatasetManifest.self, from: manifestPath)
+    let (e, t, k) = (manifest.episodes, manifest.steps, manifest.distractorCount)
+    try Check.range(e, "episodes", 1...Int(Int32.max), file: manifestPath)
+    try Check.range(t, "steps", 1...100_000, file: manifestPath)
+    try Check.that(
+      manifest.frameShape == manifest.environment.grid.frameShape, "frameShape",
+      "the environment's [C, H, W] \(manifest.environment.grid.frameShape), got \(manifest.frameShape)", file: manifestPath)
+    try Check.that(
+      k == manifest.environment.distractorCount, "distractorCount",
+      "the environment's \(manifest.environment.distractorCount) distractors, got \(k)", file: manifestPath)
+
+    var hashes: [UInt64] = []
+    func read<T: NPYScalar>(_ name: String, _ type: T.Type) throws -> [T] {
+      let file = "\(path)/\(name).npy"
+      let layout = arrayLayout(name, episodes: e, steps: t, frameShape: manifest.frameShape, distractors: k)
+      guard let info = manifest.arrays[name] else {
+        throw LamError("\(manifestPath): arrays.\(name): missing entry")
+      }
+      try Check.that(
+        info.shape == layout.shape && info.dtype == layout.dtype, "arrays.\(name)",
+        "dtype \(layout.dtype) and shape \(layout.shape) (from episodes, steps, frameShape, distractorCount), got \(info.dtype) \(info.shape)",
+        file: manifestPath)
+      guard FileManager.default.fileExists(atPath: file) else { throw LamError("\(file): missing") }
+      let data: Data
+      do {
+        data = try Data(contentsOf: URL(fileURLWithPath: file))
+      } catch {
+        throw LamError("\(file): cannot read the file")
+      }
+      let (values, shape) = try NPY.decode(type, from: data, source: file)
+      guard shape == layout.shape else {
+        throw LamError("\(file): shape \(NPY.shapeString(shape)) does not match dataset.json (expected \(NPY.shapeString(layout.shape)))")
+      }
+      let hash = ContentHash.of(data)
+      guard ContentHash.hex(hash) == info.hash else {
+        throw LamError("\(file): checksum \(ContentHash.hex(hash)) does not match dataset.json (\(info.hash)): the file was changed or corrupted")
+      }
+      hashes.append(hash)
+      return values
+    }
+    let frames = try read("frames", UInt8.self)
+    let actions = try read("actions", Int.self)
+    let moved = try read("moved", Bool.self)
+    let agentPositions = try read("agent_pos", Int.self)
+    let distractorActions = try read("distractor_actions", Int.self)
+    let distractorPositions = try read("distractor_pos", Int.self)
+    let shake = try read("shake", Int.self)
+    let exogenous = try read("exogenous_change", Float.self)
+    let combined = ContentHash.hex(ContentHash.combine(hashes))
+    guard combined == manifest.contentHash else {
+      throw LamError("\(manifestPath): contentHash \(manifest.contentHash) does not match the files (\(combined))")
+    }
+    if let bad = actions.firstIndex(where: { $0 < 0 || $0 >= Action.allCases.count }) {
+      throw LamError("\(path)/actions.npy: value \(actions[bad]) at index \(bad) is not an action code (0...4)")
+    }
+    return Dataset(
+      config: manifest.environment, source: manifest.source, seed: manifest.seed, episodes: e, steps: t, frames: frames,
+      actions: actions, moved: moved, agentPositions: agentPositions, distractorActions: distractorActions,
+      distractorPositions: distractorPositions, shake: shake, exogenousChange: exogenous)
+  }
+}

@@ -1,0 +1,109 @@
+import Core
+
+/// 2-D convolution (cross-correlation, as in PyTorch) over NCHW images: weight [out, in, K, K], bias [out].
+///
+/// y[n, o, oh, ow] = b[o] + sum over c, ki, kj of w[o, c, ki, kj] * x[n, c, oh*S - P + ki, ow*S - P + kj],
+/// with zeros outside the image. Forward unfolds the images with `im2col` and multiplies by the weight;
+/// backward multiplies by the transposed weight and folds back with `col2im`.
+public final class Conv2d: Layer {
+  public let inChannels: Int
+  public let outChannels: Int
+  public let kernel: Int
+  public let stride: Int
+  public let padding: Int
+  public let weight: Parameter  // [out, in, K, K]
+  public let bias: Parameter?  // [out]
+  /// Images whose columns go through one GEMM: one GEMM per image is slow for small images, one for the
+  /// whole batch spills the caches; 8 to 32 measured best for 32x32 frames and batch 128.
+  public var imagesPerGEMM = 16
+  /// When false, backward only accumulates the parameter gradients and returns zeros: for a first layer,
+  /// whose input is data, this saves a third of the work.
+  public var inputNeedsGradient = true
+
+  private var geometry: ConvGeometry?  // of the last forward's images
+  private var batchSize = 0  // N of the last forward
+  private var chunk = 1  // images per GEMM in the last forward, which fixes the cached layout
+  private let columns = Tensor([0])  // [N*in*K*K*OH*OW]: chunk after chunk, each [in*K*K, B*OH*OW]; kept for backward
+  private let product = Tensor([0])  // [out, B*OH*OW]: one chunk of W x columns, or of the packed dY
+  private let dColumns = Tensor([0])  // [in*K*K, B*OH*OW]: one chunk of W^T x dY
+  private let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
+  private let output = Tensor([0])  // [N, out, OH, OW]
+  private let dInput = Tensor([0])  // [N, in, H, W]
+
+  public init(
+    _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+    bias: Bool = true, rng: inout RNG
+  ) {
+    precondition(inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
+                 "Conv2d(\(inChannels)->\(outChannels), kernel \(kernel), stride \(stride), padding \(padding))")
+    self.inChannels = inChannels
+    self.outChannels = outChannels
+    self.kernel = kernel
+    self.stride = stride
+    self.padding = padding
+    weight = Parameter("weight", [outChannels, inChannels, kernel, kernel])
+    self.bias = bias ? Parameter("bias", [outChannels]) : nil
+    initPyTorchDefault(weight: weight.value, bias: self.bias?.value, fanIn: inChannels * kernel * kernel, rng: &rng)
+  }
+
+  public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
+
+  /// The output size for an input of height `h` and width `w`: (h + 2P - K) / S + 1 per axis.
+  public func outputSize(h: Int, w: Int) -> (height: Int, width: Int) {
+    ((h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1)
+  }
+
+  public func forward(_ x: Tensor) -> Tensor {
+    precondition(x.shape.count == 4 && x.shape[1] == inChannels,
+                 "Conv2d(\(inChannels)->\(outChannels)) got input \(x.shape)")
+    let n = x.shape[0]
+    let g = ConvGeometry(channels: inChannels, height: x.shape[2], width: x.shape[3],
+                         kernel: kernel, stride: stride, padding: padding)
+    geometry = g
+    scratch.resize([g.scratchSize])
+    batchSize = n
+    let rows = g.patchSize, p = g.positions, chunk = max(1, min(imagesPerGEMM, n))
+    self.chunk = chunk
+    columns.resize([n * rows * p])
+    product.resize([outChannels, chunk * p])
+    output.resize([n, outChannels, g.outHeight, g.outWidth])
+    for n0 in Swift.stride(from: 0, to: n, by: chunk) {
+      let b = min(chunk, n - n0)
+      let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
+      for i in 0..<b {
+        im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p, scratch: scratch.data)
+      }
+      // Y[out, b*P] = W[out, in*K*K] x columns[in*K*K, b*P]
+      gemm(m: outChannels, n: b * p, k: rows, a: weight.value.data, b: cols, c: product.data)
+      unpackImages(product.data, bias: bias?.value.data, rows: outChannels, positions: p,
+                   into: output.data, first: n0, count: b)
+    }
+    return output
+  }
+
+  public func backward(_ dOutput: Tensor) -> Tensor {
+    guard let g = geometry else { preconditionFailure("Conv2d.backward before forward") }
+    let n = batchSize
+    precondition(dOutput.shape == output.shape, "Conv2d.backward got \(dOutput.shape), expected \(output.shape)")
+    let rows = g.patchSize, p = g.positions
+    if let bias { addChannelSums(dOutput.data, images: n, channels: outChannels, positions: p, into: bias.grad.data) }
+    dColumns.resize([rows, chunk * p])
+    dInput.resize([n, inChannels, g.height, g.width])
+    dInput.zero()
+    for n0 in Swift.stride(from: 0, to: n, by: chunk) {
+      let b = min(chunk, n - n0)
+      let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
+      packImages(dOutput.data, first: n0, count: b, rows: outChannels, positions: p, into: product.data)
+      // dW[out, in*K*K] += dY[out, b*P] x columns^T[b*P, in*K*K]
+      gemm(transB: true, m: outChannels, n: rows, k: b * p, a: product.data, b: cols, beta: 1, c: weight.grad.data)
+      guard inputNeedsGradient else { continue }
+      // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
+      gemm(transA: true, m: rows, n: b * p, k: outChannels, a: weight.value.data, b: product.data, c: dColumns.data)
+      for i in 0..<b {
+        col2im(dColumns.data + i * p, rowStride: b * p, g,
+               addingInto: dInput.data + (n0 + i) * g.imageSize, scratch: scratch.data)
+      }
+    }
+    return dInput
+  }
+}

@@ -1,0 +1,117 @@
+import Core
+
+/// 2-D transposed convolution with PyTorch's semantics: weight [in, out, K, K], bias [out].
+///
+/// y[n, o, i*S - P + ki, j*S - P + kj] += w[c, o, ki, kj] * x[n, c, i, j] (positions outside the output
+/// dropped), plus b[o]; OH = (H - 1)*S - 2P + K + outputPadding. It is the input-gradient path of the
+/// Conv2d(out -> in) that maps the output back to the input, so forward is GEMM + `col2im` and backward is
+/// `im2col` + GEMM, over the output's `ConvGeometry`.
+public final class ConvTranspose2d: Layer {
+  public let inChannels: Int
+  public let outChannels: Int
+  public let kernel: Int
+  public let stride: Int
+  public let padding: Int
+  public let outputPadding: Int
+  public let weight: Parameter  // [in, out, K, K]
+  public let bias: Parameter?  // [out]
+  /// Images whose columns go through one GEMM: one GEMM per image is slow for small images, one for the
+  /// whole batch spills the caches; 8 to 32 measured best for 4x4 to 16x16 inputs and batch 128.
+  public var imagesPerGEMM = 16
+
+  private var geometry: ConvGeometry?  // of the last forward's *output* images
+  private var inputShape: [Int] = []  // [N, in, H, W] of the last forward
+  private var chunk = 1  // images per GEMM in the last forward, which fixes the cached layout
+  private let packedInput = Tensor([0])  // [N*in*H*W]: chunk after chunk, each [in, B*H*W]; kept for backward
+  private let columns = Tensor([0])  // [out*K*K, B*H*W]: one chunk of W^T x input (forward) or im2col(dY) (backward)
+  private let product = Tensor([0])  // [in, B*H*W]: one chunk of W x im2col(dY)
+  private let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
+  private let output = Tensor([0])  // [N, out, OH, OW]
+  private let dInput = Tensor([0])  // [N, in, H, W]
+
+  public init(
+    _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+    outputPadding: Int = 0, bias: Bool = true, rng: inout RNG
+  ) {
+    precondition(
+      inChannels > 0 && outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0,
+      "ConvTranspose2d(\(inChannels)->\(outChannels), kernel \(kernel), stride \(stride), padding \(padding))")
+    precondition(outputPadding >= 0 && outputPadding < stride,
+                 "ConvTranspose2d outputPadding \(outputPadding) must be in 0..<stride (\(stride))")
+    self.inChannels = inChannels
+    self.outChannels = outChannels
+    self.kernel = kernel
+    self.stride = stride
+    self.padding = padding
+    self.outputPadding = outputPadding
+    weight = Parameter("weight", [inChannels, outChannels, kernel, kernel])
+    self.bias = bias ? Parameter("bias", [outChannels]) : nil
+    // PyTorch takes fan_in from weight.size(1) * K * K, which is `out` for this layout.
+    initPyTorchDefault(weight: weight.value, bias: self.bias?.value, fanIn: outChannels * kernel * kernel, rng: &rng)
+  }
+
+  public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
+
+  /// The output size for an input of height `h` and width `w`: (h - 1)*S - 2P + K + outputPadding per axis.
+  public func outputSize(h: Int, w: Int) -> (height: Int, width: Int) {
+    ((h - 1) * stride - 2 * padding + kernel + outputPadding, (w - 1) * stride - 2 * padding + kernel + outputPadding)
+  }
+
+  public func forward(_ x: Tensor) -> Tensor {
+    precondition(x.shape.count == 4 && x.shape[1] == inChannels,
+                 "ConvTranspose2d(\(inChannels)->\(outChannels)) got input \(x.shape)")
+    let n = x.shape[0], h = x.shape[2], w = x.shape[3]
+    let (oh, ow) = outputSize(h: h, w: w)
+    precondition(oh > 0 && ow > 0, "ConvTranspose2d input \(x.shape) gives an empty output \(oh)x\(ow)")
+    let g = ConvGeometry(channels: outChannels, height: oh, width: ow, kernel: kernel, stride: stride, padding: padding)
+    geometry = g
+    scratch.resize([g.scratchSize])
+    inputShape = x.shape
+    let rows = g.patchSize, p = g.positions, chunk = max(1, min(imagesPerGEMM, n))
+    self.chunk = chunk
+    packedInput.resize([n * inChannels * p])
+    columns.resize([rows, chunk * p])
+    output.resize([n, outChannels, oh, ow])
+    fillChannels(output.data, bias: bias?.value.data, images: n, channels: outChannels, positions: oh * ow)
+    for n0 in Swift.stride(from: 0, to: n, by: chunk) {
+      let b = min(chunk, n - n0)
+      let xs = packedInput.data + n0 * inChannels * p  // [in, b*H*W]
+      packImages(x.data, first: n0, count: b, rows: inChannels, positions: p, into: xs)
+      // columns[out*K*K, b*H*W] = W^T[out*K*K, in] x X[in, b*H*W], then folded onto the output images
+      gemm(transA: true, m: rows, n: b * p, k: inChannels, a: weight.value.data, b: xs, c: columns.data)
+      for i in 0..<b {
+        col2im(columns.data + i * p, rowStride: b * p, g,
+               addingInto: output.data + (n0 + i) * g.imageSize, scratch: scratch.data)
+      }
+    }
+    return output
+  }
+
+  public func backward(_ dOutput: Tensor) -> Tensor {
+    guard let g = geometry else { preconditionFailure("ConvTranspose2d.backward before forward") }
+    precondition(dOutput.shape == output.shape,
+                 "ConvTranspose2d.backward got \(dOutput.shape), expected \(output.shape)")
+    let n = inputShape[0]
+    let rows = g.patchSize, p = g.positions
+    if let bias {
+      addChannelSums(dOutput.data, images: n, channels: outChannels, positions: g.height * g.width,
+                     into: bias.grad.data)
+    }
+    product.resize([inChannels, chunk * p])
+    dInput.resize(inputShape)
+    for n0 in Swift.stride(from: 0, to: n, by: chunk) {
+      let b = min(chunk, n - n0)
+      let xs = packedInput.data + n0 * inChannels * p  // [in, b*H*W]
+      for i in 0..<b {
+        im2col(dOutput.data + (n0 + i) * g.imageSize, g,
+               into: columns.data + i * p, rowStride: b * p, scratch: scratch.data)
+      }
+      // dW[in, out*K*K] += X[in, b*H*W] x dColumns^T[b*H*W, out*K*K]
+      gemm(transB: true, m: inChannels, n: rows, k: b * p, a: xs, b: columns.data, beta: 1, c: weight.grad.data)
+      // dX[in, b*H*W] = W[in, out*K*K] x dColumns[out*K*K, b*H*W]
+      gemm(m: inChannels, n: b * p, k: rows, a: weight.value.data, b: columns.data, c: product.data)
+      unpackImages(product.data, bias: nil, rows: inChannels, positions: p, into: dInput.data, first: n0, count: b)
+    }
+    return dInput
+  }
+}

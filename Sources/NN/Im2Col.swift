@@ -1,0 +1,258 @@
+/// The window of a 2-D convolution sliding over one [C, H, W] image: kernel, stride and zero padding
+/// per axis, and the output size they give.
+///
+/// Conv2d uses it for its input; ConvTranspose2d uses it for its *output*, because a transposed
+/// convolution is the input-gradient path of the convolution that maps its output back to its input.
+public struct ConvGeometry: Equatable, Sendable {
+  public let channels: Int
+  public let height: Int
+  public let width: Int
+  public let kernelH: Int
+  public let kernelW: Int
+  public let strideH: Int
+  public let strideW: Int
+  public let padH: Int
+  public let padW: Int
+
+  public init(
+    channels: Int, height: Int, width: Int,
+    kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, padH: Int, padW: Int
+  ) {
+    precondition(channels > 0 && height > 0 && width > 0, "bad image size \([channels, height, width])")
+    precondition(kernelH > 0 && kernelW > 0 && strideH > 0 && strideW > 0, "kernel and stride must be positive")
+    precondition(padH >= 0 && padW >= 0, "padding must be non-negative")
+    self.channels = channels
+    self.height = height
+    self.width = width
+    self.kernelH = kernelH
+    self.kernelW = kernelW
+    self.strideH = strideH
+    self.strideW = strideW
+    self.padH = padH
+    self.padW = padW
+    precondition(
+      height + 2 * padH >= kernelH && width + 2 * padW >= kernelW,
+      "kernel \(kernelH)x\(kernelW) larger than the padded image \(height)x\(width) (padding \(padH), \(padW))")
+  }
+
+  /// A square kernel with the same stride and padding on both axes.
+  public init(channels: Int, height: Int, width: Int, kernel: Int, stride: Int, padding: Int) {
+    self.init(
+      channels: channels, height: height, width: width,
+      kernelH: kernel, kernelW: kernel, strideH: stride, strideW: stride, padH: padding, padW: padding)
+  }
+
+  /// OH = (H + 2P - K) / S + 1.
+  public var outHeight: Int { (height + 2 * padH - kernelH) / strideH + 1 }
+  /// OW = (W + 2P - K) / S + 1.
+  public var outWidth: Int { (width + 2 * padW - kernelW) / strideW + 1 }
+  /// Rows of the column matrix: C * KH * KW, ordered (c, ki, kj) like a Conv2d weight's last three axes.
+  public var patchSize: Int { channels * kernelH * kernelW }
+  /// Columns of the column matrix: OH * OW window positions.
+  public var positions: Int { outHeight * outWidth }
+  /// Elements of the image: C * H * W.
+  public var imageSize: Int { channels * height * width }
+
+  /// The output positions `o` in 0..<outCount whose input coordinate o*S - P + k falls inside 0..<size.
+  @inline(__always)
+  static func validRange(offset k: Int, pad: Int, stride: Int, size: Int, outCount: Int) -> Range<Int> {
+    // o*S >= P - k  and  o*S <= size - 1 + P - k
+    let lo = max(0, ceilDiv(pad - k, stride))
+    let hi = min(outCount, floorDiv(size - 1 + pad - k, stride) + 1)
+    return lo..<max(lo, hi)
+  }
+}
+
+@inline(__always) private func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+@inline(__always) private func ceilDiv(_ a: Int, _ b: Int) -> Int { -floorDiv(-a, b) }
+
+// MARK: - Phase planes
+
+// A window row reads every S-th pixel of an image row. Splitting the zero-padded image once into its
+// S x S phase planes (padded pixel (u*S + a, v*S + b) goes to plane (a, b) at (u, v)) turns every window
+// row into a contiguous run of OW floats, so im2col and col2im move whole vectors instead of gathering or
+// scattering single floats; the split itself touches each pixel once.
+extension ConvGeometry {
+  /// Phase planes per channel along each axis: min(S, K) (phases no kernel tap reaches are skipped).
+  var phasesH: Int { min(strideH, kernelH) }
+  var phasesW: Int { min(strideW, kernelW) }
+  /// Rows and columns of one phase plane: enough for the farthest tap, OH + (KH - 1) / SH.
+  var phaseHeight: Int { outHeight + (kernelH - 1) / strideH }
+  var phaseWidth: Int { outWidth + (kernelW - 1) / strideW }
+
+  /// The scratch floats `im2col` and `col2im` need for one image: C * phases * phase plane size.
+  public var scratchSize: Int { channels * phasesH * phasesW * phaseHeight * phaseWidth }
+
+  /// The phase plane (c, a, b) in `scratch`: [phaseHeight, phaseWidth].
+  @inline(__always)
+  func phasePlane(_ scratch: UnsafeMutablePointer<Float>, c: Int, a: Int, b: Int) -> UnsafeMutablePointer<Float> {
+    scratch + ((c * phasesH + a) * phasesW + b) * phaseHeight * phaseWidth
+  }
+}
+
+@inline(__always)
+private func copyFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+  var i = 0
+  while i + 4 <= count {
+    UnsafeMutableRawPointer(dst + i).storeBytes(
+      of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+    i += 4
+  }
+  while i < count { dst[i] = src[i]; i += 1 }
+}
+
+@inline(__always)
+private func addFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+  var i = 0
+  while i + 4 <= count {
+    let sum = UnsafeRawPointer(dst + i).loadUnaligned(as: SIMD4<Float>.self)
+      + UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self)
+    UnsafeMutableRawPointer(dst + i).storeBytes(of: sum, as: SIMD4<Float>.self)
+    i += 4
+  }
+  while i < count { dst[i] += src[i]; i += 1 }
+}
+
+// MARK: - im2col and col2im
+
+/// Unfolds one image [C, H, W] into its column matrix [C*KH*KW, OH*OW]: entry ((c, ki, kj), (oh, ow)) is
+/// pixel (c, oh*S - P + ki, ow*S - P + kj), or 0 in the padding.
+///
+/// Rows are `rowStride` (>= OH*OW) apart, so the columns of several images can sit side by side in one
+/// matrix and a single GEMM can serve them all. `scratch` holds `g.scratchSize` floats (overwritten).
+public func im2col(
+  _ image: UnsafePointer<Float>, _ g: ConvGeometry,
+  into columns: UnsafeMutablePointer<Float>, rowStride: Int, scratch: UnsafeMutablePointer<Float>
+) {
+  let oh = g.outHeight, ow = g.outWidth, ph = g.phaseHeight, pw = g.phaseWidth
+  precondition(rowStride >= oh * ow, "rowStride \(rowStride) < \(oh * ow) positions")
+  // Split the padded image into phase planes.
+  for c in 0..<g.channels {
+    let source = image + c * g.height * g.width  // [H, W]
+    for a in 0..<g.phasesH {
+      let rows = ConvGeometry.validRange(offset: a, pad: g.padH, stride: g.strideH, size: g.height, outCount: ph)
+      for b in 0..<g.phasesW {
+        let cols = ConvGeometry.validRange(offset: b, pad: g.padW, stride: g.strideW, size: g.width, outCount: pw)
+        let plane = g.phasePlane(scratch, c: c, a: a, b: b)  // [PH, PW]
+        for u in 0..<ph {
+          let dst = plane + u * pw
+          guard rows.contains(u) else { for v in 0..<pw { dst[v] = 0 }; continue }
+          let base = (u * g.strideH + a - g.padH) * g.width + b - g.padW  // source[base + v*S] is column v
+          for v in 0..<cols.lowerBound { dst[v] = 0 }
+          for v in cols { dst[v] = source[base + v * g.strideW] }
+          for v in cols.upperBound..<pw { dst[v] = 0 }
+        }
+      }
+    }
+  }
+  // Row (c, ki, kj) of the columns is a window of phase plane (c, ki % S, kj % S) at (ki / S, kj / S).
+  for c in 0..<g.channels {
+    for ki in 0..<g.kernelH {
+      for kj in 0..<g.kernelW {
+        let plane = g.phasePlane(scratch, c: c, a: ki % g.strideH, b: kj % g.strideW)
+          + (ki / g.strideH) * pw + kj / g.strideW
+        let row = columns + ((c * g.kernelH + ki) * g.kernelW + kj) * rowStride  // [OH, OW]
+        for y in 0..<oh { copyFloats(plane + y * pw, row + y * ow, ow) }
+      }
+    }
+  }
+}
+
+/// The adjoint of `im2col`: ADDS every entry of a column matrix [C*KH*KW, OH*OW] (rows `rowStride`
+/// apart) into the pixel of `image` [C, H, W] it was read from; entries that fell in the padding are
+/// dropped. `scratch` holds `g.scratchSize` floats (overwritten).
+public func col2im(
+  _ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvGeometry,
+  addingInto image: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+) {
+  let oh = g.outHeight, ow = g.outWidth, ph = g.phaseHeight, pw = g.phaseWidth
+  precondition(rowStride >= oh * ow, "rowStride \(rowStride) < \(oh * ow) positions")
+  // Sum the windows into phase planes.
+  scratch.update(repeating: 0, count: g.scratchSize)
+  for c in 0..<g.channels {
+    for ki in 0..<g.kernelH {
+      for kj in 0..<g.kernelW {
+        let plane = g.phasePlane(scratch, c: c, a: ki % g.strideH, b: kj % g.strideW)
+          + (ki / g.strideH) * pw + kj / g.strideW
+        let row = columns + ((c * g.kernelH + ki) * g.kernelW + kj) * rowStride  // [OH, OW]
+        for y in 0..<oh { addFloats(row + y * ow, plane + y * pw, ow) }
+      }
+    }
+  }
+  // Merge the phase planes back into the image, dropping the padding.
+  for c in 0..<g.channels {
+    let target = image + c * g.height * g.width  // [H, W]
+    for a in 0..<g.phasesH {
+      let rows = ConvGeometry.validRange(offset: a, pad: g.padH, stride: g.strideH, size: g.height, outCount: ph)
+      for b in 0..<g.phasesW {
+        let cols = ConvGeometry.validRange(offset: b, pad: g.padW, stride: g.strideW, size: g.width, outCount: pw)
+        let plane = g.phasePlane(scratch, c: c, a: a, b: b)  // [PH, PW]
+        for u in rows {
+          let src = plane + u * pw
+          let base = (u * g.strideH + a - g.padH) * g.width + b - g.padW  // target[base + v*S] is column v
+          for v in cols { target[base + v * g.strideW] += src[v] }
+        }
+      }
+    }
+  }
+}
+
+// MARK: - Batches as one matrix
+
+/// Copies images n0..<n0+count of a batch [N, rows, P] into a matrix [rows, count*P] (image i in columns
+/// i*P..<(i+1)*P), the layout that lets one GEMM serve several images.
+func packImages(
+  _ batch: UnsafePointer<Float>, first n0: Int, count: Int, rows: Int, positions p: Int,
+  into matrix: UnsafeMutablePointer<Float>
+) {
+  let width = count * p
+  for i in 0..<count {
+    let image = batch + (n0 + i) * rows * p  // [rows, P]
+    for r in 0..<rows { (matrix + r * width + i * p).update(from: image + r * p, count: p) }
+  }
+}
+
+/// The inverse of `packImages`: writes a matrix [rows, count*P] back into images n0..<n0+count of a batch
+/// [N, rows, P], adding `bias[r]` to every element of row r when given.
+func unpackImages(
+  _ matrix: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int, positions p: Int,
+  into batch: UnsafeMutablePointer<Float>, first n0: Int, count: Int
+) {
+  let width = count * p
+  for i in 0..<count {
+    let image = batch + (n0 + i) * rows * p  // [rows, P]
+    for r in 0..<rows {
+      let src = matrix + r * width + i * p, dst = image + r * p
+      if let bias {
+        let b = bias[r]
+        for j in 0..<p { dst[j] = src[j] + b }
+      } else {
+        dst.update(from: src, count: p)
+      }
+    }
+  }
+}
+
+/// Fills each channel of a batch [N, C, P] with `bias[c]`, or zero without a bias.
+func fillChannels(
+  _ batch: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, images: Int, channels: Int, positions p: Int
+) {
+  guard let bias else { batch.update(repeating: 0, count: images * channels * p); return }
+  for n in 0..<images {
+    for c in 0..<channels { (batch + (n * channels + c) * p).update(repeating: bias[c], count: p) }
+  }
+}
+
+/// db[c] += the sum of dY[n, c, :] over the batch [N, C, P]: the bias gradient of a convolution.
+func addChannelSums(
+  _ batch: UnsafePointer<Float>, images: Int, channels: Int, positions p: Int, into db: UnsafeMutablePointer<Float>
+) {
+  for n in 0..<images {
+    for c in 0..<channels {
+      let plane = batch + (n * channels + c) * p
+      var sum: Float = 0
+      for j in 0..<p { sum += plane[j] }
+      db[c] += sum
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import Core
+import Foundation
+import NN
+import Testing
+import TestSupport
+
+/// Values drawn uniformly from +-[0.2, 1]: away from 0, where ReLU-like kinks would break finite differences.
+private func awayFromZero(_ shape: [Int], seed: UInt64) -> Tensor {
+  var rng = RNG(seed: seed)
+  let t = Tensor(shape)
+  for i in 0..<t.count {
+    let magnitude = rng.uniform(0.2, 1)
+    t[i] = rng.bernoulli(0.5) ? magnitude : -magnitude
+  }
+  return t
+}
+
+private func expectExactGradients(_ layer: Layer, _ input: Tensor, _ label: String) {
+  let errors = checkGradients(layer, input: input)
+  #expect(errors.input <= 1e-3, "\(label): input gradient error \(errors.input)")
+  for (name, error) in errors.parameters {
+    #expect(error <= 1e-3, "\(label): \(name) gradient error \(error)")
+  }
+}
+
+@Test func linearGradientsMatchFiniteDifferences() {
+  var rng = RNG(seed: 1)
+  expectExactGradients(Linear(5, 3, rng: &rng), awayFromZero([4, 5], seed: 2), "Linear")
+  expectExactGradients(Linear(5, 3, bias: false, rng: &rng), awayFromZero([2, 5], seed: 3), "Linear without bias")
+  // A [N, C, H, W] input is read as [N, C * H * W].
+  expectExactGradients(Linear(12, 2, rng: &rng), awayFromZero([2, 3, 2, 2], seed: 4), "Linear on images")
+}
+
+@Test func activationGradientsMatchFiniteDifferences() {
+  let input = awayFromZero([3, 7], seed: 5)
+  expectExactGradients(ReLU(), input, "ReLU")
+  expectExactGradients(LeakyReLU(slope: 0.1), input, "LeakyReLU")
+  expectExactGradients(Tanh(), input, "Tanh")
+  expectExactGradients(Sigmoid(), input, "Sigmoid")
+}
+
+@Test func reshapeAndBroadcastGradientsMatchFiniteDifferences() {
+  expectExactGradients(Flatten([2, 3, 2]), awayFromZero([2, 2, 3, 2], seed: 6), "Flatten")
+  expectExactGradients(Reshape(to: [2, 2, 3]), awayFromZero([2, 12], seed: 7), "Reshape")
+  expectExactGradients(Broadcast(height: 3, width: 2), awayFromZero([2, 4], seed: 8), "Broadcast")
+}
+
+@Test func sequentialGradientsMatchFiniteDifferences() {
+  var rng = RNG(seed: 9)
+  let net = Sequential([
+    ("conv", Conv2d(2, 3, kernel: 3, stride: 1, padding: 1, rng: &rng)), ("act", Tanh()),
+    ("flatten", Flatten([3, 4, 4])), ("fc", Linear(48, 5, rng: &rng)), ("sig", Sigmoid()),
+  ])
+  let errors = checkGradients(net, input: awayFromZero([2, 2, 4, 4], seed: 10))
+  #expect(errors.input <= 1e-3)
+  #expect(errors.parameters.count == 4)
+  #expect(errors.parameters.values.allSatisfy { $0 <= 1e-3 })
+}
+
+@Test func linearForwardMatchesNaiveLoops() {
+  var rng = RNG(seed: 11)
+  let layer = Linear(4, 3, rng: &rng)
+  let x = awayFromZero([5, 4], seed: 12)
+  let y = layer.forward(x).array
+  let w = layer.weight.value.array, b = layer.bias!.value.array
+  for n in 0..<5 {
+    for o in 0..<3 {
+      var sum = Double(b[o])
+      for i in 0..<4 { sum += Double(w[o * 4 + i]) * Double(x[n * 4 + i]) }
+      #expect(isClose(Double(y[n * 3 + o]), sum, relative: 1e-5, absolute: 1e-6))
+    }
+  }
+}
+
+@Test func linearInitIsUniformInPlusMinusOneOverSqrtFanIn() {
+  var rng = RNG(seed: 13)
+  let layer = Linear(400, 300, rng: &rng)
+  let bound: Float = 1 / 20
+  let w = layer.weight.value.array
+  #expect(w.allSatisfy { abs($0) <= bound })
+  let variance = w.reduce(0.0) { $0 + Double($1 * $1) } / Double(w.count)
+  #expect(isClose(variance, Double(bound * bound) / 3, relative: 0.02))
+  #expect(layer.bias!.value.array.allSatisfy { abs($0) <= bound })
+}
+
+@Test func concatAndSplitAreInversesWithGradientsRoutedBack() {
+  let a = Tensor(shape: [2, 1, 1, 2], values: [1, 2, 3, 4])
+  let b = Tensor(shape: [2, 2, 1, 2], values: [5, 6, 7, 8, 9, 10, 11, 12])
+  let concat = Concat()
+  let joined = concat.forward(a, b)
+  #expect(joined.shape == [2, 3, 1, 2])
+  #expect(joined.array == [1, 2, 5, 6, 7, 8, 3, 4, 9, 10, 11, 12])
+  let split = Split(first: 1)
+  let (first, second) = split.forward(joined)
+  #expect(first.array == a.array && second.array == b.array)
+  // Concat's backward is Split's forward and vice versa: gradients go back to their own input.
+  let (da, db) = concat.backward(joined)
+  #expect(da.array == a.array && db.array == b.array)
+  #expect(split.backward(first, second).array == joined.array)
+}
+
+@Test func mseGradientMatchesFiniteDifferences() {
+  let p = awayFromZero([3, 4], seed: 14), t = awayFromZero([3, 4], seed: 15)
+  let mse = MSELoss()
+  _ = mse.forward(p, t)
+  let analytic = mse.backward().array
+  var numeric: [Double] = []
+  for i in 0..<p.count {
+    let saved = p[i]
+    p[i] = saved + 1e-2
+    let up = Double(mse.forward(p, t))
+    p[i] = saved - 1e-2
+    let down = Double(mse.forward(p, t))
+    p[i] = saved
+    numeric.append((up - down) / 2e-2)
+  }
+  #expect(maxRelativeError(analytic.map(Double.init), numeric, floor: 1e-2) < 1e-3)
+}
+
+@Test func crossEntropyGradientMatchesFiniteDifferences() {
+  let logits = awayFromZero([4, 5], seed: 16)
+  let targets = [0, 3, 4, 1], mask = [true, false, true, true]
+  let ce = CrossEntropyLoss()
+  _ = ce.forward(logits, targets: targets, mask: mask)
+  let analytic = ce.backward().array
+  var numeric: [Double] = []
+  for i in 0..<logits.count {
+    let saved = logits[i]
+    logits[i] = saved + 1e-2
+    let up = Double(ce.forward(logits, targets: targets, mask: mask))
+    logits[i] = saved - 1e-2
+    let down = Double(ce.forward(logits, targets: targets, mask: mask))
+    logits[i] = saved
+    numeric.append((up - down) / 2e-2)
+  }
+  #expect(maxRelativeError(analytic.map(Double.init), numeric, floor: 1e-2) < 1e-3)
+}
+
+@Test func smallConvNetOverfitsOneBatch() {
+  var rng = RNG(seed: 17)
+  let net = Sequential([
+    ("conv1", Conv2d(3, 8, kernel: 4, stride: 2, padding: 1, rng: &rng)), ("relu1", ReLU()),
+    ("conv2", Conv2d(8, 16, kernel: 4, stride: 2, padding: 1, rng: &rng)), ("relu2", ReLU()),
+    ("deconv1", ConvTranspose2d(16, 8, kernel: 4, stride: 2, padding: 1, rng: &rng)), ("relu3", ReLU()),
+    ("deconv2", ConvTranspose2d(8, 3, kernel: 4, stride: 2, padding: 1, rng: &rng)),
+  ])
+  let x = Tensor([4, 3, 8, 8]), y = Tensor([4, 3, 8, 8])
+  for i in 0..<x.count {
+    x[i] = rng.uniform()
+    y[i] = rng.uniform()
+  }
+  let adam = Adam(net.parameters, learningRate: 3e-3)
+  let mse = MSELoss()
+  var first: Float = 0, last: Float = 0
+  for step in 0..<1500 {
+    adam.zeroGrad()
+    last = mse.forward(net.forward(x), y)
+    if step == 0 { first = last }
+    _ = net.backward(mse.backward())
+    adam.update()
+  }
+  #expect(last < first / 100, "loss \(first) -> \(last)")
+}
