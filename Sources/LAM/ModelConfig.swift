@@ -58,8 +58,8 @@ public struct BottleneckConfig: Codable, Equatable, Sendable {
   public init() {}
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case kind, dz, noiseStd = "noise_std", l2, codes, commitment, emaDecay = "ema_decay"
-    case restartThreshold = "restart_threshold"
+    case kind, dz, noiseStd, l2, codes, commitment, emaDecay
+    case restartThreshold
   }
 
   public init(from decoder: Decoder) throws {
@@ -76,14 +76,14 @@ public struct BottleneckConfig: Codable, Equatable, Sendable {
     restartThreshold = try c.decode(.restartThreshold, default: d.restartThreshold)
   }
 
-  public func validate(prefix: String = "bottleneck") throws {
+  public func validate(prefix: String = "model.bottleneck") throws {
     try Check.range(dz, "\(prefix).dz", 1...1024)
-    try Check.range(noiseStd, "\(prefix).noise_std", 0...100)
+    try Check.range(noiseStd, "\(prefix).noiseStd", 0...100)
     try Check.range(l2, "\(prefix).l2", 0...1000)
     try Check.range(codes, "\(prefix).codes", 2...4096)
     try Check.range(commitment, "\(prefix).commitment", 0...100)
-    try Check.range(emaDecay, "\(prefix).ema_decay", 0...0.99999)
-    try Check.range(restartThreshold, "\(prefix).restart_threshold", 0...1_000_000)
+    try Check.range(emaDecay, "\(prefix).emaDecay", 0...0.99999)
+    try Check.range(restartThreshold, "\(prefix).restartThreshold", 0...1_000_000)
   }
 }
 
@@ -106,8 +106,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
   public init() {}
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case architecture, hidden, depth, channels, encoderHidden = "encoder_hidden"
-    case latentEmbed = "latent_embed", predict, bottleneck
+    case architecture, hidden, depth, channels, encoderHidden
+    case latentEmbed, predict, bottleneck
   }
 
   public init(from decoder: Decoder) throws {
@@ -130,8 +130,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     try Check.range(depth, "model.depth", 1...16)
     try Check.that(!channels.isEmpty && channels.allSatisfy { (1...4096).contains($0) },
                    "model.channels", "a non-empty list of channel counts in 1...4096")
-    try Check.range(encoderHidden, "model.encoder_hidden", 1...65536)
-    try Check.range(latentEmbed, "model.latent_embed", 1...4096)
+    try Check.range(encoderHidden, "model.encoderHidden", 1...65536)
+    try Check.range(latentEmbed, "model.latentEmbed", 1...4096)
     try bottleneck.validate()
     if let frame, architecture == .conv {
       let factor = 1 << channels.count

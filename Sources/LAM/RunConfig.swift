@@ -24,9 +24,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
   public init() {}
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case steps, batch, lr, weightDecay = "weight_decay", gradClip = "grad_clip", seed, threads
-    case valFraction = "val_fraction", logEvery = "log_every", evalEvery = "eval_every"
-    case checkpointEvery = "checkpoint_every"
+    case steps, batch, lr, weightDecay, gradClip, seed, threads
+    case valFraction, logEvery, evalEvery
+    case checkpointEvery
   }
 
   public init(from decoder: Decoder) throws {
@@ -50,13 +50,13 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     try Check.range(steps, "train.steps", 1...100_000_000)
     try Check.range(batch, "train.batch", 1...65536)
     try Check.that(lr > 0 && lr <= 10, "train.lr", "a value in (0, 10], got \(lr)")
-    try Check.range(weightDecay, "train.weight_decay", 0...10)
-    try Check.range(gradClip, "train.grad_clip", 0...1e6)
+    try Check.range(weightDecay, "train.weightDecay", 0...10)
+    try Check.range(gradClip, "train.gradClip", 0...1e6)
     try Check.range(threads, "train.threads", 1...256)
-    try Check.that(valFraction > 0 && valFraction < 1, "train.val_fraction", "a value in (0, 1), got \(valFraction)")
-    try Check.range(logEvery, "train.log_every", 1...100_000_000)
-    try Check.range(evalEvery, "train.eval_every", 1...100_000_000)
-    try Check.range(checkpointEvery, "train.checkpoint_every", 0...100_000_000)
+    try Check.that(valFraction > 0 && valFraction < 1, "train.valFraction", "a value in (0, 1), got \(valFraction)")
+    try Check.range(logEvery, "train.logEvery", 1...100_000_000)
+    try Check.range(evalEvery, "train.evalEvery", 1...100_000_000)
+    try Check.range(checkpointEvery, "train.checkpointEvery", 0...100_000_000)
   }
 }
 
@@ -82,7 +82,7 @@ public struct Remedies: Codable, Equatable, Sendable {
     /// The dataset's ground-truth `exogenous_change`.
     case exogenous
     /// Mean absolute frame difference, for data without ground truth.
-    case frameDiff = "frame_diff"
+    case frameDiff
   }
 
   public var augment: Augment = .none
@@ -99,9 +99,9 @@ public struct Remedies: Codable, Equatable, Sendable {
   public init() {}
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case augment, shiftAxis = "shift_axis", kappa, labelFraction = "label_fraction"
-    case labelWeight = "label_weight", labelMode = "label_mode", cleanFraction = "clean_fraction"
-    case cleanBy = "clean_by"
+    case augment, shiftAxis, kappa, labelFraction
+    case labelWeight, labelMode, cleanFraction
+    case cleanBy
   }
 
   public init(from decoder: Decoder) throws {
@@ -120,11 +120,11 @@ public struct Remedies: Codable, Equatable, Sendable {
 
   public func validate(bottleneck: BottleneckConfig) throws {
     try Check.range(kappa, "remedies.kappa", 0...10)
-    try Check.range(labelFraction, "remedies.label_fraction", 0...1)
-    try Check.range(labelWeight, "remedies.label_weight", 0...1000)
-    try Check.range(cleanFraction, "remedies.clean_fraction", 0...0.99)
+    try Check.range(labelFraction, "remedies.labelFraction", 0...1)
+    try Check.range(labelWeight, "remedies.labelWeight", 0...1000)
+    try Check.range(cleanFraction, "remedies.cleanFraction", 0...0.99)
     if labelMode == .codes && labelFraction > 0 {
-      try Check.that(bottleneck.kind == .vq && bottleneck.codes >= 5, "remedies.label_mode",
+      try Check.that(bottleneck.kind == .vq && bottleneck.codes >= 5, "remedies.labelMode",
                      "'head' unless the bottleneck is vq with at least 5 codes (one per action)")
     }
   }

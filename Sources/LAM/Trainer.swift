@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import GridWorld
 import NN
 
 /// The loss terms of one training step.
@@ -34,7 +35,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
 /// and the one generator that draws batches, augmentations and latent noise.
 public final class Trainer {
   public let config: RunConfig
-  public let data: TrainingData
+  public let data: Dataset
   public let split: EpisodeSplit
   public let model: LatentActionModel
   /// z_e -> action logits, present when labels are used in `head` mode.
@@ -64,7 +65,7 @@ public final class Trainer {
   private let crossEntropy = CrossEntropyLoss()
 
   /// A new run: the model and head are initialized from the seed.
-  public init(config: RunConfig, data: TrainingData, split: EpisodeSplit) throws {
+  public init(config: RunConfig, data: Dataset, split: EpisodeSplit) throws {
     try config.validate(frame: data.frame)
     self.config = config
     self.data = data
@@ -99,7 +100,7 @@ public final class Trainer {
   }
 
   /// Drops the given fraction of transitions with the largest exogenous change (or frame difference).
-  static func clean(_ transitions: [Int], data: TrainingData, remedies: Remedies) -> [Int] {
+  static func clean(_ transitions: [Int], data: Dataset, remedies: Remedies) -> [Int] {
     guard remedies.cleanFraction > 0 else { return transitions }
     let score: (Int) -> Float = remedies.cleanBy == .exogenous
       ? { data.exogenousChange[$0] } : { data.frameDifference($0) }
@@ -120,13 +121,13 @@ public final class Trainer {
       labels[i] = data.actions[index]
       mask[i] = isLabelled[index / data.steps]
     }
-    batchIndices.withUnsafeBufferPointer { data.gather($0, o: o, next: next) }
+    data.gather(batchIndices, o: o, next: next)
 
     var encodeO = o, encodeNext = next, decodeInput: Tensor? = nil, reconTarget = next
     switch r.augment {
     case .none: break
     case .shift:
-      shiftByCells(o, next, cellSize: data.cellSize, axis: r.shiftAxis, rng: &rng, scratch: scratch)
+      shiftByCells(o, next, cellSize: data.config.grid.cellSize, axis: r.shiftAxis, rng: &rng, scratch: scratch)
     case .kappa:
       // Decode from o + k2 and predict o' + k2, while the encoder sees o + k1 and o' + k1.
       decodeFrom.copy(from: o)
@@ -203,7 +204,7 @@ public final class Trainer {
     var start = 0
     while start < chosen.count {
       let slice = Array(chosen[start..<min(start + n, chosen.count)])
-      slice.withUnsafeBufferPointer { data.gather($0, o: o, next: next) }
+      data.gather(slice, o: o, next: next)
       let prediction = model.forward(o, next, training: false, rng: &noRNG)
       sum += Double(mse.forward(prediction, next)) * Double(slice.count)
       start += n

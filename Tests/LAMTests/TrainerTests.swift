@@ -1,19 +1,23 @@
 import Core
 import Foundation
+import GridWorld
 import LAM
 import NN
 import Testing
 import TestSupport
 
-/// Random uint8 frames: enough to exercise the loop, the split and the checkpoints.
-private func randomData(episodes: Int = 6, steps: Int = 5, seed: UInt64 = 1) -> TrainingData {
+/// Random uint8 frames on the default 4 x 4 grid: enough to exercise the loop, split and checkpoints.
+private func randomData(episodes: Int = 6, steps: Int = 5, seed: UInt64 = 1) -> Dataset {
   var rng = RNG(seed: seed)
-  let frame = FrameShape(channels: 1, height: 4, width: 4)
-  let frames = (0..<(episodes * (steps + 1) * frame.size)).map { _ in UInt8(rng.int(below: 256)) }
+  let size = 16
+  let frames = (0..<(episodes * (steps + 1) * size)).map { _ in UInt8(rng.int(below: 256)) }
   let actions = (0..<(episodes * steps)).map { _ in rng.int(below: 5) }
   let exogenous = (0..<(episodes * steps)).map { Float($0 % 7) }
-  return TrainingData(frame: frame, episodes: episodes, steps: steps, cellSize: 1, frames: frames,
-                      actions: actions, exogenousChange: exogenous)
+  return Dataset(
+    config: EnvironmentConfig(), source: "random", seed: seed, episodes: episodes, steps: steps, frames: frames,
+    actions: actions, moved: actions.map { $0 != 0 }, agentPositions: [Int](repeating: 0, count: episodes * (steps + 1) * 2),
+    distractorActions: [], distractorPositions: [], shake: [Int](repeating: 0, count: episodes * (steps + 1) * 2),
+    exogenousChange: exogenous)
 }
 
 private func smallConfig(_ kind: BottleneckKind = .continuous) -> RunConfig {
@@ -34,13 +38,13 @@ private func smallConfig(_ kind: BottleneckKind = .continuous) -> RunConfig {
   return config
 }
 
-private func makeTrainer(_ config: RunConfig, _ data: TrainingData) throws -> Trainer {
+private func makeTrainer(_ config: RunConfig, _ data: Dataset) throws -> Trainer {
   let split = try EpisodeSplit.make(episodes: data.episodes, valFraction: config.train.valFraction,
                                     labelFraction: config.remedies.labelFraction, seed: config.train.seed)
   return try Trainer(config: config, data: data, split: split)
 }
 
-private func info(_ data: TrainingData) -> RunInfo {
+private func info(_ data: Dataset) -> RunInfo {
   RunInfo(data: "memory", dataHash: "0", frame: data.frame, episodes: data.episodes, steps: data.steps)
 }
 
