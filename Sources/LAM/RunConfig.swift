@@ -1,4 +1,5 @@
 import Core
+import Foundation
 
 /// How long and how fast to train, and how to log and checkpoint.
 public struct TrainConfig: Codable, Equatable, Sendable {
@@ -138,17 +139,6 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
   public init() {}
 
-  /// The documented defaults for an architecture (docs/training.md).
-  public static func defaults(for architecture: Architecture) -> RunConfig {
-    var config = RunConfig()
-    config.model.architecture = architecture
-    if architecture == .conv {
-      config.model.bottleneck.dz = 8
-      config.train.batch = 128
-    }
-    return config
-  }
-
   enum CodingKeys: String, CodingKey, CaseIterable {
     case model, train, remedies
   }
@@ -165,5 +155,51 @@ public struct RunConfig: Codable, Equatable, Sendable {
     try model.validate(frame: frame)
     try train.validate()
     try remedies.validate(bottleneck: model.bottleneck)
+  }
+}
+
+extension RunConfig {
+  /// The run config from an optional JSON file with `overrides` applied on top, each a dotted
+  /// field path and a value ("model.bottleneck.codes", "5"). Values are read as JSON when they
+  /// parse (numbers, true/false, arrays), else as strings. The result is decoded strictly, so an
+  /// unknown field or a bad value is an error naming it.
+  public static func load(file: String?, overrides: [(path: String, value: String)]) throws -> RunConfig {
+    var root: [String: Any] = [:]
+    let source = file ?? "config"
+    if let file {
+      let data: Data
+      do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+        throw LamError("\(file): cannot read the config file")
+      }
+      guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        _ = try StrictJSON.decode(RunConfig.self, from: data, source: file)  // names the JSON error
+        throw LamError("\(file): expected a JSON object")
+      }
+      root = object
+    }
+    for (path, value) in overrides {
+      let keys = path.split(separator: ".").map(String.init)
+      try Check.that(!keys.isEmpty && keys.allSatisfy { !$0.isEmpty }, "--set \(path)", "a dotted field path such as train.steps")
+      let parsed = (try? JSONSerialization.jsonObject(with: Data(value.utf8), options: [.fragmentsAllowed])) ?? value
+      root = try setting(parsed, at: keys[...], in: root, path: path)
+    }
+    let data = try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys])
+    let config = try StrictJSON.decode(RunConfig.self, from: data, source: overrides.isEmpty ? source : "\(source) (with flags)")
+    return config
+  }
+
+  private static func setting(_ value: Any, at keys: ArraySlice<String>, in object: [String: Any], path: String) throws -> [String: Any] {
+    var object = object
+    let key = keys.first!
+    if keys.count == 1 {
+      object[key] = value
+    } else {
+      let inner = object[key] ?? [String: Any]()
+      guard let innerObject = inner as? [String: Any] else {
+        throw LamError("--set \(path): '\(key)' is not an object")
+      }
+      object[key] = try setting(value, at: keys.dropFirst(), in: innerObject, path: path)
+    }
+    return object
   }
 }
