@@ -1,0 +1,41 @@
+import Core
+import NN
+
+/// The inverse-dynamics encoder: (o, o') -> z_e, the latent action before the bottleneck.
+///
+/// mlp: concat(o, o') flattened -> fc layers. conv: concat along channels -> stride-2 convs ->
+/// flatten -> fc(encoder_hidden) -> ReLU -> fc(dz).
+public final class IDM {
+  private let pair = Concat()
+  public let net: Sequential
+
+  public init(_ config: ModelConfig, frame: FrameShape, rng: inout RNG) {
+    let dz = config.bottleneck.dz
+    switch config.architecture {
+    case .mlp:
+      net = mlp(2 * frame.size, hidden: config.hidden, depth: config.depth, out: dz, rng: &rng)
+    case .conv:
+      let encoder = convEncoder(2 * frame.channels, channels: config.channels, rng: &rng)
+      let down = 1 << config.channels.count
+      let flat = config.channels.last! * (frame.height / down) * (frame.width / down)
+      net = Sequential(encoder.children.map { ($0.name, $0.layer) } + [
+        ("flatten", Flatten([flat])),
+        ("fc1", Linear(flat, config.encoderHidden, rng: &rng)),
+        ("relu_fc1", ReLU()),
+        ("fc2", Linear(config.encoderHidden, dz, rng: &rng)),
+      ])
+    }
+  }
+
+  /// z_e for a batch of transitions: o and o' are [N, C, H, W]; the result is [N, dz].
+  public func forward(_ o: Tensor, _ next: Tensor) -> Tensor {
+    net.forward(pair.forward(o, next))
+  }
+
+  /// Accumulates the parameter gradients for dLoss/dz_e (the frames need no gradient).
+  public func backward(_ dz: Tensor) {
+    _ = net.backward(dz)
+  }
+
+  public var namedParameters: [(name: String, parameter: Parameter)] { net.namedParameters() }
+}

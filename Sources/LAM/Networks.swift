@@ -1,0 +1,44 @@
+import Core
+import NN
+
+// Builders for the IDM's and FDM's layer stacks. Names follow the PyTorch modules documented in
+// docs/checkpoint-format.md, so a checkpoint loads with `load_state_dict`.
+
+/// Linear layers with ReLU between them: in -> hidden (x depth) -> out, children fc1, relu1, fc2, ...
+func mlp(_ inFeatures: Int, hidden: Int, depth: Int, out: Int, rng: inout RNG) -> Sequential {
+  var children: [(String, any Layer)] = []
+  var width = inFeatures
+  for i in 1...depth {
+    children.append(("fc\(i)", Linear(width, hidden, rng: &rng)))
+    children.append(("relu\(i)", ReLU()))
+    width = hidden
+  }
+  children.append(("fc\(depth + 1)", Linear(width, out, rng: &rng)))
+  return Sequential(children)
+}
+
+/// Stride-2 convolutions (k4 s2 p1) with ReLU, each halving H and W: children conv1, relu1, ...
+func convEncoder(_ inChannels: Int, channels: [Int], rng: inout RNG) -> Sequential {
+  var children: [(String, any Layer)] = []
+  var c = inChannels
+  for (i, out) in channels.enumerated() {
+    children.append(("conv\(i + 1)", Conv2d(c, out, kernel: 4, stride: 2, padding: 1, rng: &rng)))
+    children.append(("relu\(i + 1)", ReLU()))
+    c = out
+  }
+  return Sequential(children)
+}
+
+/// Stride-2 transposed convolutions (k4 s2 p1), each doubling H and W, ReLU between them and none
+/// after the last: inChannels -> channels reversed[1...] -> outChannels. Children deconv1, relu1, ...
+func convDecoder(_ inChannels: Int, channels: [Int], outChannels: Int, rng: inout RNG) -> Sequential {
+  let widths = Array(channels.reversed().dropFirst()) + [outChannels]
+  var children: [(String, any Layer)] = []
+  var c = inChannels
+  for (i, out) in widths.enumerated() {
+    children.append(("deconv\(i + 1)", ConvTranspose2d(c, out, kernel: 4, stride: 2, padding: 1, rng: &rng)))
+    if i + 1 < widths.count { children.append(("relu\(i + 1)", ReLU())) }
+    c = out
+  }
+  return Sequential(children)
+}

@@ -1,0 +1,182 @@
+import ArgumentParser
+import Core
+import Foundation
+import GridWorld
+import LAM
+import NN
+
+/// `lam train`: learn latent actions from a dataset's unlabeled transitions.
+struct TrainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train",
+    abstract: "Train a latent action model (IDM -> bottleneck -> FDM) on a dataset.",
+    discussion: """
+      The run config is the JSON file given by --config (or the defaults), then the named flags, then \
+      every --set PATH=VALUE in order. The resolved config is saved in the run folder and in each checkpoint. \
+      Ctrl-C finishes the current step, saves a checkpoint and exits; --resume continues from it.
+      """)
+
+  @Option(help: "The dataset folder (from `lam generate`). With --resume: defaults to the run's dataset.")
+  var data: String?
+
+  @Option(help: "A run config JSON file (docs/training.md); defaults apply where it is silent.")
+  var config: String?
+
+  @Option(help: "The run folder to create (or, with --resume, to continue).")
+  var out: String?
+
+  @Option(help: "Continue the run in this folder from its last checkpoint (bit-exact).")
+  var resume: String?
+
+  @Option(help: "Start from the weights of this checkpoint file (a warm start; same architecture).")
+  var initFrom: String?
+
+  @Flag(help: "Replace the run folder if it exists.")
+  var force = false
+
+  @Option(help: "model.architecture: mlp or conv.") var arch: String?
+  @Option(help: "model.bottleneck.kind: continuous or vq.") var bottleneck: String?
+  @Option(help: "model.bottleneck.dz: the latent dimension.") var dz: Int?
+  @Option(help: "model.bottleneck.codes: VQ codebook size.") var codes: Int?
+  @Option(help: "train.steps.") var steps: Int?
+  @Option(help: "train.batch.") var batch: Int?
+  @Option(help: "train.lr.") var lr: Float?
+  @Option(help: "train.seed.") var seed: UInt64?
+  @Option(help: "train.threads: BLAS threads.") var threads: Int?
+  @Option(help: "remedies.augment: none, shift or kappa.") var augment: String?
+  @Option(help: "remedies.labelFraction: fraction of episodes with action labels.") var labelFraction: Double?
+  @Option(help: "remedies.labelMode: head or codes.") var labelMode: String?
+  @Option(help: "remedies.cleanFraction: fraction of transitions dropped, largest exogenous change first.")
+  var cleanFraction: Double?
+
+  @Option(name: .customLong("set"), help: "Set any config field: --set model.hidden=256 (repeatable).")
+  var settings: [String] = []
+
+  func validate() throws {
+    if resume == nil {
+      guard data != nil else { throw ValidationError("--data: required (the dataset folder to train on)") }
+      guard out != nil else { throw ValidationError("--out: required (the run folder to create)") }
+    } else {
+      guard out == nil && config == nil && initFrom == nil && !force else {
+        throw ValidationError("--resume continues a run as it was configured: drop --out, --config, --init-from and --force")
+      }
+    }
+    for setting in settings where !setting.contains("=") {
+      throw ValidationError("--set \(setting): expected PATH=VALUE, e.g. --set train.steps=5000")
+    }
+  }
+
+  /// Named flags and --set, as dotted config paths and values.
+  private var overrides: [(path: String, value: String)] {
+    var list: [(String, String?)] = [
+      ("model.architecture", arch), ("model.bottleneck.kind", bottleneck), ("model.bottleneck.dz", dz.map(String.init)),
+      ("model.bottleneck.codes", codes.map(String.init)), ("train.steps", steps.map(String.init)),
+      ("train.batch", batch.map(String.init)), ("train.lr", lr.map { String($0) }), ("train.seed", seed.map(String.init)),
+      ("train.threads", threads.map(String.init)), ("remedies.augment", augment),
+      ("remedies.labelFraction", labelFraction.map { String($0) }), ("remedies.labelMode", labelMode),
+      ("remedies.cleanFraction", cleanFraction.map { String($0) }),
+    ]
+    for setting in settings {
+      let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+      list.append((parts[0], parts.count > 1 ? parts[1] : ""))
+    }
+    return list.compactMap { path, value in value.map { (path, $0) } }
+  }
+
+  func run() throws {
+    let trainer: Trainer
+    let runDir: String
+    if let resume {
+      runDir = resume
+      let saved = try TrainingRun.load(resume)
+      var config = saved.config
+      if let steps { config.train.steps = steps }
+      try Check.that(overrides.allSatisfy { $0.path == "train.steps" }, "--resume",
+                     "no config flags other than --steps (the run keeps its saved config)")
+      let (dataset, _) = try loadDataset(data ?? saved.info.data, expectedHash: saved.info.dataHash)
+      trainer = try Trainer(config: config, data: dataset, split: saved.split)
+      try Checkpoint.restore(trainer, from: resume)
+      print("resuming \(resume) at step \(trainer.step) of \(config.train.steps)")
+    } else {
+      runDir = out!
+      let config = try RunConfig.load(file: self.config, overrides: overrides)
+      let (dataset, hash) = try loadDataset(data!, expectedHash: nil)
+      let split = try EpisodeSplit.make(episodes: dataset.episodes, valFraction: config.train.valFraction,
+                                        labelFraction: config.remedies.labelFraction, seed: config.train.seed)
+      trainer = try Trainer(config: config, data: dataset, split: split)
+      if let initFrom { try Checkpoint.warmStart(trainer, from: initFrom) }
+      let info = RunInfo(data: absolutePath(data!), dataHash: hash, frame: dataset.frame,
+                         episodes: dataset.episodes, steps: dataset.steps)
+      try TrainingRun.create(runDir, trainer: trainer, info: info, force: force)
+      let m = config.model
+      print("training \(m.architecture.rawValue) LAM (\(m.bottleneck.kind.rawValue) latent, dz \(m.bottleneck.dz)) on \(data!): "
+            + "\(trainer.trainTransitions.count) training transitions, \(config.train.steps) steps of \(config.train.batch)")
+    }
+    BLASThreads.set(trainer.config.train.threads)
+    StopSignal.install()
+    let progress = TrainProgressDisplay()
+    let summary = try TrainingRun.run(trainer, in: runDir, onEvent: progress.show, shouldStop: StopSignal.requested)
+    progress.finish()
+    let val = String(format: "%.3g", summary.valRecon), seconds = String(format: "%.1f", summary.seconds)
+    print("\(summary.stoppedEarly ? "stopped" : "finished") at step \(summary.steps) in \(seconds) s: "
+          + "val recon MSE \(val), \(Int(summary.samplesPerS)) samples/s; run folder \(runDir)")
+  }
+
+  /// The dataset and its content hash; with `expectedHash`, refuses a different dataset.
+  private func loadDataset(_ path: String, expectedHash: String?) throws -> (dataset: Dataset, hash: String) {
+    let dataset = try Dataset.load(from: path)
+    let hash = try StrictJSON.load(DatasetManifest.self, from: path + "/dataset.json").contentHash
+    if let expectedHash, hash != expectedHash {
+      throw LamError("\(path): not the dataset this run was trained on (content hash \(hash), the run expects \(expectedHash))")
+    }
+    return (dataset, hash)
+  }
+
+  private func absolutePath(_ path: String) -> String {
+    URL(fileURLWithPath: path).standardizedFileURL.path
+  }
+}
+
+/// SIGINT/SIGTERM ask the training loop to stop after the current step (and save).
+enum StopSignal {
+  nonisolated(unsafe) static var flag: sig_atomic_t = 0
+
+  static func install() {
+    signal(SIGINT) { _ in StopSignal.flag = 1 }
+    signal(SIGTERM) { _ in StopSignal.flag = 1 }
+    // A parent may have started us with these signals blocked (the mask is inherited): unblock them.
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
+  }
+
+  static func requested() -> Bool { flag != 0 }
+}
+
+/// A progress bar rewritten in place on a terminal; plain lines when output is not a terminal.
+final class TrainProgressDisplay {
+  private let terminal = isatty(fileno(stdout)) != 0
+
+  func show(_ event: TrainEvent) {
+    let fraction = Double(event.step) / Double(event.steps)
+    let eta = fraction > 0 ? event.elapsedSeconds * (1 - fraction) / fraction : 0
+    var text = "step \(event.step)/\(event.steps)  loss \(String(format: "%.4g", event.losses.total))"
+    if let val = event.valRecon { text += "  val \(String(format: "%.4g", val))" }
+    text += "  \(Int(event.samplesPerSecond)) samples/s  ETA \(String(format: "%.0f", eta)) s"
+    if terminal {
+      let width = 24
+      let filled = Int(fraction * Double(width))
+      let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+      print("\r[\(bar)] \(text)\u{1B}[K", terminator: "")
+      fflush(stdout)
+    } else {
+      print(text)
+    }
+  }
+
+  func finish() {
+    if terminal { print("") }
+  }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A small dataset of the paper's clean 4 x 4 grid in a fresh folder; returns the folder.
+private func folderWithDataset(episodes: Int = 20, env: String = "paper-4x4-clean") throws -> String {
+  let folder = makeTemporaryFolder()
+  let result = try runLam(["generate", "--env", env, "--episodes", "\(episodes)", "--steps", "8", "--out", "ds"],
+                          currentDirectory: folder)
+  #expect(result.status == 0, "\(result.stderr)")
+  return folder
+}
+
+private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=10", "--set", "train.evalEvery=10"]
+
+@Test func trainWritesARunFolderAndReportsValidationLoss() throws {
+  let folder = try folderWithDataset()
+  let result = try runLam(["train", "--data", "ds", "--out", "run"] + quick, currentDirectory: folder)
+  #expect(result.status == 0, "\(result.stderr)")
+  #expect(result.stdout.contains("training mlp LAM (continuous latent, dz 4) on ds"))
+  #expect(result.stdout.contains("finished at step 30 in "))
+  let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/run").sorted()
+  #expect(files == ["checkpoint.safetensors", "config.json", "metrics.jsonl", "run.json", "split.json", "summary.json",
+                    "training-state.safetensors"])
+  let metrics = try String(contentsOfFile: folder + "/run/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+  #expect(metrics.count == 3)
+  #expect(metrics.last!.contains("\"step\":30") && metrics.last!.contains("\"val_recon\":"))
+  let config = try String(contentsOfFile: folder + "/run/config.json", encoding: .utf8)
+  #expect(config.contains("\"logEvery\" : 10") && config.contains("\"steps\" : 30"))
+}
+
+@Test func resumeContinuesToTheNewStepCount() throws {
+  let folder = try folderWithDataset()
+  #expect(try runLam(["train", "--data", "ds", "--out", "run"] + quick, currentDirectory: folder).status == 0)
+  let result = try runLam(["train", "--resume", "run", "--steps", "50"], currentDirectory: folder)
+  #expect(result.status == 0, "\(result.stderr)")
+  #expect(result.stdout.contains("resuming run at step 30 of 50"))
+  #expect(result.stdout.contains("finished at step 50"))
+}
+
+@Test func interruptSavesACheckpointAndExitsCleanly() throws {
+  let folder = try folderWithDataset()
+  let process = Process()
+  process.executableURL = lamExecutable()
+  process.arguments = ["train", "--data", "ds", "--out", "run", "--steps", "10000000", "--set", "train.logEvery=100"]
+  process.currentDirectoryURL = URL(fileURLWithPath: folder)
+  process.standardOutput = FileHandle.nullDevice
+  try process.run()
+  // Wait until training is under way (the metrics log has a line), then interrupt.
+  let metrics = folder + "/run/metrics.jsonl"
+  let deadline = Date().addingTimeInterval(30)
+  while Date() < deadline && ((try? String(contentsOfFile: metrics, encoding: .utf8)) ?? "").isEmpty {
+    Thread.sleep(forTimeInterval: 0.05)
+  }
+  process.interrupt()
+  let exitDeadline = Date().addingTimeInterval(30)
+  while process.isRunning && Date() < exitDeadline { Thread.sleep(forTimeInterval: 0.05) }
+  let exited = !process.isRunning
+  if !exited { kill(process.processIdentifier, SIGKILL) }
+  process.waitUntilExit()
+  #expect(exited, "lam train ignored SIGINT")
+  #expect(process.terminationStatus == 0)
+  let summary = try String(contentsOfFile: folder + "/run/summary.json", encoding: .utf8)
+  #expect(summary.contains("\"stopped_early\" : true"))
+  #expect(FileManager.default.fileExists(atPath: folder + "/run/checkpoint.safetensors"))
+}
+
+@Test func aTypoInAConfigKeyIsNamed() throws {
+  let folder = try folderWithDataset()
+  try Data(#"{"train": {"stpes": 10}}"#.utf8).write(to: URL(fileURLWithPath: folder + "/config.json"))
+  let result = try runLam(["train", "--data", "ds", "--config", "config.json", "--out", "run"], currentDirectory: folder)
+  #expect(result.status != 0)
+  #expect(result.stderr.contains("config.json: field 'train.stpes': unknown key 'stpes'"))
+  #expect(!FileManager.default.fileExists(atPath: folder + "/run"))
+}
+
+@Test func anOutOfRangeValueIsNamed() throws {
+  let folder = try folderWithDataset()
+  let result = try runLam(["train", "--data", "ds", "--out", "run", "--set", "model.bottleneck.dz=0"], currentDirectory: folder)
+  #expect(result.status != 0)
+  #expect(result.stderr.contains("model.bottleneck.dz: expected a value in 1...1024, got 0"))
+}
+
+@Test func aMissingDatasetIsNamed() throws {
+  let result = try runLam(["train", "--data", "nowhere", "--out", "run"], currentDirectory: makeTemporaryFolder())
+  #expect(result.status != 0)
+  #expect(result.stderr.contains("nowhere"))
+}
+
+@Test func aCorruptDatasetIsNamedAndNothingIsWritten() throws {
+  let folder = try folderWithDataset()
+  let frames = folder + "/ds/frames.npy"
+  let bytes = try Data(contentsOf: URL(fileURLWithPath: frames))
+  try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: frames))
+  let result = try runLam(["train", "--data", "ds", "--out", "run"], currentDirectory: folder)
+  #expect(result.status != 0)
+  #expect(result.stderr.contains("frames.npy"))
+  #expect(!FileManager.default.fileExists(atPath: folder + "/run"))
+}
+
+@Test func anExistingRunFolderIsRefusedAndKept() throws {
+  let folder = try folderWithDataset()
+  try FileManager.default.createDirectory(atPath: folder + "/run", withIntermediateDirectories: true)
+  try Data("notes".utf8).write(to: URL(fileURLWithPath: folder + "/run/notes.txt"))
+  let result = try runLam(["train", "--data", "ds", "--out", "run"] + quick, currentDirectory: folder)
+  #expect(result.status != 0)
+  #expect(result.stderr.contains("run: the run folder already exists"))
+  #expect(try String(contentsOfFile: folder + "/run/notes.txt", encoding: .utf8) == "notes")
+}
+
+@Test func anUnwritableOutputFolderIsNamed() throws {
+  let folder = try folderWithDataset()
+  // A regular file where the run folder's parent should be: nothing can be created under it.
+  try Data().write(to: URL(fileURLWithPath: folder + "/blocked"))
+  let result = try runLam(["train", "--data", "ds", "--out", "blocked/run"] + quick, currentDirectory: folder)
+  #expect(result.status != 0)
+  #expect(result.stderr.contains("blocked/run: cannot create the run folder"))
+}
+
+@Test func warmStartFromAnotherArchitectureIsRefused() throws {
+  let folder = try folderWithDataset()
+  #expect(try runLam(["train", "--data", "ds", "--out", "vq", "--bottleneck", "vq"] + quick, currentDirectory: folder).status == 0)
+  let result = try runLam(["train", "--data", "ds", "--out", "run", "--init-from", "vq/checkpoint.safetensors"] + quick,
+                          currentDirectory: folder)
+  #expect(result.status != 0)
+  #expect(result.stderr.contains("vq/checkpoint.safetensors: unexpected tensors vq.cluster_size, vq.codebook, vq.embed_sum"))
+  #expect(!FileManager.default.fileExists(atPath: folder + "/run"))
+}
+
+@Test func resumeRefusesADifferentDataset() throws {
+  let folder = try folderWithDataset()
+  #expect(try runLam(["train", "--data", "ds", "--out", "run"] + quick, currentDirectory: folder).status == 0)
+  #expect(try runLam(["generate", "--env", "paper-4x4-agent", "--episodes", "20", "--steps", "8", "--out", "other"],
+                     currentDirectory: folder).status == 0)
+  let result = try runLam(["train", "--resume", "run", "--data", "other", "--steps", "40"], currentDirectory: folder)
+  #expect(result.status != 0)
+  #expect(result.stderr.contains("other: not the dataset this run was trained on"))
+}
