@@ -22,7 +22,7 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "A run config JSON file (docs/training.md); defaults apply where it is silent.")
   var config: String?
 
-  @Option(help: "The run folder to create (or, with --resume, to continue).")
+  @Option(help: "The run folder to create.")
   var out: String?
 
   @Option(help: "Continue the run in this folder from its last checkpoint (bit-exact).")
