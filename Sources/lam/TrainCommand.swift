@@ -28,7 +28,7 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Continue the run in this folder from its last checkpoint (bit-exact).")
   var resume: String?
 
-  @Option(help: "Start from the weights of this checkpoint file (a warm start; same architecture).")
+  @Option(name: .customLong("init"), help: "Start from the weights of this checkpoint file (a warm start; same architecture).")
   var initFrom: String?
 
   @Flag(help: "Replace the run folder if it exists.")
@@ -58,7 +58,7 @@ struct TrainCommand: ParsableCommand {
       guard out != nil else { throw ValidationError("--out: required (the run folder to create)") }
     } else {
       guard out == nil && config == nil && initFrom == nil && !force else {
-        throw ValidationError("--resume continues a run as it was configured: drop --out, --config, --init-from and --force")
+        throw ValidationError("--resume continues a run as it was configured: drop --out, --config, --init and --force")
       }
     }
     for setting in settings where !setting.contains("=") {

@@ -120,7 +120,7 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
 @Test func warmStartFromAnotherArchitectureIsRefused() throws {
   let folder = try folderWithDataset()
   #expect(try runLam(["train", "--data", "ds", "--out", "vq", "--bottleneck", "vq"] + quick, currentDirectory: folder).status == 0)
-  let result = try runLam(["train", "--data", "ds", "--out", "run", "--init-from", "vq/checkpoint.safetensors"] + quick,
+  let result = try runLam(["train", "--data", "ds", "--out", "run", "--init", "vq/checkpoint.safetensors"] + quick,
                           currentDirectory: folder)
   #expect(result.status != 0)
   #expect(result.stderr.contains("vq/checkpoint.safetensors: unexpected tensors vq.cluster_size, vq.codebook, vq.embed_sum"))
