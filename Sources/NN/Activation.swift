@@ -1,0 +1,70 @@
+import Foundation
+
+/// An element-wise activation: ReLU, LeakyReLU, Tanh or Sigmoid.
+///
+/// Each derivative is a function of the output alone, so the layer keeps only its output for backward.
+/// It owns its output and input-gradient buffers.
+public final class Activation: Layer {
+  public enum Kind: Equatable, Sendable {
+    /// max(0, x).
+    case relu
+    /// x for x > 0, slope * x otherwise (slope > 0, so the sign of x is recoverable from y).
+    case leakyReLU(slope: Float)
+    /// tanh(x).
+    case tanh
+    /// 1 / (1 + exp(-x)).
+    case sigmoid
+  }
+
+  public let kind: Kind
+  private let output = Tensor([0])
+  private let dInput = Tensor([0])
+
+  public init(_ kind: Kind) {
+    if case .leakyReLU(let slope) = kind { precondition(slope > 0, "LeakyReLU slope must be positive") }
+    self.kind = kind
+  }
+
+  public func forward(_ x: Tensor) -> Tensor {
+    output.resize(x.shape)
+    let (src, y, n) = (x.data, output.data, x.count)
+    switch kind {
+    case .relu: for i in 0..<n { y[i] = max(src[i], 0) }
+    case .leakyReLU(let slope): for i in 0..<n { y[i] = src[i] > 0 ? src[i] : slope * src[i] }
+    case .tanh: for i in 0..<n { y[i] = tanhf(src[i]) }
+    case .sigmoid: for i in 0..<n { y[i] = sigmoid(src[i]) }
+    }
+    return output
+  }
+
+  public func backward(_ dOutput: Tensor) -> Tensor {
+    dInput.resize(output.shape)
+    let (y, dy, dx, n) = (output.data, dOutput.data, dInput.data, output.count)
+    switch kind {
+    // d/dx max(0, x) = 1 where x > 0 (equivalently y > 0), else 0; PyTorch also uses 0 at x = 0.
+    case .relu: for i in 0..<n { dx[i] = y[i] > 0 ? dy[i] : 0 }
+    case .leakyReLU(let slope): for i in 0..<n { dx[i] = y[i] > 0 ? dy[i] : slope * dy[i] }
+    // d tanh(x)/dx = 1 - tanh(x)^2
+    case .tanh: for i in 0..<n { dx[i] = dy[i] * (1 - y[i] * y[i]) }
+    // d sigma(x)/dx = sigma(x) (1 - sigma(x))
+    case .sigmoid: for i in 0..<n { dx[i] = dy[i] * y[i] * (1 - y[i]) }
+    }
+    return dInput
+  }
+}
+
+/// max(0, x), PyTorch's `nn.ReLU()`.
+public func ReLU() -> Activation { Activation(.relu) }
+/// PyTorch's `nn.LeakyReLU(slope)`, default slope 0.01.
+public func LeakyReLU(slope: Float = 0.01) -> Activation { Activation(.leakyReLU(slope: slope)) }
+/// PyTorch's `nn.Tanh()`.
+public func Tanh() -> Activation { Activation(.tanh) }
+/// PyTorch's `nn.Sigmoid()`.
+public func Sigmoid() -> Activation { Activation(.sigmoid) }
+
+/// The logistic function, written so that neither branch overflows exp.
+@inline(__always) func sigmoid(_ x: Float) -> Float {
+  if x >= 0 { return 1 / (1 + expf(-x)) }
+  let e = expf(x)
+  return e / (1 + e)
+}
