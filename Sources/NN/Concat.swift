@@ -20,12 +20,7 @@ public final class Concat {
       shape[1] += b.shape[1]
       output.resize(shape)
     }
-    let (ra, rb) = (a.rowSize, b.rowSize)
-    for n in 0..<a.batch {
-      let dst = output.data + n * (ra + rb)
-      dst.update(from: a.data + n * ra, count: ra)
-      (dst + ra).update(from: b.data + n * rb, count: rb)
-    }
+    join(a, b, into: output)
     return output
   }
 
@@ -33,12 +28,7 @@ public final class Concat {
   public func backward(_ dOutput: Tensor) -> (Tensor, Tensor) {
     dFirst.resize(firstShape)
     dSecond.resize(secondShape)
-    let (ra, rb) = (dFirst.rowSize, dSecond.rowSize)
-    for n in 0..<dFirst.batch {
-      let src = dOutput.data + n * (ra + rb)
-      (dFirst.data + n * ra).update(from: src, count: ra)
-      (dSecond.data + n * rb).update(from: src + ra, count: rb)
-    }
+    split(dOutput, into: dFirst, dSecond)
     return (dFirst, dSecond)
   }
 }
@@ -64,24 +54,34 @@ public final class Split {
       outFirst.resize(a)
       outSecond.resize(b)
     }
-    let (ra, rb) = (outFirst.rowSize, outSecond.rowSize)
-    for n in 0..<x.batch {
-      let src = x.data + n * (ra + rb)
-      (outFirst.data + n * ra).update(from: src, count: ra)
-      (outSecond.data + n * rb).update(from: src + ra, count: rb)
-    }
+    split(x, into: outFirst, outSecond)
     return (outFirst, outSecond)
   }
 
   /// Joins the two output gradients into the input gradient.
   public func backward(_ dFirst: Tensor, _ dSecond: Tensor) -> Tensor {
     dInput.resize(inputShape)
-    let (ra, rb) = (outFirst.rowSize, outSecond.rowSize)
-    for n in 0..<dInput.batch {
-      let dst = dInput.data + n * (ra + rb)
-      dst.update(from: dFirst.data + n * ra, count: ra)
-      (dst + ra).update(from: dSecond.data + n * rb, count: rb)
-    }
+    join(dFirst, dSecond, into: dInput)
     return dInput
+  }
+}
+
+/// Row n of `joined` = row n of `a` followed by row n of `b` (rows = the leading dimension).
+private func join(_ a: Tensor, _ b: Tensor, into joined: Tensor) {
+  let (ra, rb) = (a.rowSize, b.rowSize)
+  for n in 0..<a.batch {
+    let dst = joined.data + n * (ra + rb)
+    dst.update(from: a.data + n * ra, count: ra)
+    (dst + ra).update(from: b.data + n * rb, count: rb)
+  }
+}
+
+/// The inverse of `join`: the first a.rowSize values of each row of `joined` go to `a`, the rest to `b`.
+private func split(_ joined: Tensor, into a: Tensor, _ b: Tensor) {
+  let (ra, rb) = (a.rowSize, b.rowSize)
+  for n in 0..<a.batch {
+    let src = joined.data + n * (ra + rb)
+    (a.data + n * ra).update(from: src, count: ra)
+    (b.data + n * rb).update(from: src + ra, count: rb)
   }
 }
