@@ -7,7 +7,7 @@ import Imaging
 /// agent's action and the distractors' moves written under each transition.
 ///
 /// Strip layout (all in pixels, `tile` = frame width x scale): frames sit in one row, `gutter` apart
-/// with a gutter on both ends, so the strip is `frames * tile + (frames + 1) * gutter` wide. Under
+/// with a gutter on both ends and a one-pixel gray outline in the gutter around each frame, so the strip is `frames * tile + (frames + 1) * gutter` wide. Under
 /// each frame its step number ("t=3"); under the gap between frames t and t + 1 the action taken
 /// there ("left", "left (blocked)" when the agent did not move) and, when there are distractors, one
 /// letter per distractor: U D L R for a move, `.` for stay, T for a teleport.
@@ -91,6 +91,8 @@ public struct FrameStrip: Sendable {
     let textTop = gutter + tileHeight + 4
     for (i, tile) in tiles.enumerated() {
       let x = gutter + i * (tileWidth + gutter)
+      // A one-pixel gray outline in the gutter keeps white frame pixels apart from the white page.
+      image.fill(Rect(x: x - 1, y: gutter - 1, width: tileWidth + 2, height: tileHeight + 2), Colour(gray: 160))
       image.paste(tile, x: x, y: gutter)
       let label = "t=\(frames.lowerBound + i)"
       image.drawText(label, at: (x + (tileWidth - Font.textWidth(label, scale: 1)) / 2, textTop), colour: ink)
