@@ -31,6 +31,7 @@ extension Report {
     lines += [
       "| latent swap: agent moves as the source's action would | \(percent(swap.accuracy)) of \(swap.pairs.count) pairs |",
       "| latent swap: agent moves as the target's own action did | \(percent(swap.followsTarget)) |",
+      "| latent swap: agent lands on the source's own next cell (z holds a position) | \(percent(swap.followsSourceCell)) |",
     ]
     if probe.exists {
       lines += [

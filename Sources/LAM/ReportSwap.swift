@@ -15,6 +15,8 @@ public struct SwapPair: Sendable {
   public var found: Cell
   /// Where the target's agent really went (its own action).
   public var targetNext: Cell
+  /// Where the source's agent went: a latent that copies o' puts the agent here, whatever the target frame.
+  public var sourceNext: Cell
   public var predicted: [Float]  // [C, H, W]
 }
 
@@ -25,6 +27,8 @@ public struct SwapTestResult: Sendable {
   public var accuracy: Double { fraction { $0.found == $0.expected } }
   /// Fraction whose predicted agent cell is where the target's own action took it (the latent ignored).
   public var followsTarget: Double { fraction { $0.found == $0.targetNext } }
+  /// Fraction whose predicted agent cell is the source's own next cell (the latent holds a position, not a move).
+  public var followsSourceCell: Double { fraction { $0.found == $0.sourceNext } }
   /// Accuracy per source action (stay, up, down, left, right); nil where no pair had it.
   public var accuracyByAction: [Double?] {
     Action.allCases.map { a in
@@ -75,7 +79,7 @@ public enum SwapTest {
                                      region: env.agentRegion, colour: colour, background: background,
                                      height: frame.height, width: frame.width, cellSize: env.grid.cellSize)
         result.append(SwapPair(source: sources[p], target: targets[p], sourceAction: action, expected: expected,
-                               found: found, targetNext: target.agentAfter, predicted: Array(slice)))
+                               found: found, targetNext: target.agentAfter, sourceNext: source.agentAfter, predicted: Array(slice)))
       }
     }
     return SwapTestResult(pairs: result)
