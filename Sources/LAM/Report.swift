@@ -191,10 +191,12 @@ public enum Report {
     let rows = Array(sample(Array(outputs.indices.indices), count: 3, rng: &rng))
     var latents: [[Float]] = [], columnLabels: [String] = []
     var title: String
+    var perRow = 4  // latents per picture row: all codes, or the four steps along one axis
     switch model.bottleneck {
     case .vq(let q):
       for code in 0..<q.codes { latents.append(Array(q.codebook.array[(code * dz)..<((code + 1) * dz)])) }
       columnLabels = (0..<q.codes).map { "code \($0)" }
+      perRow = q.codes
       title = "What each code does: FDM(o, code), caption = the agent's move in the prediction"
     case .continuous:
       let pca = try PCA(points: outputs.latent, count: outputs.indices.count, dim: dz)
@@ -206,7 +208,6 @@ public enum Report {
       }
       title = "What each latent direction does: FDM(o, mean z + s σ along a principal axis), caption = agent's move"
     }
-    let perRow = min(latents.count, 4)
     let o = Tensor([rows.count * latents.count] + data.frameShape)  // [F * L, C, H, W]
     let z = Tensor([rows.count * latents.count, dz])  // [F * L, dz]
     for (r, row) in rows.enumerated() {
@@ -226,7 +227,7 @@ public enum Report {
       for group in stride(from: 0, to: latents.count, by: perRow) {
         tiles.append(ReportFigures.tile(base[...], frame))
         captions.append("agent \(agent)")
-        labels.append("frame \(r + 1)")
+        labels.append(perRow == latents.count ? "frame \(r + 1)" : "frame \(r + 1), PC\(group / perRow + 1)")
         for l in group..<min(group + perRow, latents.count) {
           let slice = predicted[((r * latents.count + l) * n)..<((r * latents.count + l + 1) * n)]
           tiles.append(ReportFigures.tile(slice, frame))
