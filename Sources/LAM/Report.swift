@@ -83,7 +83,7 @@ public enum Report {
     let actionCentroids = NearestCentroid(points: fitOutputs, labels: fitted.map { data.actions[$0] }, classes: 5)
     let actionCounts = actionCentroids.confusion(points: outputs, labels: actionLabels)
     try save(ReportFigures.confusion(actionCounts.map { $0.map(Double.init) }, names: actionNames,
-                                     title: "Agent action from z (nearest centroid, validation), % of row"),
+                                     title: "Agent action from z: nearest centroid, % of row"),
              "confusion-action.png")
     var distractorAccuracy: Double? = nil
     let k = data.distractorCount
@@ -99,7 +99,7 @@ public enum Report {
       }
       distractorAccuracy = accuracy(counts)
       try save(ReportFigures.confusion(counts.map { $0.map(Double.init) }, names: names,
-                                       title: "First distractor's action from z (nearest centroid), % of row"),
+                                       title: "Distractor 1 action from z: nearest centroid, % of row"),
                "confusion-distractor.png")
     }
 

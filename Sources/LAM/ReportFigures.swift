@@ -58,6 +58,8 @@ enum ReportFigures {
     map.showValues = true
     map.decimals = 0
     map.range = 0...100
+    map.width = 760
+    map.height = 460
     return map.render()
   }
 

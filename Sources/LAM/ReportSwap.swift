@@ -18,6 +18,18 @@ public struct SwapPair: Sendable {
   /// Where the source's agent went: a latent that copies o' puts the agent here, whatever the target frame.
   public var sourceNext: Cell
   public var predicted: [Float]  // [C, H, W]
+
+  public init(source: Int, target: Int, sourceAction: Action, expected: Cell, found: Cell, targetNext: Cell,
+              sourceNext: Cell, predicted: [Float]) {
+    self.source = source
+    self.target = target
+    self.sourceAction = sourceAction
+    self.expected = expected
+    self.found = found
+    self.targetNext = targetNext
+    self.sourceNext = sourceNext
+    self.predicted = predicted
+  }
 }
 
 /// The latent swap test's outcome.
