@@ -8,5 +8,8 @@ struct Lam: ParsableCommand {
     commandName: "lam",
     abstract: "Generate grid-world videos, train latent action models on them, and probe what the latents hold.",
     version: version,
-    subcommands: [EnvsCommand.self, GenerateCommand.self, TrainCommand.self, LinearCommand.self, FramesCommand.self])
+    subcommands: [
+      EnvsCommand.self, GenerateCommand.self, FramesCommand.self, TrainCommand.self, ReportCommand.self,
+      LinearCommand.self,
+    ])
 }

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import LAM
+
+/// `lam report`: pictures and a summary.md of what a trained run's latents do.
+struct ReportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Write PNGs and a summary.md for a trained run: losses, reconstructions, confusion matrices, latent scatter, latent effects, latent swap test.",
+    discussion: "Reads the run's checkpoint and dataset, and probe.json when `lam probe` has written one (docs/report.md).")
+
+  @Option(name: .customLong("run"), help: "The run folder (from `lam train`).")
+  var runDir: String
+
+  @Option(help: "The report folder to create (default: RUN/report).")
+  var out: String?
+
+  @Flag(help: "Replace the report folder if it exists.")
+  var force = false
+
+  @Option(help: "Seed for the sample transitions and swap pairs.")
+  var seed: UInt64 = 0
+
+  @Option(help: "How many (source, target) pairs the latent swap test decodes.")
+  var pairs = 1000
+
+  func validate() throws {
+    guard (1...1_000_000).contains(pairs) else { throw ValidationError("--pairs: expected 1...1000000, got \(pairs)") }
+  }
+
+  func run() throws {
+    let options = ReportOptions(runDir: runDir, out: out, force: force, seed: seed, swapPairs: pairs)
+    let result = try Report.write(options)
+    let swap = result.counterfactual
+    print(String(format: "latent swap: the agent moved as the source's action would in %.1f%% of %d pairs "
+                   + "(as the target's own action: %.1f%%); nearest-centroid action accuracy %.1f%%",
+                 100 * swap.accuracy, swap.pairs.count, 100 * swap.followsTarget, 100 * result.centroidActionAccuracy))
+    print("wrote \(result.files.count) files to \(options.out)")
+  }
+}
