@@ -118,9 +118,11 @@ struct BenchCommand: ParsableCommand {
     for phase in StepPhase.allCases {
       let part = profile.entries.filter { $0.phase == phase }
       let sum = part.reduce(0) { $0 + $1.milliseconds }
-      print(String(format: "  %-9@ %8.3f ms  %5.1f%%", phase.rawValue, sum / steps, 100 * sum / total))
+      print("  " + phase.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)
+            + String(format: "%9.3f ms  %5.1f%%", sum / steps, 100 * sum / total))
       for e in part {
-        print(String(format: "    %-24@ %8.3f ms  %5.1f%%", e.name, e.milliseconds / steps, 100 * e.milliseconds / total))
+        print("    " + e.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+              + String(format: "%9.3f ms  %5.1f%%", e.milliseconds / steps, 100 * e.milliseconds / total))
       }
     }
   }
