@@ -7,7 +7,7 @@ import NN
 func shiftByCells(_ o: Tensor, _ next: Tensor, cellSize: Int, axis: Remedies.ShiftAxis, rng: inout RNG,
                   scratch: Tensor) {
   let (n, c, h, w) = (o.shape[0], o.shape[1], o.shape[2], o.shape[3])
-  scratch.resize([h * w])
+  scratch.resize(h * w)
   for sample in 0..<n {
     var dy = 0, dx = 0
     switch axis {

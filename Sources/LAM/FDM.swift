@@ -9,7 +9,7 @@ import NN
 public final class FDM {
   public let predict: PredictionTarget
   public let frame: FrameShape
-  private let body: Body
+  let body: Body  // internal so the benchmark profiler can time each layer
   private let output = Tensor([0])  // [N, C, H, W]: the prediction when predicting the delta
 
   enum Body {

@@ -6,7 +6,7 @@ import NN
 /// mlp: concat(o, o') flattened -> fc layers. conv: concat along channels -> stride-2 convs ->
 /// flatten -> fc(encoder_hidden) -> ReLU -> fc(dz).
 public final class IDM {
-  private let pair = Concat()
+  let pair = Concat()  // internal so the benchmark profiler can time it
   public let net: Sequential
 
   public init(_ config: ModelConfig, frame: FrameShape, rng: inout RNG) {

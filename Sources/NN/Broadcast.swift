@@ -20,7 +20,7 @@ public final class Broadcast: Layer {
     if x.batch != batch || x.shape[1] != channels {
       batch = x.batch
       channels = x.shape[1]
-      output.resize([batch, channels, height, width])
+      output.resize(batch, channels, height, width)
     }
     let plane = height * width
     for i in 0..<(batch * channels) {
@@ -30,7 +30,7 @@ public final class Broadcast: Layer {
   }
 
   public func backward(_ dOutput: Tensor) -> Tensor {
-    dInput.resize([batch, channels])
+    dInput.resize(batch, channels)
     let plane = height * width
     for i in 0..<(batch * channels) {
       let src = dOutput.data + i * plane

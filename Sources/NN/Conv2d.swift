@@ -60,13 +60,13 @@ public final class Conv2d: Layer {
     let g = ConvGeometry(channels: inChannels, height: x.shape[2], width: x.shape[3],
                          kernel: kernel, stride: stride, padding: padding)
     geometry = g
-    scratch.resize([g.scratchSize])
+    scratch.resize(g.scratchSize)
     batchSize = n
     let rows = g.patchSize, p = g.positions, chunk = max(1, min(imagesPerGEMM, n))
     self.chunk = chunk
-    columns.resize([n * rows * p])
-    product.resize([outChannels, chunk * p])
-    output.resize([n, outChannels, g.outHeight, g.outWidth])
+    columns.resize(n * rows * p)
+    product.resize(outChannels, chunk * p)
+    output.resize(n, outChannels, g.outHeight, g.outWidth)
     for n0 in Swift.stride(from: 0, to: n, by: chunk) {
       let b = min(chunk, n - n0)
       let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
@@ -87,8 +87,8 @@ public final class Conv2d: Layer {
     precondition(dOutput.shape == output.shape, "Conv2d.backward got \(dOutput.shape), expected \(output.shape)")
     let rows = g.patchSize, p = g.positions
     if let bias { addChannelSums(dOutput.data, images: n, channels: outChannels, positions: p, into: bias.grad.data) }
-    dColumns.resize([rows, chunk * p])
-    dInput.resize([n, inChannels, g.height, g.width])
+    dColumns.resize(rows, chunk * p)
+    dInput.resize(n, inChannels, g.height, g.width)
     dInput.zero()
     for n0 in Swift.stride(from: 0, to: n, by: chunk) {
       let b = min(chunk, n - n0)

@@ -65,13 +65,13 @@ public final class ConvTranspose2d: Layer {
     precondition(oh > 0 && ow > 0, "ConvTranspose2d input \(x.shape) gives an empty output \(oh)x\(ow)")
     let g = ConvGeometry(channels: outChannels, height: oh, width: ow, kernel: kernel, stride: stride, padding: padding)
     geometry = g
-    scratch.resize([g.scratchSize])
+    scratch.resize(g.scratchSize)
     inputShape = x.shape
     let rows = g.patchSize, p = g.positions, chunk = max(1, min(imagesPerGEMM, n))
     self.chunk = chunk
-    packedInput.resize([n * inChannels * p])
-    columns.resize([rows, chunk * p])
-    output.resize([n, outChannels, oh, ow])
+    packedInput.resize(n * inChannels * p)
+    columns.resize(rows, chunk * p)
+    output.resize(n, outChannels, oh, ow)
     fillChannels(output.data, bias: bias?.value.data, images: n, channels: outChannels, positions: oh * ow)
     for n0 in Swift.stride(from: 0, to: n, by: chunk) {
       let b = min(chunk, n - n0)
@@ -97,7 +97,7 @@ public final class ConvTranspose2d: Layer {
       addChannelSums(dOutput.data, images: n, channels: outChannels, positions: g.height * g.width,
                      into: bias.grad.data)
     }
-    product.resize([inChannels, chunk * p])
+    product.resize(inChannels, chunk * p)
     dInput.resize(inputShape)
     for n0 in Swift.stride(from: 0, to: n, by: chunk) {
       let b = min(chunk, n - n0)

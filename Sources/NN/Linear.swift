@@ -25,7 +25,7 @@ public final class Linear: Layer {
     precondition(x.rowSize == inFeatures, "Linear(\(inFeatures)->\(outFeatures)) got input \(x.shape)")
     let n = x.batch
     input = x
-    output.resize([n, outFeatures])
+    output.resize(n, outFeatures)
     if let bias {
       // Seed each row with the bias, then accumulate the product on top (beta = 1).
       for row in 0..<n { (output.data + row * outFeatures).update(from: bias.value.data, count: outFeatures) }

@@ -43,6 +43,24 @@ public final class Tensor {
     count = newCount
   }
 
+  /// `resize([d0])` without building an array when the shape is unchanged (hot paths).
+  public func resize(_ d0: Int) {
+    if shape.count == 1 && shape[0] == d0 { return }
+    resize([d0])
+  }
+
+  /// `resize([d0, d1])` without building an array when the shape is unchanged (hot paths).
+  public func resize(_ d0: Int, _ d1: Int) {
+    if shape.count == 2 && shape[0] == d0 && shape[1] == d1 { return }
+    resize([d0, d1])
+  }
+
+  /// `resize([d0, d1, d2, d3])` without building an array when the shape is unchanged (hot paths).
+  public func resize(_ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int) {
+    if shape.count == 4 && shape[0] == d0 && shape[1] == d1 && shape[2] == d2 && shape[3] == d3 { return }
+    resize([d0, d1, d2, d3])
+  }
+
   /// Sets every element to zero.
   public func zero() { data.update(repeating: 0, count: count) }
 

@@ -10,6 +10,6 @@ struct Lam: ParsableCommand {
     version: version,
     subcommands: [
       EnvsCommand.self, GenerateCommand.self, FramesCommand.self, TrainCommand.self, ReportCommand.self,
-      LinearCommand.self,
+      BenchCommand.self, LinearCommand.self,
     ])
 }

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Core
+import Foundation
+import GridWorld
+import LAM
+import NN
+
+/// `lam bench`: training throughput of the reference workloads (or a real run config) against the sgemm peak.
+struct BenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Time training steps: samples/s, FLOPs per sample, GFLOP/s and the fraction of this machine's sgemm peak.",
+    discussion: "Workloads and method: docs/performance.md.")
+
+  @Option(help: "conv, mlp or all.") var workload = "all"
+  @Option(help: "Comma-separated BLAS thread counts.") var threads = "1,2"
+  @Option(help: "Timed seconds per workload and thread count.") var seconds = 10.0
+  @Option(help: "Timed windows (the median, min and max are over these).") var windows = 5
+  @Option(help: "Untimed warm-up steps.") var warmup = 20
+  @Option(help: "Run exactly this many steps after warm-up and print nothing but the final loss (for allocation counts).")
+  var steps: Int?
+  @Option(help: "A dataset folder: time `lam train`'s step on it (with --config).") var data: String?
+  @Option(help: "A run config JSON file, used with --data.") var config: String?
+  @Flag(help: "Print a per-layer breakdown of one step (mean over 20 steps).") var profile = false
+  @Flag(help: "One JSON object per line per result.") var json = false
+
+  func run() throws {
+    let counts = try threads.split(separator: ",").map { s -> Int in
+      guard let n = Int(s.trimmingCharacters(in: .whitespaces)), (1...256).contains(n) else {
+        throw LamError("--threads: expected comma-separated counts in 1...256, got '\(threads)'")
+      }
+      return n
+    }
+    guard seconds > 0, windows >= 1, warmup >= 0 else {
+      throw LamError("--seconds must be > 0, --windows >= 1 and --warmup >= 0")
+    }
+    if let data {
+      try benchRealRun(data: data, counts: counts)
+      return
+    }
+    guard config == nil else { throw LamError("--config needs --data") }
+    let workloads: [BenchWorkload]
+    if workload == "all" {
+      workloads = BenchWorkload.allCases
+    } else if let w = BenchWorkload(rawValue: workload) {
+      workloads = [w]
+    } else {
+      throw LamError("--workload: expected conv, mlp or all, got '\(workload)'")
+    }
+    var peaks: [Int: Double] = [:]
+    for w in workloads {
+      for n in counts {
+        BLASThreads.set(n)
+        let session = BenchmarkSession(model: w.model, frame: w.frame, batch: w.batch)
+        var loss: Float = 0
+        for _ in 0..<warmup { loss = session.trainStep() }
+        if let steps {
+          for _ in 0..<steps { loss = session.trainStep() }
+          print("\(w.rawValue) threads \(n): loss after \(warmup)+\(steps) steps \(loss)")
+          continue
+        }
+        if profile {
+          printProfile(session, title: "\(w.rawValue), \(n) thread(s), batch \(w.batch)")
+          continue
+        }
+        let (rates, total) = timeWindows(batch: w.batch, seconds: seconds, windows: windows) { session.trainStep() }
+        if peaks[n] == nil { peaks[n] = measureSGEMMPeak() }
+        report(workload: w.rawValue, threads: n, batch: w.batch, rates: rates, steps: total,
+               flops: trainingFLOPsPerSample(w.model, frame: w.frame), peak: peaks[n]!, loss: loss)
+      }
+    }
+  }
+
+  private func benchRealRun(data: String, counts: [Int]) throws {
+    let run = try RunConfig.load(file: config, overrides: [])
+    let dataset = try Dataset.load(from: data)
+    let split = try EpisodeSplit.make(episodes: dataset.episodes, valFraction: run.train.valFraction,
+                                      labelFraction: run.remedies.labelFraction, seed: run.train.seed)
+    var peaks: [Int: Double] = [:]
+    for n in counts {
+      BLASThreads.set(n)
+      let trainer = try Trainer(config: run, data: dataset, split: split)
+      var loss: Float = 0
+      for _ in 0..<warmup { loss = trainer.trainStep().total }
+      let (rates, total) = timeWindows(batch: run.train.batch, seconds: seconds, windows: windows) { trainer.trainStep() }
+      if peaks[n] == nil { peaks[n] = measureSGEMMPeak() }
+      report(workload: "run", threads: n, batch: run.train.batch, rates: rates, steps: total,
+             flops: trainingFLOPsPerSample(run.model, frame: dataset.frame), peak: peaks[n]!, loss: loss)
+    }
+  }
+
+  private func report(workload: String, threads: Int, batch: Int, rates: [Double], steps: Int, flops: Int,
+                      peak: Double, loss: Float) {
+    let mid = median(rates)
+    let gflops = mid * Double(flops) / 1e9
+    let result = BenchResult(
+      workload: workload, threads: threads, batch: batch, samplesPerS: mid, samplesPerSMin: rates.min()!,
+      samplesPerSMax: rates.max()!, windows: rates.count, steps: steps, flopsPerSample: flops, gflops: gflops,
+      peakGflops: peak, peakFraction: gflops / peak, warmupLoss: loss)
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      print(String(decoding: try! encoder.encode(result), as: UTF8.self))
+    } else {
+      print(String(format: "%@  threads %d  batch %d: %.0f samples/s (min %.0f, max %.0f; %d windows, %d steps)",
+                   workload, threads, batch, mid, rates.min()!, rates.max()!, rates.count, steps))
+      print(String(format: "  %.3f MFLOP/sample  %.2f GFLOP/s  sgemm peak %.2f GFLOP/s  %.1f%% of peak  warm-up loss %.7g",
+                   Double(flops) / 1e6, gflops, peak, 100 * gflops / peak, Double(loss)))
+    }
+  }
+
+  private func printProfile(_ session: BenchmarkSession, title: String) {
+    var profile = StepProfile()
+    for _ in 0..<20 { session.profiledStep(into: &profile) }
+    let total = profile.entries.reduce(0) { $0 + $1.milliseconds }
+    let steps = Double(profile.steps)
+    print("\(title): \(String(format: "%.3f", total / steps)) ms per step")
+    for phase in StepPhase.allCases {
+      let part = profile.entries.filter { $0.phase == phase }
+      let sum = part.reduce(0) { $0 + $1.milliseconds }
+      print("  " + phase.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)
+            + String(format: "%9.3f ms  %5.1f%%", sum / steps, 100 * sum / total))
+      for e in part {
+        print("    " + e.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+              + String(format: "%9.3f ms  %5.1f%%", e.milliseconds / steps, 100 * e.milliseconds / total))
+      }
+    }
+  }
+}
