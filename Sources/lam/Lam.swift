@@ -8,5 +8,5 @@ struct Lam: ParsableCommand {
     commandName: "lam",
     abstract: "Generate grid-world videos, train latent action models on them, and probe what the latents hold.",
     version: version,
-    subcommands: [EnvsCommand.self, GenerateCommand.self, TrainCommand.self, LinearCommand.self])
+    subcommands: [EnvsCommand.self, GenerateCommand.self, TrainCommand.self, LinearCommand.self, ProbeCommand.self, EncodeCommand.self])
 }
