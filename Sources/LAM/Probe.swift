@@ -12,7 +12,7 @@ public enum Probe {
     public var batch: Int
     public var learningRate: Float
     public var seed: UInt64
-    public init(epochs: Int = 8, batch: Int = 256, learningRate: Float = 3e-3, seed: UInt64 = 1) {
+    public init(epochs: Int = 60, batch: Int = 256, learningRate: Float = 3e-3, seed: UInt64 = 1) {
       self.epochs = epochs
       self.batch = batch
       self.learningRate = learningRate

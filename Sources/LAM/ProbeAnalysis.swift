@@ -14,8 +14,9 @@ public struct ProbeTarget: Codable, Equatable, Sendable {
 
 /// The paper's Section-5 metrics: FDM error per region over that region's per-pixel variance of o'.
 public struct PaperMetrics: Codable, Equatable, Sendable {
-  public var controllable_loss: Double
-  /// Nil when the agent's region covers the whole frame (no exogenous region).
+  /// Nil when the agent's region never varies.
+  public var controllable_loss: Double?
+  /// Nil when there is no exogenous region or its pixels never vary (a clean environment).
   public var stochastic_loss: Double?
 }
 
@@ -191,8 +192,9 @@ struct RegionErrors {
       let n = Double(count)
       let mse = pixels.reduce(0) { $0 + squaredError[$1] } / (n * Double(pixels.count))
       let variance = pixels.reduce(0) { $0 + max(sumSquares[$1] / n - (sum[$1] / n) * (sum[$1] / n), 0) } / Double(pixels.count)
-      return mse / max(variance, 1e-12)
+      // A region that never changes has no signal to explain: the ratio is undefined.
+      return variance > 1e-9 ? mse / variance : nil
     }
-    return PaperMetrics(controllable_loss: ratio(true) ?? 0, stochastic_loss: ratio(false))
+    return PaperMetrics(controllable_loss: ratio(true), stochastic_loss: ratio(false))
   }
 }

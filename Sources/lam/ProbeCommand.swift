@@ -18,7 +18,7 @@ struct ProbeCommand: ParsableCommand {
   @Flag(help: "Probe the bottleneck's output z (after quantization or noise) instead of z_e.")
   var quantized = false
 
-  @Option(help: "Probe training epochs.") var epochs: Int = 8
+  @Option(help: "Probe training epochs.") var epochs: Int = 60
   @Option(help: "BLAS threads.") var threads: Int = 1
 
   func validate() throws {
@@ -42,8 +42,8 @@ struct ProbeCommand: ParsableCommand {
     for (j, d) in results.distractors.enumerated() { print(row("distractor \(j)", d)) }
     print(row("position", results.position))
     if let shake = results.shake { print(row("shake", shake)) }
-    let stochastic = results.paper.stochastic_loss.map { String(format: "%.4g", $0) } ?? "-"
-    print("controllable loss \(String(format: "%.4g", results.paper.controllable_loss)), stochastic loss \(stochastic)")
+    let g = { (x: Double?) in x.map { String(format: "%.4g", $0) } ?? "- (region never changes)" }
+    print("controllable loss \(g(results.paper.controllable_loss)), stochastic loss \(g(results.paper.stochastic_loss))")
     if let c = results.codes {
       print("codes: \(c.codes_used) of \(c.codebook_size) used, purity \(f(c.purity)), NMI \(f(c.nmi))")
     }
