@@ -1,5 +1,4 @@
 import Core
-import Foundation
 import GridWorld
 import LAM
 import Testing
@@ -24,19 +23,14 @@ private func handMadeDataset() -> Dataset {
   #expect(ProbeAnalysis.actionCeiling(handMadeDataset(), transitions: [0, 3]) == 1)
 }
 
-/// Labels 0...4 and features [N, 3]: `informative` encodes the label (plus noise), else pure noise.
+/// Labels 0...4 and features [N, 5]: `informative` is the one-hot label plus noise, else pure noise.
 private func features(_ n: Int, informative: Bool) -> (x: [Float], y: [Int]) {
   var rng = RNG(seed: 7)
   var x: [Float] = [], y: [Int] = []
   for _ in 0..<n {
     let label = rng.int(below: 5)
     y.append(label)
-    let angle = Float(label) * 2 * .pi / 5
-    if informative {
-      x += [cos(angle) + 0.1 * rng.normal(), sin(angle) + 0.1 * rng.normal(), rng.normal()]
-    } else {
-      x += [rng.normal(), rng.normal(), rng.normal()]
-    }
+    for j in 0..<5 { x.append((informative && j == label ? 1 : 0) + (informative ? 0.2 : 1) * rng.normal()) }
   }
   return (x, y)
 }
@@ -48,9 +42,9 @@ private func features(_ n: Int, informative: Bool) -> (x: [Float], y: [Int]) {
   let chance = Probe.chance(labels: clean.y, train: train, test: test)
   #expect(chance < 0.3)
   for kind in [Probe.Kind.linear, .mlp(hidden: 64)] {
-    let good = Probe.accuracy(features: clean.x, dim: 3, labels: clean.y, classes: 5, train: train, test: test,
+    let good = Probe.accuracy(features: clean.x, dim: 5, labels: clean.y, classes: 5, train: train, test: test,
                               kind: kind, settings: settings)
-    let bad = Probe.accuracy(features: noise.x, dim: 3, labels: noise.y, classes: 5, train: train, test: test,
+    let bad = Probe.accuracy(features: noise.x, dim: 5, labels: noise.y, classes: 5, train: train, test: test,
                              kind: kind, settings: settings)
     #expect(good > 0.95)
     #expect(bad < 0.3)
@@ -60,7 +54,7 @@ private func features(_ n: Int, informative: Bool) -> (x: [Float], y: [Int]) {
 @Test func probeAccuracyIsDeterministic() {
   let data = features(600, informative: false)
   let run = {
-    Probe.accuracy(features: data.x, dim: 3, labels: data.y, classes: 5, train: Array(0..<400), test: Array(400..<600),
+    Probe.accuracy(features: data.x, dim: 5, labels: data.y, classes: 5, train: Array(0..<400), test: Array(400..<600),
                    kind: .mlp(hidden: 64))
   }
   #expect(run() == run())
