@@ -9,7 +9,7 @@ struct Lam: ParsableCommand {
     abstract: "Generate grid-world videos, train latent action models on them, and probe what the latents hold.",
     version: version,
     subcommands: [
-      EnvsCommand.self, GenerateCommand.self, FramesCommand.self, TrainCommand.self, ReportCommand.self,
-      BenchCommand.self, LinearCommand.self,
+      EnvsCommand.self, GenerateCommand.self, FramesCommand.self, TrainCommand.self, ProbeCommand.self,
+      EncodeCommand.self, ReportCommand.self, BenchCommand.self, LinearCommand.self,
     ])
 }

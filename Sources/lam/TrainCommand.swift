@@ -93,14 +93,14 @@ struct TrainCommand: ParsableCommand {
       if let steps { config.train.steps = steps }
       try Check.that(overrides.allSatisfy { $0.path == "train.steps" }, "--resume",
                      "no config flags other than --steps (the run keeps its saved config)")
-      let (dataset, _) = try loadDataset(data ?? saved.info.data, expectedHash: saved.info.dataHash)
+      let (dataset, _) = try RunData.loadDataset(data ?? saved.info.data, expectedHash: saved.info.dataHash)
       trainer = try Trainer(config: config, data: dataset, split: saved.split)
       try Checkpoint.restore(trainer, from: resume)
       print("resuming \(resume) at step \(trainer.step) of \(config.train.steps)")
     } else {
       runDir = out!
       let config = try RunConfig.load(file: self.config, overrides: overrides)
-      let (dataset, hash) = try loadDataset(data!, expectedHash: nil)
+      let (dataset, hash) = try RunData.loadDataset(data!, expectedHash: nil)
       let split = try EpisodeSplit.make(episodes: dataset.episodes, valFraction: config.train.valFraction,
                                         labelFraction: config.remedies.labelFraction, seed: config.train.seed)
       trainer = try Trainer(config: config, data: dataset, split: split)
@@ -120,16 +120,6 @@ struct TrainCommand: ParsableCommand {
     let val = String(format: "%.3g", summary.valRecon), seconds = String(format: "%.1f", summary.seconds)
     print("\(summary.stoppedEarly ? "stopped" : "finished") at step \(summary.steps) in \(seconds) s: "
           + "val recon MSE \(val), \(Int(summary.samplesPerS)) samples/s; run folder \(runDir)")
-  }
-
-  /// The dataset and its content hash; with `expectedHash`, refuses a different dataset.
-  private func loadDataset(_ path: String, expectedHash: String?) throws -> (dataset: Dataset, hash: String) {
-    let dataset = try Dataset.load(from: path)
-    let hash = try StrictJSON.load(DatasetManifest.self, from: path + "/dataset.json").contentHash
-    if let expectedHash, hash != expectedHash {
-      throw LamError("\(path): not the dataset this run was trained on (content hash \(hash), the run expects \(expectedHash))")
-    }
-    return (dataset, hash)
   }
 
   private func absolutePath(_ path: String) -> String {

@@ -1,0 +1,200 @@
+import Core
+import Foundation
+import GridWorld
+import NN
+
+/// Linear and MLP held-out accuracies for one target, with its chance level (and ceiling when known).
+public struct ProbeTarget: Codable, Equatable, Sendable {
+  public struct Score: Codable, Equatable, Sendable { public var test_accuracy: Double }
+  public var linear: Score
+  public var mlp: Score
+  public var chance: Double
+  public var ceiling: Double?
+}
+
+/// The paper's Section-5 metrics: FDM error per region over that region's per-pixel variance of o'.
+public struct PaperMetrics: Codable, Equatable, Sendable {
+  /// Nil when the agent's region never varies.
+  public var controllable_loss: Double?
+  /// Nil when there is no exogenous region or its pixels never vary (a clean environment).
+  public var stochastic_loss: Double?
+}
+
+/// VQ code usage: the code-by-action contingency table, purity, NMI and codebook usage.
+public struct CodeAnalysis: Codable, Equatable, Sendable {
+  public var contingency: [[Int]]  // [codes, actions]
+  public var purity: Double
+  public var nmi: Double
+  public var codes_used: Int
+  public var codebook_size: Int
+}
+
+/// Everything `lam probe` writes to probe.json.
+public struct ProbeResults: Codable, Equatable, Sendable {
+  public var latent: String
+  public var train_transitions: Int
+  public var test_transitions: Int
+  public var action: ProbeTarget
+  public var distractors: [ProbeTarget]
+  public var position: ProbeTarget
+  public var shake: ProbeTarget?
+  public var paper: PaperMetrics
+  public var codes: CodeAnalysis?
+}
+
+/// Probing a frozen LAM: what its latents hold about the action, distractors, position and shake.
+public enum ProbeAnalysis {
+  /// The MLP probe's hidden width.
+  public static let hidden = 64
+
+  /// Probes `model`'s latents: trains on the split's training episodes, tests on its validation episodes.
+  public static func run(model: LatentActionModel, dataset: Dataset, split: EpisodeSplit, quantized: Bool,
+                         settings: Probe.Settings = Probe.Settings()) throws -> ProbeResults {
+    try Check.that(model.frame == dataset.frame, "dataset frames",
+                   "the run's frame shape \(model.frame), got \(dataset.frame)")
+    let trainT = dataset.transitions(of: split.train), testT = dataset.transitions(of: split.validation)
+    let all = trainT + testT
+    let train = Array(0..<trainT.count), test = Array(trainT.count..<all.count)
+    let regions = PixelRegions(dataset.config)
+    var paperSums = RegionErrors(pixels: dataset.frameSize)
+    let encoding = Encoding.encode(model, dataset: dataset, transitions: all, quantized: quantized) { first, next, prediction in
+      guard first + next.shape[0] > trainT.count else { return }
+      for i in max(0, trainT.count - first)..<next.shape[0] {
+        paperSums.add(next: next.data + i * dataset.frameSize, prediction: prediction.data + i * dataset.frameSize)
+      }
+    }
+    return try analyse(encoding, dataset: dataset, transitions: all, train: train, test: test, quantized: quantized,
+                       paper: paperSums.metrics(regions), settings: settings)
+  }
+
+  /// Probes given latents (rows parallel to `transitions`); `train` and `test` index those rows.
+  public static func analyse(_ encoding: Encoding, dataset: Dataset, transitions: [Int], train: [Int], test: [Int],
+                             quantized: Bool, paper: PaperMetrics, settings: Probe.Settings = Probe.Settings()) throws -> ProbeResults {
+    let z = encoding.latents, d = encoding.dz
+    func target(_ labels: [Int], classes: Int, ceiling: Double? = nil) -> ProbeTarget {
+      ProbeTarget(
+        linear: .init(test_accuracy: Probe.accuracy(features: z, dim: d, labels: labels, classes: classes, train: train,
+                                                    test: test, kind: .linear, settings: settings)),
+        mlp: .init(test_accuracy: Probe.accuracy(features: z, dim: d, labels: labels, classes: classes, train: train,
+                                                 test: test, kind: .mlp(hidden: hidden), settings: settings)),
+        chance: Probe.chance(labels: labels, train: train, test: test), ceiling: ceiling)
+    }
+    let actions = transitions.map { dataset.actions[$0] }
+    let action = target(actions, classes: Action.allCases.count,
+                        ceiling: actionCeiling(dataset, transitions: test.map { transitions[$0] }))
+    let k = dataset.distractorCount
+    let distractors = (0..<k).map { j in
+      target(transitions.map { dataset.distractorActions[$0 * k + j] }, classes: Action.teleportCode + 1)
+    }
+    let width = dataset.config.grid.width, height = dataset.config.grid.height
+    let position = target(transitions.map { t -> Int in
+      let base = ((t / dataset.steps) * (dataset.steps + 1) + t % dataset.steps + 1) * 2
+      return dataset.agentPositions[base] * width + dataset.agentPositions[base + 1]
+    }, classes: width * height)
+    var shake: ProbeTarget? = nil
+    let m = dataset.config.shake.maxPixels
+    if m > 0 && dataset.config.shake.probability > 0 {
+      shake = target(transitions.map { t -> Int in
+        let base = ((t / dataset.steps) * (dataset.steps + 1) + t % dataset.steps + 1) * 2
+        return (dataset.shake[base] + m) * (2 * m + 1) + dataset.shake[base + 1] + m
+      }, classes: (2 * m + 1) * (2 * m + 1))
+    }
+    var codes: CodeAnalysis? = nil
+    if let indices = encoding.codes {
+      codes = codeAnalysis(codes: test.map { indices[$0] }, actions: test.map { actions[$0] },
+                           size: max(encoding.codebookSize ?? 0, (indices.max() ?? -1) + 1))
+    }
+    return ProbeResults(latent: quantized ? "quantized" : "pre-quantization", train_transitions: train.count,
+                        test_transitions: test.count, action: action, distractors: distractors, position: position,
+                        shake: shake, paper: paper, codes: codes)
+  }
+
+  /// The best accuracy any predictor of the action can reach from the frames on `transitions`: a move
+  /// is identified; a transition without a move (stay, or a move into a wall) is only known by the
+  /// cell it happened in, so the best guess is that cell's most frequent unmoving action.
+  public static func actionCeiling(_ dataset: Dataset, transitions: [Int]) -> Double {
+    guard !transitions.isEmpty else { return 0 }
+    var moved = 0
+    var stillCounts: [Int: [Int: Int]] = [:]  // cell -> action -> count
+    for t in transitions {
+      if dataset.moved[t] { moved += 1; continue }
+      let base = ((t / dataset.steps) * (dataset.steps + 1) + t % dataset.steps) * 2
+      let cell = dataset.agentPositions[base] * dataset.config.grid.width + dataset.agentPositions[base + 1]
+      stillCounts[cell, default: [:]][dataset.actions[t], default: 0] += 1
+    }
+    let best = stillCounts.values.reduce(0) { $0 + ($1.values.max() ?? 0) }
+    return Double(moved + best) / Double(transitions.count)
+  }
+
+  /// Contingency table, purity (each code answers its most frequent action), NMI (arithmetic-mean
+  /// normalization) and the number of codes used.
+  public static func codeAnalysis(codes: [Int], actions: [Int], size: Int) -> CodeAnalysis {
+    let a = Action.allCases.count
+    var table = [[Int]](repeating: [Int](repeating: 0, count: a), count: size)
+    for (c, y) in zip(codes, actions) { table[c][y] += 1 }
+    let n = Double(codes.count)
+    let purity = n > 0 ? Double(table.reduce(0) { $0 + ($1.max() ?? 0) }) / n : 0
+    let rowSums = table.map { Double($0.reduce(0, +)) }
+    let colSums = (0..<a).map { j in Double(table.reduce(0) { $0 + $1[j] }) }
+    func entropy(_ counts: [Double]) -> Double { counts.reduce(0) { $1 > 0 ? $0 - $1 / n * log($1 / n) : $0 } }
+    var mutual = 0.0
+    for c in 0..<size { for y in 0..<a where table[c][y] > 0 {
+      let p = Double(table[c][y]) / n
+      mutual += p * log(p * n * n / (rowSums[c] * colSums[y]))
+    } }
+    let denominator = (entropy(rowSums) + entropy(colSums)) / 2
+    return CodeAnalysis(contingency: table, purity: purity, nmi: denominator > 0 ? mutual / denominator : 0,
+                        codes_used: rowSums.filter { $0 > 0 }.count, codebook_size: size)
+  }
+}
+
+/// Which pixels are the agent's region and which are exogenous (every cell outside it), per channel.
+struct PixelRegions {
+  var agent: [Bool]  // [C * H * W]
+
+  init(_ config: EnvironmentConfig) {
+    let g = config.grid, region = config.agentRegion
+    let h = g.pixelHeight, w = g.pixelWidth
+    agent = [Bool](repeating: false, count: g.channels * h * w)
+    for c in 0..<g.channels { for y in 0..<h { for x in 0..<w {
+      agent[(c * h + y) * w + x] = region.contains(Cell(row: y / g.cellSize, col: x / g.cellSize))
+    } } }
+  }
+}
+
+/// Running sums for the per-region prediction error and per-pixel variance of o'.
+struct RegionErrors {
+  var count = 0
+  var squaredError: [Double]  // [pixels]
+  var sum: [Double]  // [pixels]
+  var sumSquares: [Double]  // [pixels]
+
+  init(pixels: Int) {
+    squaredError = [Double](repeating: 0, count: pixels)
+    sum = squaredError
+    sumSquares = squaredError
+  }
+
+  mutating func add(next: UnsafeMutablePointer<Float>, prediction: UnsafeMutablePointer<Float>) {
+    count += 1
+    for j in 0..<sum.count {
+      let v = Double(next[j]), e = Double(prediction[j]) - v
+      squaredError[j] += e * e
+      sum[j] += v
+      sumSquares[j] += v * v
+    }
+  }
+
+  func metrics(_ regions: PixelRegions) -> PaperMetrics {
+    func ratio(_ inRegion: Bool) -> Double? {
+      let pixels = regions.agent.indices.filter { regions.agent[$0] == inRegion }
+      guard !pixels.isEmpty, count > 0 else { return nil }
+      let n = Double(count)
+      let mse = pixels.reduce(0) { $0 + squaredError[$1] } / (n * Double(pixels.count))
+      let variance = pixels.reduce(0) { $0 + max(sumSquares[$1] / n - (sum[$1] / n) * (sum[$1] / n), 0) } / Double(pixels.count)
+      // A region that never changes has no signal to explain: the ratio is undefined.
+      return variance > 1e-9 ? mse / variance : nil
+    }
+    return PaperMetrics(controllable_loss: ratio(true), stochastic_loss: ratio(false))
+  }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Core
+import Foundation
+import LAM
+import NN
+
+/// `lam probe`: what a trained LAM's latents hold, measured with linear and MLP probes on held-out episodes.
+struct ProbeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "probe",
+    abstract: "Probe a trained LAM's latents for the action, distractors, position and shake (writes probe.json).")
+
+  @Option(name: .customLong("run"), help: "The run folder (from `lam train`).") var runDir: String
+
+  @Option(help: "The dataset folder; defaults to the run's dataset (it must be the same data).")
+  var data: String?
+
+  @Flag(help: "Probe the bottleneck's output z (after quantization or noise) instead of z_e.")
+  var quantized = false
+
+  @Option(help: "Probe training epochs.") var epochs: Int = 60
+  @Option(help: "BLAS threads.") var threads: Int = 1
+
+  func validate() throws {
+    guard epochs >= 1 else { throw ValidationError("--epochs: expected at least 1, got \(epochs)") }
+  }
+
+  func run() throws {
+    BLASThreads.set(threads)
+    let opened = try RunData.open(runDir, data: data)
+    let results = try ProbeAnalysis.run(model: opened.model, dataset: opened.dataset, split: opened.split,
+                                        quantized: quantized, settings: Probe.Settings(epochs: epochs))
+    try Files.writeAtomically(StrictJSON.encode(results), to: runDir + "/probe.json")
+    let f = { (x: Double) in String(format: "%6.3f", x) }
+    func row(_ name: String, _ t: ProbeTarget) -> String {
+      name.padding(toLength: 14, withPad: " ", startingAt: 0)
+        + " \(f(t.linear.test_accuracy))  \(f(t.mlp.test_accuracy))  \(f(t.chance))  \(t.ceiling.map(f) ?? "     -")"
+    }
+    print("probe on \(results.test_transitions) held-out transitions (\(results.latent) latent)")
+    print("target         linear     mlp  chance ceiling")
+    print(row("action", results.action))
+    for (j, d) in results.distractors.enumerated() { print(row("distractor \(j)", d)) }
+    print(row("position", results.position))
+    if let shake = results.shake { print(row("shake", shake)) }
+    let g = { (x: Double?) in x.map { String(format: "%.4g", $0) } ?? "- (region never changes)" }
+    print("controllable loss \(g(results.paper.controllable_loss)), stochastic loss \(g(results.paper.stochastic_loss))")
+    if let c = results.codes {
+      print("codes: \(c.codes_used) of \(c.codebook_size) used, purity \(f(c.purity)), NMI \(f(c.nmi))")
+    }
+    print("wrote \(runDir)/probe.json")
+  }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A folder with a small clean dataset `ds` and a briefly trained run `run`.
+private func folderWithRun() throws -> String {
+  let folder = makeTemporaryFolder()
+  #expect(try runLam(["generate", "--env", "paper-4x4-clean", "--episodes", "20", "--steps", "8", "--out", "ds"],
+                     currentDirectory: folder).status == 0)
+  let train = try runLam(["train", "--data", "ds", "--out", "run", "--steps", "20", "--batch", "16"], currentDirectory: folder)
+  #expect(train.status == 0, "\(train.stderr)")
+  return folder
+}
+
+@Test func probeWritesProbeJSONAndPrintsATable() throws {
+  let folder = try folderWithRun()
+  let result = try runLam(["probe", "--run", "run", "--epochs", "2"], currentDirectory: folder)
+  #expect(result.status == 0, "\(result.stderr)")
+  #expect(result.stdout.contains("target         linear     mlp  chance ceiling"))
+  #expect(result.stdout.contains("action ") && result.stdout.contains("position "))
+  let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run/probe.json")))
+  let root = try #require(json as? [String: Any])
+  let action = try #require(root["action"] as? [String: Any])
+  #expect((action["linear"] as? [String: Any])?["test_accuracy"] is Double)
+  #expect((action["mlp"] as? [String: Any])?["test_accuracy"] is Double)
+  #expect(action["chance"] is Double && action["ceiling"] is Double)
+  #expect(root["distractors"] is [Any] && root["paper"] is [String: Any])
+}
+
+@Test func encodeWritesLatentsAndPredictions() throws {
+  let folder = try folderWithRun()
+  let result = try runLam(["encode", "--run", "run", "--data", "ds", "--out", "z.npy", "--predict", "p.npy"],
+                          currentDirectory: folder)
+  #expect(result.status == 0, "\(result.stderr)")
+  // Header 128 bytes, then 20 x 8 x dz 4 float32 latents.
+  let z = try Data(contentsOf: URL(fileURLWithPath: folder + "/z.npy"))
+  #expect(z.count == 128 + 20 * 8 * 4 * 4)
+  #expect(result.stdout.contains("wrote z.npy: z_e [20, 8, 4]"))
+  #expect(result.stdout.contains("wrote p.npy: predicted o' [20, 8, "))
+}
+
+@Test func probeRefusesARunFolderWithoutACheckpoint() throws {
+  let folder = try folderWithRun()
+  try FileManager.default.removeItem(atPath: folder + "/run/checkpoint.safetensors")
+  let result = try runLam(["probe", "--run", "run"], currentDirectory: folder)
+  #expect(result.status != 0)
+  #expect(result.stderr.contains("run/checkpoint.safetensors") && result.stderr.contains("a model checkpoint"))
+}
+
+@Test func probeRefusesADatasetFromAnotherEnvironment() throws {
+  let folder = try folderWithRun()
+  #expect(try runLam(["generate", "--env", "paper-4x4-noise-low", "--episodes", "20", "--steps", "8", "--out", "other"],
+                     currentDirectory: folder).status == 0)
+  let result = try runLam(["probe", "--run", "run", "--data", "other"], currentDirectory: folder)
+  #expect(result.status != 0)
+  #expect(result.stderr.contains("other: not the dataset this run was trained on"))
+}
