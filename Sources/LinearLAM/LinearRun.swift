@@ -24,6 +24,11 @@ public struct LinearResult: Codable, Equatable, Sendable {
 /// Same config (seed included) => identical result, whatever else runs in the process.
 public func runLinearLAM(_ config: LinearConfig, lossEvery: Int = 100) throws -> LinearResult {
   try config.validate()
+  // The lab's results must not depend on how runs are spread over threads, and LAPACK's eigenvectors
+  // for tied eigenvalues change with BLAS's thread count: the lab always runs BLAS on one thread
+  // (and parallelizes over runs instead). Setting it once and never restoring keeps concurrent runs
+  // from switching it under each other.
+  BLASThreads.set(1)
   // Independent streams, so e.g. changing d_z keeps the same world and the same training data.
   var root = RNG(seed: config.seed)
   var worldRNG = root.split()

@@ -123,15 +123,13 @@ public struct LinearBatchProgress {
 
 /// Runs `configs` on up to `threads` threads, one run per thread at a time, and returns the results
 /// in `configs` order. Each run has its own seeded generators and single-threaded BLAS calls, so
-/// the results do not depend on `threads`. `progress` is called serially after each run.
+/// the results do not depend on `threads`. BLAS stays single-threaded afterwards (see `runLinearLAM`). `progress` is called serially after each run.
 public func runLinearBatch(
   _ configs: [LinearConfig], threads: Int, lossEvery: Int = 100,
   progress: (LinearBatchProgress) -> Void = { _ in }
 ) throws -> [LinearResult] {
   for c in configs { try c.validate() }
-  let previousBLASThreads = BLASThreads.current
   BLASThreads.set(1)
-  defer { BLASThreads.set(previousBLASThreads) }
   let lock = NSLock()
   var results = [LinearResult?](repeating: nil, count: configs.count)
   var nextIndex = 0
