@@ -67,12 +67,9 @@ public struct BarChart: Sendable {
     if !legend.entries.isEmpty {
       var occupancy = Occupancy(width: width, height: height)
       for bar in bars(area: area, ys: ys) { occupancy.mark(bar.rect.intersection(area)); occupancy.mark(bar.whisker) }
-      legendRect = legend.place(in: area, avoiding: occupancy)
-      if legendRect == nil {
-        frame.reserveRight = legend.width + 8 * s
-        area = frame.area
-        legendRect = Rect(x: area.maxX + 8 * s, y: area.y, width: legend.width, height: legend.height)
-      }
+      let placed = legend.place(in: &frame, avoiding: occupancy)
+      legendRect = placed.rect
+      area = frame.area
     }
 
     var image = Image(width: width, height: height, channels: 3, colour: .white)

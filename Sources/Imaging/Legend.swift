@@ -57,6 +57,15 @@ struct Legend {
   }
   var height: Int { 2 * inset + entries.count * rowHeight - 3 * scale }
 
+  /// The legend's place: a free corner of `frame.area`, or else a margin reserved on the frame's right
+  /// (which shrinks the frame's area: `moved` tells the caller to map its data again).
+  func place(in frame: inout Frame, avoiding occupancy: Occupancy) -> (rect: Rect, moved: Bool) {
+    if let inside = place(in: frame.area, avoiding: occupancy) { return (inside, false) }
+    frame.reserveRight = width + 8 * scale
+    let area = frame.area
+    return (Rect(x: area.maxX + 8 * scale, y: area.y, width: width, height: height), true)
+  }
+
   /// The first of the area's corners (top right, top left, bottom right, bottom left) where the
   /// legend covers no data, or nil when every corner is taken.
   func place(in area: Rect, avoiding occupancy: Occupancy) -> Rect? {

@@ -83,12 +83,11 @@ public struct LinePlot: Sendable {
           for p in band { occupancy.mark(from: (p.x, p.lo), to: (p.x, p.hi), radius: 1) }
         }
       }
-      legendRect = legend.place(in: area, avoiding: occupancy)
-      if legendRect == nil {
-        frame.reserveRight = legend.width + 8 * s
+      let placed = legend.place(in: &frame, avoiding: occupancy)
+      legendRect = placed.rect
+      if placed.moved {
         area = frame.area
         runs = self.runs(area: area, xs: xs, ys: ys)
-        legendRect = Rect(x: area.maxX + 8 * s, y: area.y, width: legend.width, height: legend.height)
       }
     }
 

@@ -59,12 +59,11 @@ public struct ScatterPlot: Sendable {
       var occupancy = Occupancy(width: width, height: height)
       let r = Int(pointRadius.rounded(.up))
       for case let p? in points { occupancy.mark(from: p, to: p, radius: r) }
-      legendRect = legend.place(in: area, avoiding: occupancy)
-      if legendRect == nil {
-        frame.reserveRight = legend.width + 8 * s
+      let placed = legend.place(in: &frame, avoiding: occupancy)
+      legendRect = placed.rect
+      if placed.moved {
         area = frame.area
         points = centres(area)
-        legendRect = Rect(x: area.maxX + 8 * s, y: area.y, width: legend.width, height: legend.height)
       }
     }
 
