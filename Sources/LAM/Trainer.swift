@@ -171,23 +171,9 @@ public final class Trainer {
       for i in 0..<dLogits.count { dLogits.data[i] *= r.labelWeight }
       dEncodedExtra.copy(from: head.backward(dLogits))
     case .codes:
-      // Pull z_e towards its action's code: weight * mean over labelled rows of ||z_e - sg(e_a)||^2.
       guard case .vq(let vq) = model.bottleneck else { return nil }
-      let dim = vq.dim
-      var labelled = 0
-      for m in mask where m { labelled += 1 }
-      var sum = 0.0
-      dEncodedExtra.zero()
-      let scale = 2 * r.labelWeight / Float(labelled)
-      for row in 0..<zE.batch where mask[row] {
-        let z = zE.data + row * dim, e = vq.codebook.data + labels[row] * dim, d = dEncodedExtra.data + row * dim
-        for j in 0..<dim {
-          let diff = z[j] - e[j]
-          sum += Double(diff * diff)
-          d[j] = scale * diff
-        }
-      }
-      losses.label = r.labelWeight * Float(sum / Double(labelled))
+      losses.label = actionCodePull(zE, codebook: vq.codebook, labels: labels, mask: mask, weight: r.labelWeight,
+                                    gradient: dEncodedExtra)
     }
     return dEncodedExtra
   }
