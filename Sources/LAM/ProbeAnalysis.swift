@@ -36,6 +36,8 @@ public struct ProbeResults: Codable, Equatable, Sendable {
   public var test_transitions: Int
   public var action: ProbeTarget
   public var distractors: [ProbeTarget]
+  /// Each distractor's cell after the step: what a latent that tracks the distractor holds.
+  public var distractor_positions: [ProbeTarget]
   public var position: ProbeTarget
   public var shake: ProbeTarget?
   public var paper: PaperMetrics
@@ -47,12 +49,16 @@ public enum ProbeAnalysis {
   /// The MLP probe's hidden width.
   public static let hidden = 64
 
-  /// Probes `model`'s latents: trains on the split's training episodes, tests on its validation episodes.
+  /// Probes `model`'s latents: trains on the split's training episodes (at most `maxTrain` transitions,
+  /// evenly spaced), tests on every transition of its validation episodes.
   public static func run(model: LatentActionModel, dataset: Dataset, split: EpisodeSplit, quantized: Bool,
-                         settings: Probe.Settings = Probe.Settings()) throws -> ProbeResults {
+                         maxTrain: Int = 50_000, settings: Probe.Settings = Probe.Settings()) throws -> ProbeResults {
     try Check.that(model.frame == dataset.frame, "dataset frames",
                    "the run's frame shape \(model.frame), got \(dataset.frame)")
-    let trainT = dataset.transitions(of: split.train), testT = dataset.transitions(of: split.validation)
+    let allTrain = dataset.transitions(of: split.train), testT = dataset.transitions(of: split.validation)
+    // Probes saturate long before a large dataset is used up; an even subsample keeps them fast.
+    let kept = min(allTrain.count, max(maxTrain, 1))
+    let trainT = (0..<kept).map { allTrain[$0 * allTrain.count / kept] }
     let all = trainT + testT
     let train = Array(0..<trainT.count), test = Array(trainT.count..<all.count)
     let regions = PixelRegions(dataset.config)
@@ -80,17 +86,23 @@ public enum ProbeAnalysis {
         chance: Probe.chance(labels: labels, train: train, test: test), ceiling: ceiling)
     }
     let actions = transitions.map { dataset.actions[$0] }
+    let testTransitions = test.map { transitions[$0] }
     let action = target(actions, classes: Action.allCases.count,
-                        ceiling: actionCeiling(dataset, transitions: test.map { transitions[$0] }))
+                        ceiling: actionCeiling(dataset, transitions: testTransitions))
     let k = dataset.distractorCount
     let distractors = (0..<k).map { j in
-      target(transitions.map { dataset.distractorActions[$0 * k + j] }, classes: Action.teleportCode + 1)
+      target(transitions.map { dataset.distractorActions[$0 * k + j] }, classes: Action.teleportCode + 1,
+             ceiling: distractorActionCeiling(dataset, distractor: j, transitions: testTransitions))
     }
     let width = dataset.config.grid.width, height = dataset.config.grid.height
+    let cells = width * height
+    let distractorPositions = (0..<k).map { j in
+      target(transitions.map { dataset.distractorCell(j, after: $0, width: width) }, classes: cells)
+    }
     let position = target(transitions.map { t -> Int in
       let base = ((t / dataset.steps) * (dataset.steps + 1) + t % dataset.steps + 1) * 2
       return dataset.agentPositions[base] * width + dataset.agentPositions[base + 1]
-    }, classes: width * height)
+    }, classes: cells)
     var shake: ProbeTarget? = nil
     let m = dataset.config.shake.maxPixels
     if m > 0 && dataset.config.shake.probability > 0 {
@@ -105,7 +117,8 @@ public enum ProbeAnalysis {
                            size: max(encoding.codebookSize ?? 0, (indices.max() ?? -1) + 1))
     }
     return ProbeResults(latent: quantized ? "quantized" : "pre-quantization", train_transitions: train.count,
-                        test_transitions: test.count, action: action, distractors: distractors, position: position,
+                        test_transitions: test.count, action: action, distractors: distractors,
+                        distractor_positions: distractorPositions, position: position,
                         shake: shake, paper: paper, codes: codes)
   }
 
@@ -113,17 +126,33 @@ public enum ProbeAnalysis {
   /// is identified; a transition without a move (stay, or a move into a wall) is only known by the
   /// cell it happened in, so the best guess is that cell's most frequent unmoving action.
   public static func actionCeiling(_ dataset: Dataset, transitions: [Int]) -> Double {
-    guard !transitions.isEmpty else { return 0 }
+    let width = dataset.config.grid.width
+    return ceiling(transitions.map { t in
+      let base = ((t / dataset.steps) * (dataset.steps + 1) + t % dataset.steps) * 2
+      return (dataset.actions[t], dataset.moved[t], dataset.agentPositions[base] * width + dataset.agentPositions[base + 1])
+    })
+  }
+
+  /// The same ceiling for a distractor's action: it moved when its cell changed.
+  public static func distractorActionCeiling(_ dataset: Dataset, distractor j: Int, transitions: [Int]) -> Double {
+    let width = dataset.config.grid.width, k = dataset.distractorCount
+    return ceiling(transitions.map { t in
+      let before = dataset.distractorCell(j, before: t, width: width), after = dataset.distractorCell(j, after: t, width: width)
+      return (dataset.distractorActions[t * k + j], before != after, before)
+    })
+  }
+
+  /// (action, moved, cell before) per transition -> the fraction a best predictor gets right.
+  private static func ceiling(_ rows: [(action: Int, moved: Bool, cell: Int)]) -> Double {
+    guard !rows.isEmpty else { return 0 }
     var moved = 0
     var stillCounts: [Int: [Int: Int]] = [:]  // cell -> action -> count
-    for t in transitions {
-      if dataset.moved[t] { moved += 1; continue }
-      let base = ((t / dataset.steps) * (dataset.steps + 1) + t % dataset.steps) * 2
-      let cell = dataset.agentPositions[base] * dataset.config.grid.width + dataset.agentPositions[base + 1]
-      stillCounts[cell, default: [:]][dataset.actions[t], default: 0] += 1
+    for row in rows {
+      if row.moved { moved += 1; continue }
+      stillCounts[row.cell, default: [:]][row.action, default: 0] += 1
     }
     let best = stillCounts.values.reduce(0) { $0 + ($1.values.max() ?? 0) }
-    return Double(moved + best) / Double(transitions.count)
+    return Double(moved + best) / Double(rows.count)
   }
 
   /// Contingency table, purity (each code answers its most frequent action), NMI (arithmetic-mean
@@ -196,5 +225,19 @@ struct RegionErrors {
       return variance > 1e-9 ? mse / variance : nil
     }
     return PaperMetrics(controllable_loss: ratio(true), stochastic_loss: ratio(false))
+  }
+}
+
+extension Dataset {
+  /// Distractor j's cell (row * width + col) before transition t.
+  func distractorCell(_ j: Int, before t: Int, width: Int) -> Int {
+    let p = (((t / steps) * (steps + 1) + t % steps) * distractorCount + j) * 2
+    return distractorPositions[p] * width + distractorPositions[p + 1]
+  }
+
+  /// Distractor j's cell (row * width + col) after transition t.
+  func distractorCell(_ j: Int, after t: Int, width: Int) -> Int {
+    let p = (((t / steps) * (steps + 1) + t % steps + 1) * distractorCount + j) * 2
+    return distractorPositions[p] * width + distractorPositions[p + 1]
   }
 }

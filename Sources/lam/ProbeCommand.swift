@@ -19,17 +19,20 @@ struct ProbeCommand: ParsableCommand {
   var quantized = false
 
   @Option(help: "Probe training epochs.") var epochs: Int = 60
+  @Option(help: "Probe training uses at most this many training transitions, evenly spaced.")
+  var maxTrain: Int = 50_000
   @Option(help: "BLAS threads.") var threads: Int = 1
 
   func validate() throws {
     guard epochs >= 1 else { throw ValidationError("--epochs: expected at least 1, got \(epochs)") }
+    guard maxTrain >= 1 else { throw ValidationError("--max-train: expected at least 1, got \(maxTrain)") }
   }
 
   func run() throws {
     BLASThreads.set(threads)
     let opened = try RunData.open(runDir, data: data)
     let results = try ProbeAnalysis.run(model: opened.model, dataset: opened.dataset, split: opened.split,
-                                        quantized: quantized, settings: Probe.Settings(epochs: epochs))
+                                        quantized: quantized, maxTrain: maxTrain, settings: Probe.Settings(epochs: epochs))
     try Files.writeAtomically(StrictJSON.encode(results), to: runDir + "/probe.json")
     let f = { (x: Double) in String(format: "%6.3f", x) }
     func row(_ name: String, _ t: ProbeTarget) -> String {
@@ -40,7 +43,8 @@ struct ProbeCommand: ParsableCommand {
     print("target         linear     mlp  chance ceiling")
     print(row("action", results.action))
     for (j, d) in results.distractors.enumerated() { print(row("distractor \(j)", d)) }
-    print(row("position", results.position))
+    for (j, d) in results.distractor_positions.enumerated() { print(row("distr. \(j) cell", d)) }
+    print(row("agent cell", results.position))
     if let shake = results.shake { print(row("shake", shake)) }
     let g = { (x: Double?) in x.map { String(format: "%.4g", $0) } ?? "- (region never changes)" }
     print("controllable loss \(g(results.paper.controllable_loss)), stochastic loss \(g(results.paper.stochastic_loss))")

@@ -17,7 +17,7 @@ private func folderWithRun() throws -> String {
   let result = try runLam(["probe", "--run", "run", "--epochs", "2"], currentDirectory: folder)
   #expect(result.status == 0, "\(result.stderr)")
   #expect(result.stdout.contains("target         linear     mlp  chance ceiling"))
-  #expect(result.stdout.contains("action ") && result.stdout.contains("position "))
+  #expect(result.stdout.contains("action ") && result.stdout.contains("agent cell "))
   let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run/probe.json")))
   let root = try #require(json as? [String: Any])
   let action = try #require(root["action"] as? [String: Any])

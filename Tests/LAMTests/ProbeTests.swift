@@ -23,6 +23,21 @@ private func handMadeDataset() -> Dataset {
   #expect(ProbeAnalysis.actionCeiling(handMadeDataset(), transitions: [0, 3]) == 1)
 }
 
+@Test func theDistractorCeilingTreatsAnUnchangedCellAsUnmoving() {
+  // One distractor on row 3 of a 4 x 4 grid, 4 steps: left from (3,1) to (3,0); up into the wall at (3,0);
+  // stay at (3,0); up into the wall at (3,0). Moved: 1. Unmoving at (3,0): up 2, stay 1 -> best 2. (1 + 2) / 4.
+  var config = EnvironmentConfig()
+  config.distractors = [DistractorGroup()]
+  let cells = [3, 1, 3, 0, 3, 0, 3, 0, 3, 0]  // [T+1, K=1, 2]
+  let data = Dataset(config: config, source: "test", seed: 0, episodes: 1, steps: 4,
+                     frames: [UInt8](repeating: 0, count: 5 * 16), actions: [0, 0, 0, 0], moved: [false, false, false, false],
+                     agentPositions: [Int](repeating: 1, count: 10), distractorActions: [3, 1, 0, 1],
+                     distractorPositions: cells, shake: [Int](repeating: 0, count: 10),
+                     exogenousChange: [Float](repeating: 0, count: 4))
+  #expect(ProbeAnalysis.distractorActionCeiling(data, distractor: 0, transitions: Array(0..<4)) == 0.75)
+  #expect(ProbeAnalysis.distractorActionCeiling(data, distractor: 0, transitions: [1, 2]) == 0.5)
+}
+
 /// Labels 0...4 and features [N, 5]: `informative` is the one-hot label plus noise, else pure noise.
 private func features(_ n: Int, informative: Bool) -> (x: [Float], y: [Int]) {
   var rng = RNG(seed: 7)
