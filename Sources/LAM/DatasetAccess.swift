@@ -19,6 +19,17 @@ extension Dataset {
     gatherPairs(indices, o: o.data, next: next.data)
   }
 
+  /// This dataset's episodes followed by `other`'s (same frame shape, steps and distractor count), under
+  /// `other`'s environment config.
+  public func appending(_ other: Dataset) -> Dataset {
+    Dataset(config: other.config, source: source + " + " + other.source, seed: seed, episodes: episodes + other.episodes,
+            steps: steps, frames: frames + other.frames, actions: actions + other.actions, moved: moved + other.moved,
+            agentPositions: agentPositions + other.agentPositions,
+            distractorActions: distractorActions + other.distractorActions,
+            distractorPositions: distractorPositions + other.distractorPositions, shake: shake + other.shake,
+            exogenousChange: exogenousChange + other.exogenousChange)
+  }
+
   /// The mean absolute pixel difference of a transition: the cleaning score for data without a
   /// ground-truth exogenous change (it counts the agent's own change too).
   public func frameDifference(_ index: Int) -> Float {

@@ -50,11 +50,24 @@ public enum ProbeAnalysis {
   public static let hidden = 64
 
   /// Probes `model`'s latents: trains on the split's training episodes (at most `maxTrain` transitions,
-  /// evenly spaced), tests on every transition of its validation episodes.
+  /// evenly spaced), tests on every transition of its validation episodes, or, given `evaluation`, on every
+  /// transition of that dataset instead (e.g. uniform-policy data for a run trained on a correlated policy).
   public static func run(model: LatentActionModel, dataset: Dataset, split: EpisodeSplit, quantized: Bool,
-                         maxTrain: Int = 50_000, settings: Probe.Settings = Probe.Settings()) throws -> ProbeResults {
+                         evaluation: Dataset? = nil, maxTrain: Int = 50_000,
+                         settings: Probe.Settings = Probe.Settings()) throws -> ProbeResults {
     try Check.that(model.frame == dataset.frame, "dataset frames",
                    "the run's frame shape \(model.frame), got \(dataset.frame)")
+    if let evaluation {
+      try Check.that(evaluation.frame == dataset.frame && evaluation.steps == dataset.steps
+                       && evaluation.distractorCount == dataset.distractorCount, "evaluation dataset",
+                     "frames \(dataset.frame), \(dataset.steps) steps and \(dataset.distractorCount) distractors like the run's data, "
+                       + "got \(evaluation.frame), \(evaluation.steps) and \(evaluation.distractorCount)")
+      // One dataset holding both, so the probes train on the run's episodes and test on the evaluation's.
+      let both = dataset.appending(evaluation)
+      let tested = EpisodeSplit(train: split.train, validation: Array(dataset.episodes..<both.episodes), labelled: [])
+      return try run(model: model, dataset: both, split: tested, quantized: quantized, maxTrain: maxTrain,
+                     settings: settings)
+    }
     let allTrain = dataset.transitions(of: split.train), testT = dataset.transitions(of: split.validation)
     // Probes saturate long before a large dataset is used up; an even subsample keeps them fast.
     let kept = min(allTrain.count, max(maxTrain, 1))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Core
 import Foundation
+import GridWorld
 import LAM
 import NN
 
@@ -14,6 +15,9 @@ struct ProbeCommand: ParsableCommand {
 
   @Option(help: "The dataset folder; defaults to the run's dataset (it must be the same data).")
   var data: String?
+
+  @Option(help: "Test on every transition of this dataset instead of the run's held-out episodes (same frame shape and steps; e.g. uniform-policy data for a run trained on a correlated policy).")
+  var evalData: String?
 
   @Flag(help: "Probe the bottleneck's output z (after quantization or noise) instead of z_e.")
   var quantized = false
@@ -31,15 +35,17 @@ struct ProbeCommand: ParsableCommand {
   func run() throws {
     BLASThreads.set(threads)
     let opened = try RunData.open(runDir, data: data)
+    let evaluation = try evalData.map { try Dataset.load(from: $0) }
     let results = try ProbeAnalysis.run(model: opened.model, dataset: opened.dataset, split: opened.split,
-                                        quantized: quantized, maxTrain: maxTrain, settings: Probe.Settings(epochs: epochs))
+                                        quantized: quantized, evaluation: evaluation, maxTrain: maxTrain, settings: Probe.Settings(epochs: epochs))
     try Files.writeAtomically(StrictJSON.encode(results), to: runDir + "/probe.json")
     let f = { (x: Double) in String(format: "%6.3f", x) }
     func row(_ name: String, _ t: ProbeTarget) -> String {
       name.padding(toLength: 14, withPad: " ", startingAt: 0)
         + " \(f(t.linear.test_accuracy))  \(f(t.mlp.test_accuracy))  \(f(t.chance))  \(t.ceiling.map(f) ?? "     -")"
     }
-    print("probe on \(results.test_transitions) held-out transitions (\(results.latent) latent)")
+    let tested = evalData.map { "transitions of \($0)" } ?? "held-out transitions"
+    print("probe on \(results.test_transitions) \(tested) (\(results.latent) latent)")
     print("target         linear     mlp  chance ceiling")
     print(row("action", results.action))
     for (j, d) in results.distractors.enumerated() { print(row("distractor \(j)", d)) }
