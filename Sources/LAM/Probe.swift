@@ -20,13 +20,29 @@ public enum Probe {
     }
   }
 
+  /// A probe's held-out result: accuracy and the confusion counts `confusion[true][predicted]`.
+  public struct Evaluation: Sendable {
+    public var accuracy: Double
+    public var confusion: [[Int]]  // [classes, classes]
+  }
+
   /// Held-out accuracy of a probe trained on rows `train` of `features` [N, d] and tested on rows `test`.
-  /// Features are standardized with the training rows' mean and standard deviation.
   public static func accuracy(
     features: [Float], dim d: Int, labels: [Int], classes: Int, train: [Int], test: [Int],
     kind: Kind, settings: Settings = Settings()
   ) -> Double {
-    guard !test.isEmpty else { return 0 }
+    evaluate(features: features, dim: d, labels: labels, classes: classes, train: train, test: test, kind: kind,
+             settings: settings).accuracy
+  }
+
+  /// Trains a probe on rows `train` of `features` [N, d] and tests it on rows `test`.
+  /// Features are standardized with the training rows' mean and standard deviation.
+  public static func evaluate(
+    features: [Float], dim d: Int, labels: [Int], classes: Int, train: [Int], test: [Int],
+    kind: Kind, settings: Settings = Settings()
+  ) -> Evaluation {
+    var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+    guard !test.isEmpty else { return Evaluation(accuracy: 0, confusion: confusion) }
     let x = standardized(features, dim: d, by: train)  // [N, d]
     var rng = RNG(seed: settings.seed)
     let layers: [any Layer]
@@ -68,10 +84,11 @@ public enum Probe {
         var best = 0
         for k in 1..<classes where z[k] > z[best] { best = k }
         if best == labels[row] { correct += 1 }
+        confusion[labels[row]][best] += 1
       }
       start += rows.count
     }
-    return Double(correct) / Double(test.count)
+    return Evaluation(accuracy: Double(correct) / Double(test.count), confusion: confusion)
   }
 
   /// Chance level: the accuracy of always answering the training rows' most frequent class, on `test`.

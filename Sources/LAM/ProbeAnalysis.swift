@@ -5,7 +5,11 @@ import NN
 
 /// Linear and MLP held-out accuracies for one target, with its chance level (and ceiling when known).
 public struct ProbeTarget: Codable, Equatable, Sendable {
-  public struct Score: Codable, Equatable, Sendable { public var test_accuracy: Double }
+  public struct Score: Codable, Equatable, Sendable {
+    public var test_accuracy: Double
+    /// Held-out counts `confusion[true][predicted]`, for the MLP probes of the agent's and distractors' actions.
+    public var confusion: [[Int]]?
+  }
   public var linear: Score
   public var mlp: Score
   public var chance: Double
@@ -90,22 +94,23 @@ public enum ProbeAnalysis {
   public static func analyse(_ encoding: Encoding, dataset: Dataset, transitions: [Int], train: [Int], test: [Int],
                              quantized: Bool, paper: PaperMetrics, settings: Probe.Settings = Probe.Settings()) throws -> ProbeResults {
     let z = encoding.latents, d = encoding.dz
-    func target(_ labels: [Int], classes: Int, ceiling: Double? = nil) -> ProbeTarget {
-      ProbeTarget(
-        linear: .init(test_accuracy: Probe.accuracy(features: z, dim: d, labels: labels, classes: classes, train: train,
-                                                    test: test, kind: .linear, settings: settings)),
-        mlp: .init(test_accuracy: Probe.accuracy(features: z, dim: d, labels: labels, classes: classes, train: train,
-                                                 test: test, kind: .mlp(hidden: hidden), settings: settings)),
-        chance: Probe.chance(labels: labels, train: train, test: test), ceiling: ceiling)
+    func target(_ labels: [Int], classes: Int, ceiling: Double? = nil, confusion: Bool = false) -> ProbeTarget {
+      let linear = Probe.accuracy(features: z, dim: d, labels: labels, classes: classes, train: train, test: test,
+                                  kind: .linear, settings: settings)
+      let mlp = Probe.evaluate(features: z, dim: d, labels: labels, classes: classes, train: train, test: test,
+                               kind: .mlp(hidden: hidden), settings: settings)
+      return ProbeTarget(linear: .init(test_accuracy: linear),
+                         mlp: .init(test_accuracy: mlp.accuracy, confusion: confusion ? mlp.confusion : nil),
+                         chance: Probe.chance(labels: labels, train: train, test: test), ceiling: ceiling)
     }
     let actions = transitions.map { dataset.actions[$0] }
     let testTransitions = test.map { transitions[$0] }
     let action = target(actions, classes: Action.allCases.count,
-                        ceiling: actionCeiling(dataset, transitions: testTransitions))
+                        ceiling: actionCeiling(dataset, transitions: testTransitions), confusion: true)
     let k = dataset.distractorCount
     let distractors = (0..<k).map { j in
       target(transitions.map { dataset.distractorActions[$0 * k + j] }, classes: Action.teleportCode + 1,
-             ceiling: distractorActionCeiling(dataset, distractor: j, transitions: testTransitions))
+             ceiling: distractorActionCeiling(dataset, distractor: j, transitions: testTransitions), confusion: true)
     }
     let width = dataset.config.grid.width, height = dataset.config.grid.height
     let cells = width * height

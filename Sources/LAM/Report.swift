@@ -108,6 +108,16 @@ public enum Report {
       try save(ReportFigures.confusion(matrix, names: actionNames, title: "Agent action probe (probe.json), % of row"),
                "confusion-probe.png")
     }
+    if var matrix = probe.matrix(["distractors.0.mlp.confusion"]), matrix.count == 6 {
+      var names = distractorNames
+      // Without teleports the last row and column are empty: leave them out.
+      if matrix[5].allSatisfy({ $0 == 0 }) && matrix.allSatisfy({ $0[5] == 0 }) {
+        matrix = matrix.prefix(5).map { Array($0.prefix(5)) }
+        names.removeLast()
+      }
+      try save(ReportFigures.confusion(matrix, names: names, title: "Distractor 1 action probe (probe.json), % of row"),
+               "confusion-probe-distractor.png")
+    }
 
     // Latent scatter: z_e on its first two principal axes.
     let pca = try PCA(points: outputs.encoded, count: evaluated.count, dim: outputs.dz)

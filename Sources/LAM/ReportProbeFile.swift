@@ -1,6 +1,7 @@
 import Foundation
 
-/// probe.json (from `lam probe`) read loosely: numbers and matrices by dotted key path; absent or
+/// probe.json (from `lam probe`) read loosely: numbers and matrices by dotted key path (array entries by
+/// number: `distractors.0.mlp`); absent or
 /// unreadable means nil, so a report works with or without probes.
 struct ProbeFile {
   let root: [String: Any]?
@@ -14,7 +15,13 @@ struct ProbeFile {
 
   func value(_ path: String) -> Any? {
     var node: Any? = root
-    for key in path.split(separator: ".") { node = (node as? [String: Any])?[String(key)] }
+    for key in path.split(separator: ".") {
+      if let index = Int(key), let array = node as? [Any] {
+        node = index < array.count ? array[index] : nil
+      } else {
+        node = (node as? [String: Any])?[String(key)]
+      }
+    }
     return node
   }
 

@@ -89,3 +89,14 @@ private func features(_ n: Int, informative: Bool) -> (x: [Float], y: [Int]) {
   let useless = ProbeAnalysis.codeAnalysis(codes: [0, 0, 0, 0], actions: [1, 2, 1, 2], size: 2)
   #expect(useless.purity == 0.5 && useless.nmi == 0 && useless.codes_used == 1)
 }
+
+@Test func theProbeConfusionMatrixCountsEveryTestRowAndItsDiagonalIsTheAccuracy() {
+  let data = features(800, informative: true)
+  let test = Array(600..<800)
+  let result = Probe.evaluate(features: data.x, dim: 5, labels: data.y, classes: 5, train: Array(0..<600), test: test,
+                              kind: .linear, settings: Probe.Settings(epochs: 80))
+  #expect(result.confusion.map { $0.reduce(0, +) } == (0..<5).map { c in test.filter { data.y[$0] == c }.count })
+  let diagonal = (0..<5).reduce(0) { $0 + result.confusion[$1][$1] }
+  #expect(Double(diagonal) / 200 == result.accuracy)
+  #expect(result.accuracy > 0.9)
+}
