@@ -100,3 +100,16 @@ private func features(_ n: Int, informative: Bool) -> (x: [Float], y: [Int]) {
   #expect(Double(diagonal) / 200 == result.accuracy)
   #expect(result.accuracy > 0.9)
 }
+
+@Test func aProbeOfATrainedLatentOnACleanGridLandsFarAboveChanceAndNearTheCeiling() throws {
+  let data = try Dataset.generate(config: EnvironmentConfig(), episodes: 300, steps: 16, seed: 5)
+  var config = RunConfig()
+  config.train.steps = 3000
+  let split = try EpisodeSplit.make(episodes: data.episodes, valFraction: 0.1, labelFraction: 0, seed: 0)
+  let trainer = try Trainer(config: config, data: data, split: split)
+  for _ in 0..<config.train.steps { trainer.trainStep() }
+  let results = try ProbeAnalysis.run(model: trainer.model, dataset: data, split: split, quantized: false)
+  let action = results.action
+  #expect(action.mlp.test_accuracy > action.chance + 0.4)
+  #expect(action.mlp.test_accuracy > 0.75 * (action.ceiling ?? 1))
+}
