@@ -35,12 +35,14 @@ public final class SweepPool: @unchecked Sendable {
 
   private let lock = NSCondition()
   private var exited: [(index: Int, status: Int32, seconds: Double)] = []
+  private var processes: [Int: Process] = [:]
 
   public init() {}
 
   /// Runs every job through `executable` with at most `jobs` at once and returns each job's exit status by
   /// index. Child stdout is discarded (each run writes its own log); stderr is appended to the job's log.
-  /// Once `shouldStop` returns true no new job starts; running ones are waited for.
+  /// Once `shouldStop` returns true no new job starts and the running ones are sent SIGINT (they save a
+  /// checkpoint and stop) and waited for.
   public func run(_ list: [Job], executable: String, jobs: Int, shouldStop: () -> Bool = { false },
                   onProgress: (Progress) -> Void) throws -> [Int: Int32] {
     var pending = list[...]
@@ -53,9 +55,10 @@ public final class SweepPool: @unchecked Sendable {
       let mean = durations.isEmpty ? nil : durations.reduce(0, +) / Double(durations.count)
       let left = Double(pending.count + running.count)
       onProgress(Progress(total: list.count, done: status.count - failed, running: running.count, failed: failed,
-                          etaSeconds: mean.map { $0 * left / Double(max(1, min(jobs, pending.count + running.count))) }))
+                          etaSeconds: left == 0 ? nil : mean.map { $0 * left / Double(max(1, min(jobs, pending.count + running.count))) }))
     }
     var changed = false
+    var interrupted = false
     while !pending.isEmpty || !running.isEmpty {
       var started = false
       while running.count < max(1, jobs), !shouldStop(), let job = pending.first {
@@ -68,7 +71,14 @@ public final class SweepPool: @unchecked Sendable {
       if started || changed { report() }
       guard !running.isEmpty else { break }
       lock.lock()
-      while exited.isEmpty { lock.wait() }
+      while exited.isEmpty {
+        _ = lock.wait(until: Date().addingTimeInterval(0.25))
+        // Children run in their own process groups, so a Ctrl-C reaches only this process: pass it on once.
+        if shouldStop() && !interrupted {
+          interrupted = true
+          processes.values.forEach { $0.interrupt() }
+        }
+      }
       let finished = exited
       exited.removeAll()
       lock.unlock()
@@ -76,6 +86,7 @@ public final class SweepPool: @unchecked Sendable {
         status[index] = code
         if code == 0 { durations.append(end - running[index]!) } else { failed += 1 }
         running[index] = nil
+        processes[index] = nil
       }
       changed = !finished.isEmpty
     }
@@ -102,6 +113,7 @@ public final class SweepPool: @unchecked Sendable {
       self.lock.unlock()
     }
     do { try process.run() } catch { throw LamError("\(executable): cannot start a run process (\(error))") }
+    processes[index] = process
     try? logHandle.close()
   }
 

@@ -74,7 +74,7 @@ public enum SweepRunner {
       log(line)
     }, shouldStop: shouldStop)
     guard !summary.stoppedEarly else {
-      throw LamError("\(run.name): stopped at step \(summary.steps) of \(trainer.config.train.steps) (the next attempt resumes from the checkpoint)")
+      throw LamError("stopped at step \(summary.steps) of \(trainer.config.train.steps) (the next attempt resumes from the checkpoint)")
     }
     log("trained \(summary.steps) steps in \(String(format: "%.1f", summary.seconds)) s: val recon MSE \(String(format: "%.4g", summary.valRecon))")
     let probe = plan.spec.probe

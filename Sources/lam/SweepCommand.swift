@@ -127,7 +127,7 @@ struct SweepOne: ParsableCommand {
       logFile.write(Data((line + "\n").utf8))
     }
     let stamp = ISO8601DateFormatter().string(from: Date())
-    log("=== \(stamp) attempt: \(run.name) (run \(index) of \(plan.runs.count), \(threads) threads, host \(ProcessInfo.processInfo.hostName))")
+    log("=== \(stamp) attempt: \(run.name) (run \(index) of \(plan.runs.count), \(threads) thread\(threads == 1 ? "" : "s"), host \(ProcessInfo.processInfo.hostName))")
     StopSignal.install()
     do {
       let outcome = try SweepRunner.run(plan, index: index, in: outDir, threads: threads, log: log, shouldStop: StopSignal.requested)
