@@ -84,8 +84,9 @@ extension SweepResults {
     let values = summary.map { $0.mean[m] ?? .nan }
     let errors = summary.map { $0.standardError[m] ?? .nan }
     var chart = BarChart(categories: summary.map(\.condition), series: [.init(name: "", values: values, errors: errors)],
-                         title: "\(metric.label) (mean ± SE over seeds)", xLabel: "condition", yLabel: metric.label)
-    if values.allSatisfy({ $0.isNaN }) { chart.title = "\(metric.label): no finished run has this value" }
+                         title: metric.label, xLabel: "condition (bar: mean over seeds, whisker: standard error)",
+                         yLabel: metric.rawValue)
+    if values.allSatisfy({ $0.isNaN }) { chart.title = "\(metric.label): no run has this value" }
     chart.width = max(640, 110 * summary.count + 120)
     chart.height = 440
     return chart

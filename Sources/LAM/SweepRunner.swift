@@ -65,7 +65,7 @@ public enum SweepRunner {
       config.train.threads = threads
       trainer = try TrainingRun.start(runDir, config: config, dataPath: dataDir, force: true)
       log("training \(run.name) on \(run.data): \(trainer.trainTransitions.count) training transitions, "
-          + "\(config.train.steps) steps of \(config.train.batch), \(threads) threads")
+          + "\(config.train.steps) steps of \(config.train.batch), \(threads) thread\(threads == 1 ? "" : "s")")
     }
     BLASThreads.set(threads)
     let summary = try TrainingRun.run(trainer, in: runDir, onEvent: { event in
