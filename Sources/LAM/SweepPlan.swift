@@ -45,12 +45,20 @@ public struct SweepPlan: Sendable {
     var datasets: [DataSet] = []
     var folderOf: [String: String] = [:]
     for (i, condition) in spec.conditions.enumerated() where folderOf[condition.env] == nil {
-      let relative = condition.env.hasPrefix("/") ? condition.env : specFolder + "/" + condition.env
-      let isFile = FileManager.default.fileExists(atPath: relative)
+      // A path (with a '/' or '.json') is a file relative to the spec's folder; anything else is a preset name.
+      let isPath = condition.env.contains("/") || condition.env.hasSuffix(".json")
+      let file = condition.env.hasPrefix("/") ? condition.env : specFolder + "/" + condition.env
       let resolved: (config: EnvironmentConfig, source: String)
       do {
-        resolved = try Presets.resolve(isFile ? relative : condition.env, in: presetFolders)
-      } catch let error as LamError {
+        if isPath {
+          guard FileManager.default.fileExists(atPath: file) else {
+            throw LamError("\(specFile): conditions[\(i)] '\(condition.name)'.env '\(condition.env)': no such file (\(file))")
+          }
+          resolved = (try StrictJSON.load(EnvironmentConfig.self, from: file), condition.env)
+        } else {
+          resolved = try Presets.resolve(condition.env, in: presetFolders)
+        }
+      } catch let error as LamError where !error.message.hasPrefix(specFile) {
         let known = Presets.list(in: presetFolders).map(\.name).joined(separator: ", ")
         let detail = error.message.hasPrefix("--env") ? "no such file or preset (presets: \(known))" : error.message
         throw LamError("\(specFile): conditions[\(i)] '\(condition.name)'.env '\(condition.env)': \(detail)")
@@ -65,13 +73,11 @@ public struct SweepPlan: Sendable {
       datasets.append(DataSet(folder: folder, env: condition.env, environment: resolved.config, source: resolved.source,
                               episodes: episodes, steps: steps, seed: spec.data.seed))
     }
-    var runs: [Run] = []
-    for (c, condition) in spec.conditions.enumerated() {
-      for seed in spec.seeds {
-        let config = try spec.runConfig(condition: c, seed: seed, quick: quick, file: specFile)
-        runs.append(Run(index: runs.count, name: "\(condition.name)-seed\(seed)", condition: condition.name, seed: seed,
-                        config: config, data: folderOf[condition.env]!))
-      }
+    let runs = try spec.runs.enumerated().map { index, run in
+      let c = spec.conditions.firstIndex { $0.name == run.condition }!
+      return Run(index: index, name: run.name, condition: run.condition, seed: run.seed,
+                 config: try spec.runConfig(condition: c, seed: run.seed, quick: quick, file: specFile),
+                 data: folderOf[run.env]!)
     }
     return SweepPlan(spec: spec, specFile: absolute, quick: quick, datasets: datasets, runs: runs)
   }

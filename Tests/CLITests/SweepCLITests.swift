@@ -60,9 +60,24 @@ private let names = ["low-seed0", "low-seed1", "shifted-seed0", "shifted-seed1"]
   #expect(log.components(separatedBy: "attempt: shifted-seed0").count == 3)  // two attempts
   #expect(log.contains("resuming shifted-seed0 from its checkpoint at step 30 of 30"))
 
+  // A run folder without a checkpoint is started over.
+  for file in ["probe.json", "checkpoint.safetensors", "training-state.safetensors"] {
+    try FileManager.default.removeItem(atPath: out + "/runs/shifted-seed1/" + file)
+  }
+  let restart = try runLam(["sweep", "run", spec, "--out", "out", "--quick", "--threads", "1"], currentDirectory: folder)
+  #expect(restart.status == 0, "\(restart.stderr)")
+  #expect(try String(contentsOfFile: out + "/runs/shifted-seed1.log", encoding: .utf8).contains("no checkpoint, starting over"))
+  #expect(try Data(contentsOf: URL(fileURLWithPath: probes[3])) == contents[3])
+
   let collect = try runLam(["sweep", "collect", "out"], currentDirectory: folder)
   #expect(collect.status == 0, "\(collect.stderr)")
   #expect(collect.stdout.contains("4 runs: 4 finished, 0 failed, 0 missing"))
+  // The folder belongs to the quick sweep: the full-size one is refused, in one line.
+  let full = try runLam(["sweep", "run", spec, "--out", "out"], currentDirectory: folder)
+  #expect(full.status != 0)
+  #expect(full.stderr.contains("out/sweep.json: this folder holds the same spec with quick true; use another --out, or --force"))
+  #expect(full.stderr.split(separator: "\n").count == 1)
+
   let results = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n")
   #expect(results.count == 5 && results[1].hasPrefix("low-seed0,low,paper-4x4-noise-low,0,finished,"))
   #expect(!results[1].contains(",,"))  // every metric present

@@ -132,6 +132,23 @@ private func specError(_ edit: (inout [String: Any]) -> Void) throws -> (message
   #expect(Set(plan.runs.map(\.data)) == ["data/paper-4x4-clean-40x8"])
 }
 
+@Test func sweepEnvironmentFilesAreRelativeToTheSpecFolder() throws {
+  var object = specObject()
+  object["conditions"] = [["name": "mine", "env": "envs/small.json"]]
+  object["findings"] = nil
+  let spec = try writeSpec(object)
+  let folder = URL(fileURLWithPath: spec).deletingLastPathComponent().path
+  try FileManager.default.createDirectory(atPath: folder + "/envs", withIntermediateDirectories: true)
+  try Data(#"{"description": "small", "episodeLength": 7}"#.utf8).write(to: URL(fileURLWithPath: folder + "/envs/small.json"))
+  let plan = try SweepPlan.load(spec, quick: false, presetFolders: presets)
+  #expect(plan.datasets.map(\.folder) == ["data/small-40x8"])
+  #expect(plan.datasets[0].environment.episodeLength == 7)
+  try FileManager.default.removeItem(atPath: folder + "/envs/small.json")
+  #expect(throws: LamError("\(spec): conditions[0] 'mine'.env 'envs/small.json': no such file (\(folder)/envs/small.json)")) {
+    try SweepPlan.load(spec, quick: false, presetFolders: presets)
+  }
+}
+
 /// Writes a run folder's probe.json with these values (nil: key left out) and summary.json.
 private func writeRun(_ dir: String, controllable: Double?, nmi: Double?) throws {
   try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
