@@ -177,6 +177,13 @@ extension RunConfig {
       }
       root = object
     }
+    return try load(object: root, source: overrides.isEmpty ? source : "\(source) (with flags)", overrides: overrides)
+  }
+
+  /// The run config from a parsed JSON object with `overrides` applied on top (as in `load(file:overrides:)`);
+  /// `source` names the object in error messages.
+  public static func load(object: [String: Any], source: String, overrides: [(path: String, value: String)]) throws -> RunConfig {
+    var root = object
     for (path, value) in overrides {
       let keys = path.split(separator: ".").map(String.init)
       try Check.that(!keys.isEmpty && keys.allSatisfy { !$0.isEmpty }, "--set \(path)", "a dotted field path such as train.steps")
@@ -184,8 +191,7 @@ extension RunConfig {
       root = try setting(parsed, at: keys[...], in: root, path: path)
     }
     let data = try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys])
-    let config = try StrictJSON.decode(RunConfig.self, from: data, source: overrides.isEmpty ? source : "\(source) (with flags)")
-    return config
+    return try StrictJSON.decode(RunConfig.self, from: data, source: source)
   }
 
   private static func setting(_ value: Any, at keys: ArraySlice<String>, in object: [String: Any], path: String) throws -> [String: Any] {

@@ -10,6 +10,6 @@ struct Lam: ParsableCommand {
     version: version,
     subcommands: [
       EnvsCommand.self, GenerateCommand.self, FramesCommand.self, TrainCommand.self, ProbeCommand.self,
-      EncodeCommand.self, ReportCommand.self, BenchCommand.self, LinearCommand.self,
+      EncodeCommand.self, ReportCommand.self, BenchCommand.self, LinearCommand.self, SweepCommand.self,
     ])
 }

@@ -88,26 +88,16 @@ struct TrainCommand: ParsableCommand {
     let runDir: String
     if let resume {
       runDir = resume
-      let saved = try TrainingRun.load(resume)
-      var config = saved.config
-      if let steps { config.train.steps = steps }
       try Check.that(overrides.allSatisfy { $0.path == "train.steps" }, "--resume",
                      "no config flags other than --steps (the run keeps its saved config)")
-      let (dataset, _) = try RunData.loadDataset(data ?? saved.info.data, expectedHash: saved.info.dataHash)
-      trainer = try Trainer(config: config, data: dataset, split: saved.split)
-      try Checkpoint.restore(trainer, from: resume)
-      print("resuming \(resume) at step \(trainer.step) of \(config.train.steps)")
+      trainer = try TrainingRun.resume(resume, dataPath: data) { config in
+        if let steps { config.train.steps = steps }
+      }
+      print("resuming \(resume) at step \(trainer.step) of \(trainer.config.train.steps)")
     } else {
       runDir = out!
       let config = try RunConfig.load(file: self.config, overrides: overrides)
-      let (dataset, hash) = try RunData.loadDataset(data!, expectedHash: nil)
-      let split = try EpisodeSplit.make(episodes: dataset.episodes, valFraction: config.train.valFraction,
-                                        labelFraction: config.remedies.labelFraction, seed: config.train.seed)
-      trainer = try Trainer(config: config, data: dataset, split: split)
-      if let initFrom { try Checkpoint.warmStart(trainer, from: initFrom) }
-      let info = RunInfo(data: absolutePath(data!), dataHash: hash, frame: dataset.frame,
-                         episodes: dataset.episodes, steps: dataset.steps)
-      try TrainingRun.create(runDir, trainer: trainer, info: info, force: force)
+      trainer = try TrainingRun.start(runDir, config: config, dataPath: data!, initFrom: initFrom, force: force)
       let m = config.model
       print("training \(m.architecture.rawValue) LAM (\(m.bottleneck.kind.rawValue) latent, dz \(m.bottleneck.dz)) on \(data!): "
             + "\(trainer.trainTransitions.count) training transitions, \(config.train.steps) steps of \(config.train.batch)")
@@ -120,10 +110,6 @@ struct TrainCommand: ParsableCommand {
     let val = String(format: "%.3g", summary.valRecon), seconds = String(format: "%.1f", summary.seconds)
     print("\(summary.stoppedEarly ? "stopped" : "finished") at step \(summary.steps) in \(seconds) s: "
           + "val recon MSE \(val), \(Int(summary.samplesPerS)) samples/s; run folder \(runDir)")
-  }
-
-  private func absolutePath(_ path: String) -> String {
-    URL(fileURLWithPath: path).standardizedFileURL.path
   }
 }
 

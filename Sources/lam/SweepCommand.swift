@@ -1,0 +1,233 @@
+import ArgumentParser
+import Core
+import Foundation
+import LAM
+
+/// `lam sweep`: grids of environments x settings x seeds, run locally or on a cluster, then collected.
+struct SweepCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sweep",
+    abstract: "Run a grid of conditions x seeds from a sweep spec (locally, on Slurm or with GNU parallel) and collect the results.",
+    discussion: "The spec format, the metrics and the output folder are described in docs/sweeps.md.",
+    subcommands: [SweepRun.self, SweepOne.self, SweepDataCommand.self, SweepCollect.self, SweepEmitCommand.self, SweepList.self])
+}
+
+/// The spec, output folder and size flags every sweep subcommand that runs something shares.
+struct SweepTarget: ParsableArguments {
+  @Argument(help: "The sweep spec (JSON, docs/sweeps.md).") var spec: String
+  @Option(help: "The sweep's output folder.") var out: String
+  @Flag(help: "Use the spec's quick sizes (a smoke test of the whole pipeline).") var quick = false
+
+  /// The output folder as an absolute path (child processes and scripts may run elsewhere).
+  var outDir: String { URL(fileURLWithPath: out).standardizedFileURL.path }
+
+  func plan() throws -> SweepPlan { try SweepPlan.load(spec, quick: quick, presetFolders: presetFolders()) }
+}
+
+/// The number of cores of this machine.
+private var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+/// The absolute path of the running `lam` executable.
+private var lamPath: String {
+  if let path = Bundle.main.executablePath { return URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
+  return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+}
+
+struct SweepRun: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Generate the datasets, then train and probe every run through a local pool of processes.",
+    discussion: "Finished runs are skipped and interrupted runs resume from their checkpoints, so rerunning continues a sweep.")
+
+  @OptionGroup var target: SweepTarget
+  @Option(help: "Runs at a time (default: the number of cores, at most the number of runs).") var jobs: Int?
+  @Option(help: "BLAS threads per run for training (default: cores / jobs, at least 1).") var threads: Int?
+  @Flag(help: "Use the folder even if its sweep.json holds another spec or quick setting (rewrites sweep.json; keeps every run).")
+  var force = false
+
+  func validate() throws {
+    if let jobs, jobs < 1 { throw ValidationError("--jobs: expected at least 1, got \(jobs)") }
+    if let threads, !(1...256).contains(threads) { throw ValidationError("--threads: expected 1...256, got \(threads)") }
+  }
+
+  func run() throws {
+    let plan = try target.plan()
+    let outDir = target.outDir
+    try SweepManifest.prepare(outDir, plan: plan, force: force)
+    try SweepData.generate(plan, in: outDir, threads: cores) { print($0) }
+    let todo = plan.runs.filter { !SweepRunner.isFinished($0, in: outDir) }
+    let skipped = plan.runs.count - todo.count
+    print("\(plan.runs.count) runs: \(skipped) already finished, \(todo.count) to run")
+    guard !todo.isEmpty else { return }
+    let jobs = max(1, min(self.jobs ?? cores, todo.count))
+    let threads = self.threads ?? max(1, cores / jobs)
+    print("running \(todo.count) runs, \(jobs) at a time with \(threads) thread\(threads == 1 ? "" : "s") each; logs in \(outDir)/runs/")
+    let arguments = { (run: SweepPlan.Run) in
+      ["sweep", "one", plan.specFile, "--out", outDir, "--index", String(run.index), "--threads", String(threads)]
+        + (plan.quick ? ["--quick"] : [])
+    }
+    StopSignal.install()
+    let status = try SweepPool().run(
+      todo.map { SweepPool.Job(index: $0.index, arguments: arguments($0), log: SweepRunner.logFile($0, in: outDir)) },
+      executable: lamPath, jobs: jobs, shouldStop: StopSignal.requested
+    ) { progress in
+      var progress = progress
+      progress.total += skipped
+      progress.done += skipped
+      print(progress.line)
+      fflush(stdout)
+    }
+    let failed = todo.filter { status[$0.index].map { $0 != 0 } ?? true }
+    guard failed.isEmpty else {
+      print("\(failed.count) run\(failed.count == 1 ? "" : "s") failed or did not run:")
+      for run in failed {
+        let reason = (try? String(contentsOfFile: SweepRunner.failedFile(run, in: outDir), encoding: .utf8))?
+          .trimmingCharacters(in: .whitespacesAndNewlines) ?? "not run"
+        print("  \(run.name): \(reason) (log: \(SweepRunner.logFile(run, in: outDir)))")
+      }
+      throw ExitCode.failure
+    }
+    print("all \(plan.runs.count) runs finished; next: lam sweep collect \(outDir)")
+  }
+}
+
+struct SweepOne: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "one",
+    abstract: "Train and probe one run of a sweep (what `lam sweep run`, Slurm and parallel call).",
+    discussion: "Everything it prints is also appended to DIR/runs/<name>.log; a failure writes DIR/runs/<name>.failed.")
+
+  @OptionGroup var target: SweepTarget
+  @Option(help: "The run's index in the run list (`lam sweep list`).") var index: Int
+  @Option(help: "BLAS threads.") var threads: Int = 1
+
+  func validate() throws {
+    guard (1...256).contains(threads) else { throw ValidationError("--threads: expected 1...256, got \(threads)") }
+  }
+
+  func run() throws {
+    let plan = try target.plan()
+    let outDir = target.outDir
+    try SweepManifest.check(outDir, plan: plan)
+    guard plan.runs.indices.contains(index) else {
+      throw ValidationError("--index: expected a run index in 0...\(plan.runs.count - 1), got \(index)")
+    }
+    let run = plan.runs[index]
+    if SweepRunner.isFinished(run, in: outDir) {
+      print("\(run.name): already finished")
+      return
+    }
+    try SweepManifest.prepare(outDir, plan: plan, force: false)
+    let fd = open(SweepRunner.logFile(run, in: outDir), O_WRONLY | O_APPEND | O_CREAT, 0o644)
+    guard fd >= 0 else { throw LamError("\(SweepRunner.logFile(run, in: outDir)): cannot open the log for appending") }
+    let logFile = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    let log = { (line: String) in
+      print(line)
+      fflush(stdout)
+      logFile.write(Data((line + "\n").utf8))
+    }
+    let stamp = ISO8601DateFormatter().string(from: Date())
+    log("=== \(stamp) attempt: \(run.name) (run \(index) of \(plan.runs.count), \(threads) thread\(threads == 1 ? "" : "s"), host \(ProcessInfo.processInfo.hostName))")
+    StopSignal.install()
+    do {
+      let outcome = try SweepRunner.run(plan, index: index, in: outDir, threads: threads, log: log, shouldStop: StopSignal.requested)
+      log(outcome == .alreadyFinished ? "\(run.name): already finished" : "\(run.name): finished")
+    } catch {
+      log("\(run.name): failed: \((error as? LamError)?.message ?? String(describing: error))")
+      throw ExitCode.failure
+    }
+  }
+}
+
+struct SweepDataCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "data",
+    abstract: "Only generate the sweep's datasets (DIR/data/), each once; complete ones are skipped.")
+
+  @OptionGroup var target: SweepTarget
+  @Option(help: "Generation threads (the data does not depend on it; default: the number of cores).") var threads: Int?
+  @Flag(help: "Use the folder even if its sweep.json holds another spec or quick setting.") var force = false
+
+  func run() throws {
+    let plan = try target.plan()
+    try SweepManifest.prepare(target.outDir, plan: plan, force: force)
+    try SweepData.generate(plan, in: target.outDir, threads: threads ?? cores) { print($0) }
+    print("\(plan.datasets.count) dataset\(plan.datasets.count == 1 ? "" : "s") ready in \(target.outDir)/data")
+  }
+}
+
+struct SweepCollect: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "collect",
+    abstract: "Gather a sweep folder's runs into results.csv, summary.csv, plots/ and summary.md (partial sweeps too).")
+
+  @Argument(help: "The sweep's output folder.") var dir: String
+
+  func run() throws {
+    let results = try SweepResults.read(dir)
+    let written = try results.write(to: dir)
+    let count = { (s: SweepResults.Status) in results.rows.filter { $0.status == s }.count }
+    print("\(results.rows.count) runs: \(count(.finished)) finished, \(count(.failed)) failed, \(count(.missing)) missing")
+    for row in results.rows where row.status == .failed {
+      print("  failed: \(row.name): \(row.error ?? "") (log: \(dir)/runs/\(row.name).log)")
+    }
+    for f in results.findings {
+      let verdict = f.reproduced.map { $0 ? "yes" : "no" } ?? "n/a"
+      print("finding: \(f.finding.claim): \(verdict)")
+    }
+    print("wrote " + written.joined(separator: ", "))
+  }
+}
+
+struct SweepEmitCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "emit",
+    abstract: "Write Slurm scripts (--slurm) or a GNU parallel command list (--parallel) that run the sweep.")
+
+  @OptionGroup var target: SweepTarget
+  @Flag(help: "Write DIR/slurm/{data.sbatch,runs.sbatch,submit.sh}.") var slurm = false
+  @Flag(help: "Write DIR/parallel/commands.txt.") var parallel = false
+  @Option(help: "Slurm partition.") var partition: String?
+  @Option(help: "Slurm time limit per job, HH:MM:SS.") var time = "04:00:00"
+  @Option(help: "CPUs (BLAS threads) per run.") var cpus = 2
+  @Flag(help: "Use the folder even if its sweep.json holds another spec or quick setting.") var force = false
+
+  func validate() throws {
+    guard slurm != parallel else { throw ValidationError("expected exactly one of --slurm and --parallel") }
+  }
+
+  func run() throws {
+    let plan = try target.plan()
+    let outDir = target.outDir
+    let scripts = slurm
+      ? try SweepEmit.slurm(plan, outDir: outDir, lam: lamPath, settings: .init(partition: partition, time: time, cpus: cpus))
+      : try SweepEmit.parallel(plan, outDir: outDir, lam: lamPath, threads: cpus)
+    try SweepManifest.prepare(outDir, plan: plan, force: force)
+    let written = try SweepEmit.write(scripts, to: outDir)
+    print("wrote \(outDir)/\(SweepManifest.file) and " + written.joined(separator: ", ")
+          + " (\(plan.runs.count) runs, \(plan.datasets.count) datasets)")
+    if slurm {
+      print("submit with: bash \(outDir)/slurm/submit.sh")
+    } else {
+      print("run with: \(lamPath) sweep data \(plan.specFile) --out \(outDir)\(plan.quick ? " --quick" : "") && "
+            + "parallel --jobs \(max(1, cores / cpus)) < \(outDir)/parallel/commands.txt")
+    }
+    print("then: \(lamPath) sweep collect \(outDir)")
+  }
+}
+
+struct SweepList: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "list",
+    abstract: "Print the sweep's run list (index, name, condition, seed, dataset) after validating the spec.")
+
+  @Argument(help: "The sweep spec (JSON, docs/sweeps.md).") var spec: String
+  @Flag(help: "Use the spec's quick sizes.") var quick = false
+
+  func run() throws {
+    let plan = try SweepPlan.load(spec, quick: quick, presetFolders: presetFolders())
+    for run in plan.runs {
+      print("\(run.index) \(run.name) \(run.condition) \(run.seed) \(run.data)")
+    }
+  }
+}
