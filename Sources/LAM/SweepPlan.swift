@@ -25,6 +25,8 @@ public struct SweepPlan: Sendable {
     public var config: RunConfig
     /// The dataset folder, relative to the sweep's output folder.
     public var data: String
+    /// The evaluation dataset folder (the condition's `evalEnv`), relative to the sweep's output folder.
+    public var evalData: String?
   }
 
   public var spec: SweepSpec
@@ -44,40 +46,53 @@ public struct SweepPlan: Sendable {
     let steps = quick ? spec.quick.steps : spec.data.steps
     var datasets: [DataSet] = []
     var folderOf: [String: String] = [:]
-    for (i, condition) in spec.conditions.enumerated() where folderOf[condition.env] == nil {
+    // Evaluation data (`evalEnv`): as many episodes as a 5% held-out split, from the next data seed, so it
+    // shares no episode with any training data.
+    let evalEpisodes = max(2, Int((Double(episodes) * 0.05).rounded()))
+    var evalFolderOf: [String: String] = [:]
+    func resolve(_ env: String, _ field: String, _ i: Int, _ condition: SweepSpec.Condition) throws
+      -> (config: EnvironmentConfig, source: String)
+    {
       // A path (with a '/' or '.json') is a file relative to the spec's folder; anything else is a preset name.
-      let isPath = condition.env.contains("/") || condition.env.hasSuffix(".json")
-      let file = condition.env.hasPrefix("/") ? condition.env : specFolder + "/" + condition.env
-      let resolved: (config: EnvironmentConfig, source: String)
+      let isPath = env.contains("/") || env.hasSuffix(".json")
+      let file = env.hasPrefix("/") ? env : specFolder + "/" + env
+      let at = "\(specFile): conditions[\(i)] '\(condition.name)'.\(field) '\(env)'"
       do {
         if isPath {
-          guard FileManager.default.fileExists(atPath: file) else {
-            throw LamError("\(specFile): conditions[\(i)] '\(condition.name)'.env '\(condition.env)': no such file (\(file))")
-          }
-          resolved = (try StrictJSON.load(EnvironmentConfig.self, from: file), condition.env)
-        } else {
-          resolved = try Presets.resolve(condition.env, in: presetFolders)
+          guard FileManager.default.fileExists(atPath: file) else { throw LamError("\(at): no such file (\(file))") }
+          return (try StrictJSON.load(EnvironmentConfig.self, from: file), env)
         }
+        return try Presets.resolve(env, in: presetFolders)
       } catch let error as LamError where !error.message.hasPrefix(specFile) {
         let known = Presets.list(in: presetFolders).map(\.name).joined(separator: ", ")
         let detail = error.message.hasPrefix("--env") ? "no such file or preset (presets: \(known))" : error.message
-        throw LamError("\(specFile): conditions[\(i)] '\(condition.name)'.env '\(condition.env)': \(detail)")
+        throw LamError("\(at): \(detail)")
       }
-      let label = URL(fileURLWithPath: condition.env).deletingPathExtension().lastPathComponent
-      let folder = "data/\(label)-\(episodes)x\(steps)"
+    }
+    func add(_ env: String, _ field: String, _ i: Int, _ condition: SweepSpec.Condition, evaluation: Bool) throws -> String {
+      let resolved = try resolve(env, field, i, condition)
+      let label = URL(fileURLWithPath: env).deletingPathExtension().lastPathComponent
+      let count = evaluation ? evalEpisodes : episodes
+      let folder = "data/\(label)-\(count)x\(steps)" + (evaluation ? "-eval" : "")
       if let other = datasets.first(where: { $0.folder == folder }) {
-        throw LamError("\(specFile): conditions[\(i)] '\(condition.name)'.env '\(condition.env)': "
+        throw LamError("\(specFile): conditions[\(i)] '\(condition.name)'.\(field) '\(env)': "
                        + "expected a different file name than '\(other.env)' (both would be \(folder))")
       }
-      folderOf[condition.env] = folder
-      datasets.append(DataSet(folder: folder, env: condition.env, environment: resolved.config, source: resolved.source,
-                              episodes: episodes, steps: steps, seed: spec.data.seed))
+      datasets.append(DataSet(folder: folder, env: env, environment: resolved.config, source: resolved.source,
+                              episodes: count, steps: steps, seed: spec.data.seed + (evaluation ? 1 : 0)))
+      return folder
+    }
+    for (i, condition) in spec.conditions.enumerated() {
+      if folderOf[condition.env] == nil { folderOf[condition.env] = try add(condition.env, "env", i, condition, evaluation: false) }
+      if let env = condition.evalEnv, evalFolderOf[env] == nil {
+        evalFolderOf[env] = try add(env, "evalEnv", i, condition, evaluation: true)
+      }
     }
     let runs = try spec.runs.enumerated().map { index, run in
       let c = spec.conditions.firstIndex { $0.name == run.condition }!
       return Run(index: index, name: run.name, condition: run.condition, seed: run.seed,
                  config: try spec.runConfig(condition: c, seed: run.seed, quick: quick, file: specFile),
-                 data: folderOf[run.env]!)
+                 data: folderOf[run.env]!, evalData: spec.conditions[c].evalEnv.map { evalFolderOf[$0]! })
     }
     return SweepPlan(spec: spec, specFile: absolute, quick: quick, datasets: datasets, runs: runs)
   }

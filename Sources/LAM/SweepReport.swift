@@ -62,7 +62,7 @@ extension SweepResults {
         }
         let means = shown.map { "\($0.condition) \($0.mean.map { String(format: "%.4g", $0) } ?? "-")" }
           .joined(separator: f.finding.expect == .lowest ? " < " : f.finding.expect == .highest ? " > " : " -> ")
-        let verdict = f.reproduced.map { $0 ? "yes" : "no" } ?? "n/a (missing runs)"
+        let verdict = f.verdict?.rawValue ?? "n/a (missing runs)"
         md += "| \(f.finding.claim) | \(f.finding.metric) | \(expected) | \(means) | \(verdict) |\n"
       }
       md += "\n"

@@ -35,12 +35,20 @@ public struct SweepResults: Sendable {
     public var standardError: [Double?]
   }
 
+  /// Whether a finding is reproduced: a difference counts only beyond two standard errors of the difference
+  /// (sqrt(se1² + se2²); a condition with one seed has no standard error and counts as exact).
+  public enum Verdict: String, Sendable {
+    case yes
+    case withinNoise = "within noise"
+    case no
+  }
+
   public struct FindingResult: Sendable {
     public var finding: SweepSpec.Finding
-    /// The compared conditions' means, in the finding's order.
-    public var means: [(condition: String, mean: Double?)]
+    /// The compared conditions' means and standard errors, in the finding's order.
+    public var means: [(condition: String, mean: Double?, standardError: Double?)]
     /// nil when a mean is missing.
-    public var reproduced: Bool?
+    public var verdict: Verdict?
   }
 
   public var spec: SweepSpec
@@ -89,8 +97,11 @@ public struct SweepResults: Sendable {
       let m = metrics.firstIndex { $0.rawValue == finding.metric }!
       let names = finding.expect == .higher || finding.expect == .lower ? finding.conditions
         : finding.among ?? spec.conditions.map(\.name)
-      let means = names.map { name in (condition: name, mean: summary.first { $0.condition == name }!.mean[m]) }
-      return FindingResult(finding: finding, means: means, reproduced: reproduced(finding, means: means))
+      let means = names.map { name in
+        let s = summary.first { $0.condition == name }!
+        return (condition: name, mean: s.mean[m], standardError: s.standardError[m])
+      }
+      return FindingResult(finding: finding, means: means, verdict: verdict(finding, means: means))
     }
     return SweepResults(spec: spec, quick: manifest.quick, metrics: metrics, rows: rows, summary: summary, findings: findings)
   }
@@ -105,16 +116,24 @@ public struct SweepResults: Sendable {
     return (mean, variance.squareRoot() / n.squareRoot())
   }
 
-  static func reproduced(_ finding: SweepSpec.Finding, means: [(condition: String, mean: Double?)]) -> Bool? {
-    let values = means.compactMap(\.mean)
-    guard values.count == means.count, !values.isEmpty else { return nil }
-    switch finding.expect {
-    case .higher: return values[1] > values[0]
-    case .lower: return values[1] < values[0]
-    case .lowest, .highest:
-      let mine = means.first { $0.condition == finding.condition }!.mean!
-      let others = means.filter { $0.condition != finding.condition }.compactMap(\.mean)
-      return finding.expect == .lowest ? others.allSatisfy { mine < $0 } : others.allSatisfy { mine > $0 }
+  static func verdict(_ finding: SweepSpec.Finding, means: [(condition: String, mean: Double?, standardError: Double?)])
+    -> Verdict?
+  {
+    guard means.allSatisfy({ $0.mean != nil }), !means.isEmpty else { return nil }
+    // +1: `better` beats `worse` beyond noise; -1: `worse` beats `better` beyond noise; 0: within noise.
+    func compare(_ better: Int, _ worse: Int, higher: Bool) -> Int {
+      let a = means[better], b = means[worse]
+      let difference = (a.mean! - b.mean!) * (higher ? 1 : -1)
+      let noise = 2 * ((a.standardError ?? 0) * (a.standardError ?? 0) + (b.standardError ?? 0) * (b.standardError ?? 0)).squareRoot()
+      return difference > noise ? 1 : difference < -noise ? -1 : 0
     }
+    let outcomes: [Int]
+    switch finding.expect {
+    case .higher, .lower: outcomes = [compare(1, 0, higher: finding.expect == .higher)]
+    case .lowest, .highest:
+      let mine = means.firstIndex { $0.condition == finding.condition }!
+      outcomes = means.indices.filter { $0 != mine }.map { compare(mine, $0, higher: finding.expect == .highest) }
+    }
+    return outcomes.contains(-1) ? .no : outcomes.allSatisfy { $0 == 1 } ? .yes : .withinNoise
   }
 }

@@ -48,7 +48,8 @@ public enum SweepRunner {
                                     log: (String) -> Void, shouldStop: () -> Bool) throws -> Outcome {
     let fm = FileManager.default
     let runDir = folder(run, in: outDir), dataDir = outDir + "/" + run.data
-    guard fm.fileExists(atPath: dataDir + "/dataset.json") else {
+    let needed = [dataDir] + (run.evalData.map { [outDir + "/" + $0] } ?? [])
+    for dataDir in needed where !fm.fileExists(atPath: dataDir + "/dataset.json") {
       throw LamError("\(dataDir): the dataset is missing (generate it first with `lam sweep data \(plan.specFile) --out \(outDir)\(plan.quick ? " --quick" : "")`)")
     }
     let trainer: Trainer
@@ -80,7 +81,8 @@ public enum SweepRunner {
     let probe = plan.spec.probe
     // The probe is single-threaded (as `lam probe` by default): its numbers then do not depend on --jobs.
     BLASThreads.set(1)
-    let results = try ProbeAnalysis.probeRun(runDir, dataPath: dataDir, quantized: probe.quantized, maxTrain: probe.maxTrain,
+    let results = try ProbeAnalysis.probeRun(runDir, dataPath: dataDir, evalPath: run.evalData.map { outDir + "/" + $0 },
+                                             quantized: probe.quantized, maxTrain: probe.maxTrain,
                                              settings: Probe.Settings(epochs: probe.epochs))
     let g = { (x: Double?) in x.map { String(format: "%.4g", $0) } ?? "-" }
     log("probed: action MLP \(g(results.action.mlp.test_accuracy)), controllable loss \(g(results.paper.controllable_loss)), "

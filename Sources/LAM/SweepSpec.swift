@@ -48,8 +48,11 @@ public struct SweepSpec: Codable, Equatable, Sendable {
     public var env: String
     /// Dotted config paths and their JSON values, applied like `lam train --set`.
     public var set: [String: JSONValue] = [:]
+    /// Probe on data of this environment (a preset or file, like `env`) instead of the held-out episodes:
+    /// e.g. uniform actions for a run trained on a correlated policy.
+    public var evalEnv: String?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, env, set }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, env, set, evalEnv }
 
     public init(from decoder: Decoder) throws {
       try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -57,6 +60,7 @@ public struct SweepSpec: Codable, Equatable, Sendable {
       name = try c.decode(String.self, forKey: .name)
       env = try c.decode(String.self, forKey: .env)
       set = try c.decode(.set, default: [:])
+      evalEnv = try c.decodeIfPresent(String.self, forKey: .evalEnv)
     }
   }
 

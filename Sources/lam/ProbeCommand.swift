@@ -34,11 +34,8 @@ struct ProbeCommand: ParsableCommand {
 
   func run() throws {
     BLASThreads.set(threads)
-    let opened = try RunData.open(runDir, data: data)
-    let evaluation = try evalData.map { try Dataset.load(from: $0) }
-    let results = try ProbeAnalysis.run(model: opened.model, dataset: opened.dataset, split: opened.split,
-                                        quantized: quantized, evaluation: evaluation, maxTrain: maxTrain, settings: Probe.Settings(epochs: epochs))
-    try Files.writeAtomically(StrictJSON.encode(results), to: runDir + "/probe.json")
+    let results = try ProbeAnalysis.probeRun(runDir, dataPath: data, evalPath: evalData, quantized: quantized,
+                                             maxTrain: maxTrain, settings: Probe.Settings(epochs: epochs))
     let f = { (x: Double) in String(format: "%6.3f", x) }
     func row(_ name: String, _ t: ProbeTarget) -> String {
       name.padding(toLength: 14, withPad: " ", startingAt: 0)

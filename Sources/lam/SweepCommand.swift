@@ -172,7 +172,7 @@ struct SweepCollect: ParsableCommand {
       print("  failed: \(row.name): \(row.error ?? "") (log: \(dir)/runs/\(row.name).log)")
     }
     for f in results.findings {
-      let verdict = f.reproduced.map { $0 ? "yes" : "no" } ?? "n/a"
+      let verdict = f.verdict?.rawValue ?? "n/a"
       print("finding: \(f.finding.claim): \(verdict)")
     }
     print("wrote " + written.joined(separator: ", "))

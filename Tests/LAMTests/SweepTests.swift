@@ -193,26 +193,37 @@ private func writeRun(_ dir: String, controllable: Double?, nmi: Double?) throws
   #expect(rows[2] == "low-seed1,low,paper-4x4-noise-low,1,finished,2.0,")
   #expect(rows[6] == "high-seed2,high,paper-4x4-noise-high,2,failed,,")
 
-  // high (4) > low (7/3): reproduced; low is the lowest of both: reproduced.
-  #expect(results.findings.map(\.reproduced) == [true, true])
+  // high (4 ± 1) > low (7/3 ± 0.88), but by 1.67 < 2 sqrt(0.88² + 1²) = 2.67: within noise, for both findings.
+  #expect(results.findings.map(\.verdict) == [.withinNoise, .withinNoise])
   let markdown = try String(contentsOfFile: out + "/summary.md", encoding: .utf8)
-  #expect(markdown.contains("| noise raises it | controllable_loss | high higher than low | low 2.333 -> high 4 | yes |"))
+  #expect(markdown.contains("| noise raises it | controllable_loss | high higher than low | low 2.333 -> high 4 | within noise |"))
   #expect(markdown.contains("- high-seed2: failed (step 3: the loss is not finite; see runs/high-seed2.log)"))
   #expect(markdown.contains("![controllable_loss](plots/controllable_loss.png)"))
   #expect(FileManager.default.fileExists(atPath: out + "/plots/code_nmi.png"))
 }
 
-@Test func sweepFindingsAreNotReproducedWhenTheOrderIsWrongAndUnknownWhenAMeanIsMissing() throws {
+@Test func sweepFindingsCountADifferenceOnlyBeyondTwoStandardErrorsAndAreUnknownWhenAMeanIsMissing() throws {
   let plan = try SweepPlan.load(try writeSpec(specObject()), quick: false, presetFolders: presets)
   let out = makeTemporaryFolder()
   try SweepManifest.prepare(out, plan: plan, force: false)
   try writeRun(out + "/runs/low-seed0", controllable: 3, nmi: nil)
   try writeRun(out + "/runs/high-seed0", controllable: 2, nmi: nil)
-  #expect(try SweepResults.read(out).findings.map(\.reproduced) == [false, false])
+  // One seed each: no standard error, so the comparison is exact.
+  #expect(try SweepResults.read(out).findings.map(\.verdict) == [.no, .no])
+  try writeRun(out + "/runs/low-seed1", controllable: 3.2, nmi: nil)
+  try writeRun(out + "/runs/high-seed1", controllable: 5, nmi: nil)
+  try writeRun(out + "/runs/high-seed2", controllable: 5.2, nmi: nil)
+  // low 3.1 ± 0.1, high 4.07 ± 1.03: higher by 0.97 < 2 sqrt(0.1² + 1.03²) = 2.08: within noise.
+  #expect(try SweepResults.read(out).findings.map(\.verdict) == [.withinNoise, .withinNoise])
+  try writeRun(out + "/runs/high-seed0", controllable: 5.1, nmi: nil)
+  // high 5.1 ± 0.058: higher by 2 > 2 sqrt(0.1² + 0.058²) = 0.23: yes, and low is the lowest beyond noise.
+  #expect(try SweepResults.read(out).findings.map(\.verdict) == [.yes, .yes])
   try FileManager.default.removeItem(atPath: out + "/runs/high-seed0")
+  try FileManager.default.removeItem(atPath: out + "/runs/high-seed1")
+  try FileManager.default.removeItem(atPath: out + "/runs/high-seed2")
   let partial = try SweepResults.read(out)
-  #expect(partial.findings.map(\.reproduced) == [nil, nil])
-  #expect(partial.rows.filter { $0.status == .missing }.count == 5)
+  #expect(partial.findings.map(\.verdict) == [nil, nil])
+  #expect(partial.rows.filter { $0.status == .missing }.count == 4)
 }
 
 @Test func sweepFolderRefusesAnotherSpecWithoutForce() throws {
@@ -223,4 +234,25 @@ private func writeRun(_ dir: String, controllable: Double?, nmi: Double?) throws
   #expect(throws: LamError.self) { try SweepManifest.prepare(out, plan: quick, force: false) }
   try SweepManifest.prepare(out, plan: quick, force: true)
   #expect(try SweepManifest.load(from: out).quick)
+}
+
+@Test func anEvaluationEnvironmentGetsItsOwnSmallerDatasetFromTheNextSeed() throws {
+  var object = specObject()
+  object["conditions"] = [
+    ["name": "uniform", "env": "paper-4x4-noise-low"],
+    ["name": "correlated", "env": "paper-4x4-correlated", "evalEnv": "paper-4x4-noise-low"],
+  ]
+  object["findings"] = nil
+  let plan = try SweepPlan.load(try writeSpec(object), quick: false, presetFolders: presets)
+  #expect(plan.datasets.map(\.folder) == ["data/paper-4x4-noise-low-40x8", "data/paper-4x4-correlated-40x8",
+                                          "data/paper-4x4-noise-low-2x8-eval"])
+  // 5% of 40 episodes is 2; the seed after the data seed (0), so no episode is shared with training data.
+  #expect(plan.datasets[2].episodes == 2 && plan.datasets[2].seed == 1)
+  #expect(plan.runs.map(\.evalData) == [nil, nil, nil, "data/paper-4x4-noise-low-2x8-eval",
+                                        "data/paper-4x4-noise-low-2x8-eval", "data/paper-4x4-noise-low-2x8-eval"])
+  let unknown = try specError {
+    $0["conditions"] = [["name": "a", "env": "paper-4x4-clean", "evalEnv": "nowhere"]]
+    $0["findings"] = nil
+  }
+  #expect(unknown.message.contains("conditions[0] 'a'.evalEnv 'nowhere': no such file or preset"))
 }
