@@ -38,6 +38,16 @@ extension Report {
         "| action probe, linear (test accuracy) | \(percent(probe.number("action.linear.test_accuracy"))) |",
         "| action probe, MLP (test accuracy) | \(percent(probe.number("action.mlp.test_accuracy"))) |",
         "| action chance / ceiling | \(percent(probe.number("action.chance"))) / \(percent(probe.number("action.ceiling"))) |",
+      ]
+      if probe.value("distractors.0") != nil {
+        lines += [
+          "| first distractor's action probe, MLP / chance / ceiling | \(percent(probe.number("distractors.0.mlp.test_accuracy"))) / "
+            + "\(percent(probe.number("distractors.0.chance"))) / \(percent(probe.number("distractors.0.ceiling"))) |",
+          "| first distractor's cell after the step, MLP probe / chance | "
+            + "\(percent(probe.number("distractor_positions.0.mlp.test_accuracy"))) / \(percent(probe.number("distractor_positions.0.chance"))) |",
+        ]
+      }
+      lines += [
         "| paper's controllable loss (lower: z holds the action) | \(number(probe.number("paper.controllable_loss"))) |",
         "| paper's stochastic loss (higher: z ignores the noise) | \(number(probe.number("paper.stochastic_loss"))) |",
       ]
