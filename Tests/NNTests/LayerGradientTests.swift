@@ -161,3 +161,18 @@ private func expectExactGradients(_ layer: Layer, _ input: Tensor, _ label: Stri
   }
   #expect(last < first / 100, "loss \(first) -> \(last)")
 }
+
+@Test func reluMatchesMaxOfZeroAndItsMaskOnEveryLaneAndTheTail() {
+  // 19 values: two 8-lane blocks and a scalar tail, with exact zeros, negative zero and NaN.
+  var values: [Float] = [0, -0.0, .nan, 1.5, -2, 3, -4, 0.25, -0.5, 6, 0, -7, 8, -9, 10, -11, 12, .nan, -13]
+  let x = Tensor(shape: [1, 19], values: values)
+  let relu = ReLU()
+  let y = relu.forward(x).array
+  for i in 0..<19 {
+    let want = max(values[i], 0)
+    #expect(y[i] == want || (y[i].isNaN && want.isNaN), "y[\(i)] = \(y[i]), want \(want)")
+  }
+  values = (0..<19).map { Float($0) + 1 }
+  let dx = relu.backward(Tensor(shape: [1, 19], values: values)).array
+  for i in 0..<19 { #expect(dx[i] == (y[i] > 0 ? values[i] : 0), "dx[\(i)]") }
+}
