@@ -68,11 +68,19 @@ public func forwardMACsPerSample(_ config: ModelConfig, frame: FrameShape) -> In
   }
 }
 
-/// FLOPs of one training sample (forward + backward), 2 FLOPs per multiply-add. Backward repeats each
-/// GEMM layer's forward work twice (weight gradient and input gradient), so the total is 3x forward;
-/// every layer's input gradient is computed, the first layers' included.
+/// Multiply-adds of one sample through the first convolution of the IDM and of the FDM's encoder: their
+/// inputs are frames, so backward skips their input gradient (zero for the MLP, which has no such layer).
+public func firstConvMACsPerSample(_ config: ModelConfig, frame: FrameShape) -> Int {
+  guard config.architecture == .conv, let out = config.channels.first else { return 0 }
+  let positions = (frame.height / 2) * (frame.width / 2)
+  return out * (2 * frame.channels) * 16 * positions + out * frame.channels * 16 * positions
+}
+
+/// FLOPs of one training sample (forward + backward), 2 FLOPs per multiply-add, counting what is computed:
+/// backward repeats each GEMM layer's forward work twice (weight gradient and input gradient), so the total
+/// is 3x forward, minus the input gradients of the two first convolutions, which are skipped.
 public func trainingFLOPsPerSample(_ config: ModelConfig, frame: FrameShape) -> Int {
-  3 * 2 * forwardMACsPerSample(config, frame: frame)
+  2 * (3 * forwardMACsPerSample(config, frame: frame) - firstConvMACsPerSample(config, frame: frame))
 }
 
 /// The best GFLOP/s of a square sgemm (C = A x B, all size x size) over `repeats` timed calls after one

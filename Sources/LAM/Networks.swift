@@ -18,11 +18,14 @@ func mlp(_ inFeatures: Int, hidden: Int, depth: Int, out: Int, rng: inout RNG) -
 }
 
 /// Stride-2 convolutions (k4 s2 p1) with ReLU, each halving H and W: children conv1, relu1, ...
+/// Both encoders read frames, which need no gradient, so the first convolution computes none.
 func convEncoder(_ inChannels: Int, channels: [Int], rng: inout RNG) -> Sequential {
   var children: [(String, any Layer)] = []
   var c = inChannels
   for (i, out) in channels.enumerated() {
-    children.append(("conv\(i + 1)", Conv2d(c, out, kernel: 4, stride: 2, padding: 1, rng: &rng)))
+    let conv = Conv2d(c, out, kernel: 4, stride: 2, padding: 1, rng: &rng)
+    conv.inputNeedsGradient = i > 0
+    children.append(("conv\(i + 1)", conv))
     children.append(("relu\(i + 1)", ReLU()))
     c = out
   }

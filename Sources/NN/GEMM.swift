@@ -27,8 +27,17 @@ public func gemm(
     c, Int32(ldc ?? n))
 }
 
-/// The thread count OpenBLAS uses for each GEMM (process-wide, as OpenBLAS itself is).
+/// The thread count for each GEMM and for the batch split of the convolutions (`BatchShards`), process-wide
+/// as OpenBLAS's own setting is.
 public enum BLASThreads {
-  public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+  /// The count last set (1 until `set` is called).
+  public private(set) nonisolated(unsafe) static var count = 1
+
+  public static func set(_ count: Int) {
+    Self.count = max(1, count)
+    openblas_set_num_threads(Int32(Self.count))
+  }
+
+  /// OpenBLAS's own current setting.
   public static var current: Int { Int(openblas_get_num_threads()) }
 }
