@@ -100,15 +100,17 @@ public func measureSGEMMPeak(size: Int = 2048, repeats: Int = 3) -> Double {
   return best
 }
 
-/// A training loop on a fixed in-memory set of random transitions (uniform in [0, 1], seeded), taking
-/// batches in order with wrap-around: the code path `Trainer.trainStep` runs, minus data loading.
+/// A training loop on a fixed in-memory set of random transitions (pixels uniform on the 256 levels
+/// k / 255 of [0, 1], seeded), taking batches in order with wrap-around: the code path `Trainer.trainStep`
+/// runs, minus data loading. The frames are stored as bytes and converted when a batch is formed, as
+/// `Dataset.gather` does for real data: a quarter of the memory of Float frames.
 public final class BenchmarkSession {
   public let model: LatentActionModel
   public let optimizer: Adam
   public let batch: Int
   public let transitions: Int
-  private let frames: Tensor  // [transitions, C, H, W]: o
-  private let nextFrames: Tensor  // [transitions, C, H, W]: o'
+  private let frames: [UInt8]  // [transitions, C, H, W]: o, pixel k meaning k / 255
+  private let nextFrames: [UInt8]  // [transitions, C, H, W]: o'
   private let o: Tensor  // [N, C, H, W]
   private let next: Tensor  // [N, C, H, W]
   private let mse = MSELoss()
@@ -127,21 +129,26 @@ public final class BenchmarkSession {
     optimizer = Adam(model.namedParameters.map(\.parameter), learningRate: 1e-3)
     self.batch = batch
     self.transitions = transitions
-    frames = Tensor([transitions] + frame.dims)
-    nextFrames = Tensor([transitions] + frame.dims)
-    for i in 0..<frames.count { frames.data[i] = dataRNG.uniform() }
-    for i in 0..<nextFrames.count { nextFrames.data[i] = dataRNG.uniform() }
+    let count = transitions * frame.size
+    frames = (0..<count).map { _ in UInt8(dataRNG.int(below: 256)) }
+    nextFrames = (0..<count).map { _ in UInt8(dataRNG.int(below: 256)) }
     o = Tensor([batch] + frame.dims)
     next = Tensor([batch] + frame.dims)
   }
 
   /// Copies the next batch (in order, wrapping around) into `o` and `next`.
   private func loadBatch() {
-    let size = frames.rowSize
-    for i in 0..<batch {
-      let row = (cursor + i) % transitions
-      (o.data + i * size).update(from: frames.data + row * size, count: size)
-      (next.data + i * size).update(from: nextFrames.data + row * size, count: size)
+    let size = o.rowSize
+    frames.withUnsafeBufferPointer { frames in
+      nextFrames.withUnsafeBufferPointer { nextFrames in
+        for i in 0..<batch {
+          let row = (cursor + i) % transitions
+          for j in 0..<size {
+            o.data[i * size + j] = Float(frames[row * size + j]) / 255
+            next.data[i * size + j] = Float(nextFrames[row * size + j]) / 255
+          }
+        }
+      }
     }
     cursor = (cursor + batch) % transitions
   }

@@ -51,6 +51,9 @@ struct BenchCommand: ParsableCommand {
     for w in workloads {
       for n in counts {
         BLASThreads.set(n)
+        // The peak first, so its three 16 MB matrices are freed before the model's buffers exist and do
+        // not add to the peak resident memory.
+        if peaks[n] == nil && steps == nil && !profile { peaks[n] = measureSGEMMPeak() }
         let session = BenchmarkSession(model: w.model, frame: w.frame, batch: w.batch)
         var loss: Float = 0
         for _ in 0..<warmup { loss = session.trainStep() }
@@ -64,7 +67,6 @@ struct BenchCommand: ParsableCommand {
           continue
         }
         let (rates, total) = timeWindows(batch: w.batch, seconds: seconds, windows: windows) { session.trainStep() }
-        if peaks[n] == nil { peaks[n] = measureSGEMMPeak() }
         report(workload: w.rawValue, threads: n, batch: w.batch, rates: rates, steps: total,
                flops: trainingFLOPsPerSample(w.model, frame: w.frame), peak: peaks[n]!, loss: loss)
       }
