@@ -64,35 +64,24 @@ public final class Adam {
   public func zeroGrad() { for p in parameters { p.grad.zero() } }
 }
 
-/// Adam's update of one tensor, eight lanes at a time. Every lane does the scalar rule's operations in the
-/// same order (a decay of 1 and an l2 of 0 change nothing), so the result is bit-identical to a plain loop,
-/// which the compiler does not vectorize by itself because the four buffers might alias.
+/// Adam's update of one tensor: the scalar rule, written so that the compiler vectorizes it. It checks at run
+/// time that the buffers do not overlap, and `sqrt(|v|)` tells it the root cannot be of a negative number
+/// (v is a sum of squares), so it emits packed square roots instead of a libm call per element. |v| = v for
+/// every v >= 0 (and -0 becomes +0, which divides the same after adding eps), so the numbers are unchanged.
 @inline(__always)
 private func adamStep(
   w: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
   v: UnsafeMutablePointer<Float>, count: Int, decay: Float, l2: Float, beta1 b1: Float, beta2 b2: Float,
   eps: Float, stepSize: Float, correction2Sqrt: Float
 ) {
-  typealias V = SIMD8<Float>
-  var j = 0
-  while j + 8 <= count {
-    let wr = UnsafeMutableRawPointer(w + j), mr = UnsafeMutableRawPointer(m + j), vr = UnsafeMutableRawPointer(v + j)
-    let wj = wr.loadUnaligned(as: V.self) * decay
-    let grad = UnsafeRawPointer(g + j).loadUnaligned(as: V.self) + l2 * wj
-    let mj = b1 * mr.loadUnaligned(as: V.self) + (1 - b1) * grad
-    let vj = b2 * vr.loadUnaligned(as: V.self) + (1 - b2) * grad * grad
-    mr.storeBytes(of: mj, as: V.self)
-    vr.storeBytes(of: vj, as: V.self)
-    wr.storeBytes(of: wj - stepSize * mj / (vj.squareRoot() / correction2Sqrt + eps), as: V.self)
-    j += 8
-  }
-  while j < count {
-    let wj = w[j] * decay
-    let grad = g[j] + l2 * wj
-    m[j] = b1 * m[j] + (1 - b1) * grad
-    v[j] = b2 * v[j] + (1 - b2) * grad * grad
-    w[j] = wj - stepSize * m[j] / (v[j].squareRoot() / correction2Sqrt + eps)
-    j += 1
+  for j in 0..<count {
+    let wj = w[j] * decay  // decay is 1 unless decoupled
+    let grad = g[j] + l2 * wj  // l2 is 0 when decoupled
+    let mj = b1 * m[j] + (1 - b1) * grad
+    let vj = b2 * v[j] + (1 - b2) * grad * grad
+    m[j] = mj
+    v[j] = vj
+    w[j] = wj - stepSize * mj / (vj.magnitude.squareRoot() / correction2Sqrt + eps)
   }
 }
 
