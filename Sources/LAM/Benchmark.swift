@@ -113,6 +113,7 @@ public final class BenchmarkSession {
   private let nextFrames: [UInt8]  // [transitions, C, H, W]: o'
   private let o: Tensor  // [N, C, H, W]
   private let next: Tensor  // [N, C, H, W]
+  private let byteToFloat: [Float] = (0..<256).map { Float($0) / 255 }  // [256]: pixel k -> k / 255
   private let mse = MSELoss()
   private var rng: RNG
   private var cursor = 0
@@ -138,14 +139,14 @@ public final class BenchmarkSession {
 
   /// Copies the next batch (in order, wrapping around) into `o` and `next`.
   private func loadBatch() {
-    let size = o.rowSize
+    let size = o.rowSize, table = byteToFloat
     frames.withUnsafeBufferPointer { frames in
       nextFrames.withUnsafeBufferPointer { nextFrames in
         for i in 0..<batch {
           let row = (cursor + i) % transitions
           for j in 0..<size {
-            o.data[i * size + j] = Float(frames[row * size + j]) / 255
-            next.data[i * size + j] = Float(nextFrames[row * size + j]) / 255
+            o.data[i * size + j] = table[Int(frames[row * size + j])]
+            next.data[i * size + j] = table[Int(nextFrames[row * size + j])]
           }
         }
       }

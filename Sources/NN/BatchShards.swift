@@ -32,7 +32,9 @@ public enum BatchShards {
     }
     // OpenBLAS's thread count is process-wide: each shard's GEMMs run on the shard's own thread.
     openblas_set_num_threads(1)
+    BLASThreads.sharded = true
     DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    BLASThreads.sharded = false
     openblas_set_num_threads(Int32(threads))
   }
 }

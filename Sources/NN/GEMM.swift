@@ -15,6 +15,11 @@ public func gemm(
   c: UnsafeMutablePointer<Float>, ldc: Int? = nil
 ) {
   if m == 0 || n == 0 { return }
+  // OpenBLAS splits any GEMM above about 262,144 multiply-adds between its threads; below a few million,
+  // waking the second thread costs more than it saves, so small GEMMs run on the calling thread.
+  let single = BLASThreads.count > 1 && !BLASThreads.sharded && m * n * k < BLASThreads.smallGEMM
+  if single { openblas_set_num_threads(1) }
+  defer { if single { openblas_set_num_threads(Int32(BLASThreads.count)) } }
   cblas_sgemm(
     CblasRowMajor,
     transA ? CblasTrans : CblasNoTrans,
@@ -37,6 +42,11 @@ public enum BLASThreads {
     Self.count = max(1, count)
     openblas_set_num_threads(Int32(Self.count))
   }
+
+  /// True while `BatchShards.run` runs shards on separate threads (OpenBLAS is set to one thread then).
+  nonisolated(unsafe) static var sharded = false
+  /// Multiply-adds below which a GEMM runs on one thread.
+  static let smallGEMM = 1 << 22
 
   /// OpenBLAS's own current setting.
   public static var current: Int { Int(openblas_get_num_threads()) }

@@ -38,7 +38,13 @@ public final class Adam {
     self.decoupled = decoupled
     m = parameters.map { Tensor($0.value.shape) }
     v = parameters.map { Tensor($0.value.shape) }
+    // The first parameter of the second half by element count.
+    let total = parameters.reduce(0) { $0 + $1.value.count }
+    var sum = 0
+    halfway = parameters.firstIndex { p in sum += p.value.count; return 2 * sum > total } ?? parameters.count
   }
+
+  private var halfway = 0  // parameters[..<halfway] and [halfway...] hold about half the elements each
 
   /// AdamW with PyTorch's default weight decay of 0.01.
   public static func adamW(_ parameters: [Parameter], learningRate: Float = 1e-3, weightDecay: Float = 0.01) -> Adam {
@@ -54,10 +60,22 @@ public final class Adam {
     let correction2Sqrt = Float((1 - pow(Double(beta2), t)).squareRoot())
     let decay: Float = decoupled ? 1 - learningRate * weightDecay : 1
     let l2: Float = decoupled ? 0 : weightDecay
-    for (i, p) in parameters.enumerated() {
-      adamStep(w: p.value.data, g: p.grad.data, m: m[i].data, v: v[i].data, count: p.value.count,
-               decay: decay, l2: l2, beta1: beta1, beta2: beta2, eps: eps,
-               stepSize: stepSize, correction2Sqrt: correction2Sqrt)
+    let (b1, b2, eps) = (beta1, beta2, self.eps)
+    let update = { (range: Range<Int>) in
+      for i in range {
+        let p = self.parameters[i]
+        adamStep(w: p.value.data, g: p.grad.data, m: self.m[i].data, v: self.v[i].data, count: p.value.count,
+                 decay: decay, l2: l2, beta1: b1, beta2: b2, eps: eps,
+                 stepSize: stepSize, correction2Sqrt: correction2Sqrt)
+      }
+    }
+    // Each element's update is independent, so two threads give the same numbers as one.
+    if BLASThreads.count > 1 {
+      DispatchQueue.concurrentPerform(iterations: 2) { half in
+        update(half == 0 ? 0..<halfway : halfway..<parameters.count)
+      }
+    } else {
+      update(0..<parameters.count)
     }
   }
 

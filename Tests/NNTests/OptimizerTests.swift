@@ -136,3 +136,23 @@ private func expectTrace(_ trace: [[Float]], _ expected: [[Double]]) {
     }
   }
 }
+
+@Test func adamSplitBetweenTwoThreadsGivesTheSameNumbersAsOne() {
+  let before = BLASThreads.count
+  defer { BLASThreads.set(before) }
+  var results: [[[Float]]] = []
+  for threads in [1, 2] {
+    BLASThreads.set(threads)
+    // Unequal sizes, so the two halves by element count split the list off its middle.
+    let parameters = [Parameter("a", [3]), Parameter("b", [40]), Parameter("c", [5]), Parameter("d", [9])]
+    var rng = RNG(seed: 4)
+    let adam = Adam(parameters, learningRate: 0.01)
+    for _ in 0..<3 {
+      for p in parameters { for j in 0..<p.grad.count { p.grad[j] = rng.uniform(-1, 1) } }
+      adam.update()
+    }
+    results.append(parameters.map(\.value.array))
+  }
+  #expect(results[0] == results[1])
+  #expect(results[0].allSatisfy { $0.allSatisfy { $0 != 0 } })
+}
