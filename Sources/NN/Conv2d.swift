@@ -23,7 +23,7 @@ public final class Conv2d: Layer {
   private var geometry: ConvGeometry?  // of the last forward's images
   private var batchSize = 0  // N of the last forward
   private var chunk = 1  // images per GEMM in the last forward, which fixes the cached layout
-  private let columns = Tensor([0])  // [N*in*K*K*OH*OW]: chunk after chunk, each [in*K*K, B*OH*OW]; kept for backward
+  private var input: Tensor?  // [N, in, H, W], the caller's tensor, kept for backward (whose im2col repeats forward's)
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
   private let shards = (0..<BatchShards.count).map { _ in Shard() }
@@ -31,6 +31,7 @@ public final class Conv2d: Layer {
   /// The working buffers of one shard of the batch (`BatchShards`): one thread uses them at a time.
   private final class Shard {
     let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
+    let columns = Tensor([0])  // [in*K*K, B*OH*OW]: one chunk of images unfolded by im2col
     let product = Tensor([0])  // [out, B*OH*OW]: one chunk of W x columns, or of the packed dY
     let dColumns = Tensor([0])  // [in*K*K, B*OH*OW]: one chunk of W^T x dY
     let dWeight = Tensor([0])  // [out, in*K*K]: this shard's weight gradient
@@ -68,17 +69,18 @@ public final class Conv2d: Layer {
                          kernel: kernel, stride: stride, padding: padding)
     geometry = g
     batchSize = n
+    input = x
     let rows = g.patchSize, p = g.positions, chunk = max(1, min(imagesPerGEMM, n))
     self.chunk = chunk
-    columns.resize(n * rows * p)
     output.resize(n, outChannels, g.outHeight, g.outWidth)
     BatchShards.run { s in
       let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
       shard.scratch.resize(g.scratchSize)
+      shard.columns.resize(rows, chunk * p)
       shard.product.resize(outChannels, chunk * p)
       for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
         let b = min(chunk, n - n0)
-        let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
+        let cols = shard.columns.data  // [in*K*K, b*P]
         for i in 0..<b {
           im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p, scratch: shard.scratch.data)
         }
@@ -92,7 +94,7 @@ public final class Conv2d: Layer {
   }
 
   public func backward(_ dOutput: Tensor) -> Tensor {
-    guard let g = geometry else { preconditionFailure("Conv2d.backward before forward") }
+    guard let g = geometry, let x = input else { preconditionFailure("Conv2d.backward before forward") }
     let n = batchSize, chunk = self.chunk
     precondition(dOutput.shape == output.shape, "Conv2d.backward got \(dOutput.shape), expected \(output.shape)")
     let rows = g.patchSize, p = g.positions
@@ -100,6 +102,7 @@ public final class Conv2d: Layer {
     BatchShards.run { s in
       let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
       shard.scratch.resize(g.scratchSize)
+      shard.columns.resize(rows, chunk * p)
       shard.product.resize(outChannels, chunk * p)
       shard.dColumns.resize(rows, chunk * p)
       shard.dWeight.resize(outChannels, rows)
@@ -113,7 +116,10 @@ public final class Conv2d: Layer {
       (dInput.data + images.lowerBound * g.imageSize).update(repeating: 0, count: images.count * g.imageSize)
       for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
         let b = min(chunk, n - n0)
-        let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
+        let cols = shard.columns.data  // [in*K*K, b*P]
+        for i in 0..<b {
+          im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p, scratch: shard.scratch.data)
+        }
         packImages(dOutput.data, first: n0, count: b, rows: outChannels, positions: p, into: shard.product.data)
         // dW[out, in*K*K] += dY[out, b*P] x columns^T[b*P, in*K*K]
         gemm(transB: true, m: outChannels, n: rows, k: b * p, a: shard.product.data, b: cols, beta: 1,
