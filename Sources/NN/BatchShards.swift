@@ -6,12 +6,13 @@ import Dispatch
 /// at the end in shard order.
 ///
 /// The GEMMs of a 32x32 network are small and skinny; OpenBLAS splitting each of them between two
-/// threads gains little, while two threads each running half the images scale almost perfectly. The
+/// threads gains little, while two threads each running part of the images scale almost perfectly. The
 /// shard count is fixed, not the thread count, so every thread count adds the same partial sums in the
-/// same order and gives the same numbers.
+/// same order and gives the same numbers. Threads take the next free shard, so when one core is slowed
+/// by other work the other takes over more of the batch; that is why there are more shards than cores.
 public enum BatchShards {
-  /// Shards per batch (one per core of the machines this is tuned for; more threads than shards idle).
-  public static let count = 2
+  /// Shards per batch: twice the cores of the machines this is tuned for, so a busy core can be evened out.
+  public static let count = 4
 
   /// Images first..<end of shard `s` when `n` images are processed `chunk` at a time: whole chunks,
   /// as evenly as the chunk count allows (a shard may be empty for a batch of one chunk).
@@ -22,8 +23,8 @@ public enum BatchShards {
     return first..<end
   }
 
-  /// Runs `body(s)` for every shard s in 0..<count: on `BLASThreads.count` threads (one-thread GEMMs
-  /// inside), or one after the other when that is 1.
+  /// Runs `body(s)` for every shard s in 0..<count: on the available threads, each taking the next shard
+  /// (one-thread GEMMs inside), or one after the other when `BLASThreads.count` is 1.
   public static func run(_ body: (Int) -> Void) {
     let threads = BLASThreads.count
     guard threads > 1 else {

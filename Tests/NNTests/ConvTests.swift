@@ -413,8 +413,8 @@ private func runOnce(_ layer: Layer, _ x: Tensor) -> [[Float]] {
 }
 
 @Test func convolutionsSplitBetweenThreadsMatchOneChunkAndRepeatExactly() {
-  // 7 images, 2 per GEMM: shards of 4 and 3 images, each with a partial last chunk.
-  let cc = ConvCase(n: 7, c: 3, h: 8, w: 6, out: 5, k: 4, s: 2, p: 1)
+  // 13 images, 2 per GEMM: 7 chunks over 4 shards (1, 2, 2 and 2 chunks), the last chunk partial.
+  let cc = ConvCase(n: 13, c: 3, h: 8, w: 6, out: 5, k: 4, s: 2, p: 1)
   let before = BLASThreads.count
   defer { BLASThreads.set(before) }
   let makers: [(String, (Int) -> Layer)] = [
@@ -423,7 +423,7 @@ private func runOnce(_ layer: Layer, _ x: Tensor) -> [[Float]] {
   ]
   for (name, make) in makers {
     BLASThreads.set(1)
-    let whole = runOnce(make(7), cc.input())  // one chunk: one shard does all the work
+    let whole = runOnce(make(13), cc.input())  // one chunk: one shard does all the work
     let oneThread = runOnce(make(2), cc.input())
     BLASThreads.set(2)
     let twoThreads = runOnce(make(2), cc.input())
