@@ -68,19 +68,25 @@ public func forwardMACsPerSample(_ config: ModelConfig, frame: FrameShape) -> In
   }
 }
 
-/// Multiply-adds of one sample through the first convolution of the IDM and of the FDM's encoder: their
-/// inputs are frames, so backward skips their input gradient (zero for the MLP, which has no such layer).
-public func firstConvMACsPerSample(_ config: ModelConfig, frame: FrameShape) -> Int {
-  guard config.architecture == .conv, let out = config.channels.first else { return 0 }
-  let positions = (frame.height / 2) * (frame.width / 2)
-  return out * (2 * frame.channels) * 16 * positions + out * frame.channels * 16 * positions
+/// Multiply-adds of one sample through the layers that read frames: the IDM's first layer and the first
+/// convolution of the FDM's encoder. Their inputs are data, so backward skips their input gradient. (The
+/// MLP FDM's first layer also reads z, so it keeps its input gradient.)
+public func dataInputMACsPerSample(_ config: ModelConfig, frame: FrameShape) -> Int {
+  switch config.architecture {
+  case .mlp:
+    return 2 * frame.size * config.hidden
+  case .conv:
+    guard let out = config.channels.first else { return 0 }
+    let positions = (frame.height / 2) * (frame.width / 2)
+    return out * (2 * frame.channels) * 16 * positions + out * frame.channels * 16 * positions
+  }
 }
 
 /// FLOPs of one training sample (forward + backward), 2 FLOPs per multiply-add, counting what is computed:
 /// backward repeats each GEMM layer's forward work twice (weight gradient and input gradient), so the total
-/// is 3x forward, minus the input gradients of the two first convolutions, which are skipped.
+/// is 3x forward, minus the input gradients of the layers that read frames, which are skipped.
 public func trainingFLOPsPerSample(_ config: ModelConfig, frame: FrameShape) -> Int {
-  2 * (3 * forwardMACsPerSample(config, frame: frame) - firstConvMACsPerSample(config, frame: frame))
+  2 * (3 * forwardMACsPerSample(config, frame: frame) - dataInputMACsPerSample(config, frame: frame))
 }
 
 /// The best GFLOP/s of a square sgemm (C = A x B, all size x size) over `repeats` timed calls after one

@@ -5,11 +5,14 @@ import NN
 // docs/checkpoint-format.md, so a checkpoint loads with `load_state_dict`.
 
 /// Linear layers with ReLU between them: in -> hidden (x depth) -> out, children fc1, relu1, fc2, ...
-func mlp(_ inFeatures: Int, hidden: Int, depth: Int, out: Int, rng: inout RNG) -> Sequential {
+/// `dataInput`: the input is data, so fc1 computes no input gradient.
+func mlp(_ inFeatures: Int, hidden: Int, depth: Int, out: Int, dataInput: Bool = false, rng: inout RNG) -> Sequential {
   var children: [(String, any Layer)] = []
   var width = inFeatures
   for i in 1...depth {
-    children.append(("fc\(i)", Linear(width, hidden, rng: &rng)))
+    let fc = Linear(width, hidden, rng: &rng)
+    fc.inputNeedsGradient = i > 1 || !dataInput
+    children.append(("fc\(i)", fc))
     children.append(("relu\(i)", ReLU()))
     width = hidden
   }

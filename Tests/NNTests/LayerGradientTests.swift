@@ -176,3 +176,19 @@ private func expectExactGradients(_ layer: Layer, _ input: Tensor, _ label: Stri
   let dx = relu.backward(Tensor(shape: [1, 19], values: values)).array
   for i in 0..<19 { #expect(dx[i] == (y[i] > 0 ? values[i] : 0), "dx[\(i)]") }
 }
+
+@Test func linearWithoutInputGradientAccumulatesTheSameParameterGradients() {
+  var rng = RNG(seed: 11)
+  let full = Linear(5, 3, rng: &rng)
+  rng = RNG(seed: 11)
+  let first = Linear(5, 3, rng: &rng)
+  first.inputNeedsGradient = false
+  let x = awayFromZero([4, 5], seed: 12)
+  let dy = Tensor(shape: [4, 3], values: (0..<12).map { Float($0 % 5) - 2 })
+  _ = full.forward(x)
+  _ = first.forward(x)
+  #expect(first.backward(dy).array.allSatisfy { $0 == 0 })
+  #expect(full.backward(dy).array.contains { $0 != 0 })
+  #expect(first.weight.grad.array == full.weight.grad.array)
+  #expect(first.bias!.grad.array == full.bias!.grad.array)
+}
