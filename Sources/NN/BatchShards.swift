@@ -1,5 +1,4 @@
 import CBLAS
-import Dispatch
 
 /// How the convolutions split a batch between threads: into `count` shards of whole GEMM chunks, each
 /// run by one thread with one-thread GEMMs and its own buffers, the shards' parameter gradients summed
@@ -24,8 +23,9 @@ public enum BatchShards {
   }
 
   /// Runs `body(s)` for every shard s in 0..<count: on the available threads, each taking the next shard
-  /// (one-thread GEMMs inside), or one after the other when `BLASThreads.count` is 1.
-  public static func run(_ body: (Int) -> Void) {
+  /// (one-thread GEMMs inside), or one after the other when `BLASThreads.count` is 1. `body` is escaping
+  /// only so that callers pass a closure they made once (`ShardWorkers` explains why); it is not kept.
+  public static func run(_ body: @escaping (Int) -> Void) {
     let threads = BLASThreads.count
     guard threads > 1 else {
       for s in 0..<count { body(s) }
@@ -34,7 +34,7 @@ public enum BatchShards {
     // OpenBLAS's thread count is process-wide: each shard's GEMMs run on the shard's own thread.
     openblas_set_num_threads(1)
     BLASThreads.sharded = true
-    DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    ShardWorkers.shared.run(count, threads: threads, body)
     BLASThreads.sharded = false
     openblas_set_num_threads(Int32(threads))
   }

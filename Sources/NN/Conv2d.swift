@@ -22,11 +22,15 @@ public final class Conv2d: Layer {
 
   private var geometry: ConvGeometry?  // of the last forward's images
   private var batchSize = 0  // N of the last forward
-  private var chunk = 1  // images per GEMM in the last forward, which fixes the cached layout
+  private var chunk = 1  // images per GEMM in the last forward
   private var input: Tensor?  // [N, in, H, W], the caller's tensor, kept for backward (whose im2col repeats forward's)
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
+  private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
   private let shards = (0..<BatchShards.count).map { _ in Shard() }
+  // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
+  private lazy var forwardShard: (Int) -> Void = { [unowned self] in self.forward(shard: $0) }
+  private lazy var backwardShard: (Int) -> Void = { [unowned self] in self.backward(shard: $0) }
 
   /// The working buffers of one shard of the batch (`BatchShards`): one thread uses them at a time.
   private final class Shard {
@@ -70,74 +74,83 @@ public final class Conv2d: Layer {
     geometry = g
     batchSize = n
     input = x
-    let rows = g.patchSize, p = g.positions, chunk = max(1, min(imagesPerGEMM, n))
-    self.chunk = chunk
+    chunk = max(1, min(imagesPerGEMM, n))
     output.resize(n, outChannels, g.outHeight, g.outWidth)
-    BatchShards.run { s in
-      let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
-      shard.scratch.resize(g.scratchSize)
-      shard.columns.resize(rows, chunk * p)
-      shard.product.resize(outChannels, chunk * p)
-      for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
-        let b = min(chunk, n - n0)
-        let cols = shard.columns.data  // [in*K*K, b*P]
-        for i in 0..<b {
-          im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p, scratch: shard.scratch.data)
-        }
-        // Y[out, b*P] = W[out, in*K*K] x columns[in*K*K, b*P]
-        gemm(m: outChannels, n: b * p, k: rows, a: weight.value.data, b: cols, c: shard.product.data)
-        unpackImages(shard.product.data, bias: bias?.value.data, rows: outChannels, positions: p,
-                     into: output.data, first: n0, count: b)
-      }
-    }
+    BatchShards.run(forwardShard)
     return output
   }
 
   public func backward(_ dOutput: Tensor) -> Tensor {
-    guard let g = geometry, let x = input else { preconditionFailure("Conv2d.backward before forward") }
-    let n = batchSize, chunk = self.chunk
+    guard let g = geometry else { preconditionFailure("Conv2d.backward before forward") }
     precondition(dOutput.shape == output.shape, "Conv2d.backward got \(dOutput.shape), expected \(output.shape)")
-    let rows = g.patchSize, p = g.positions
-    dInput.resize(n, inChannels, g.height, g.width)
-    BatchShards.run { s in
-      let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
-      shard.scratch.resize(g.scratchSize)
-      shard.columns.resize(rows, chunk * p)
-      shard.product.resize(outChannels, chunk * p)
-      shard.dColumns.resize(rows, chunk * p)
-      shard.dWeight.resize(outChannels, rows)
-      shard.dWeight.zero()
-      if bias != nil {
-        shard.dBias.resize(outChannels)
-        shard.dBias.zero()
-        addChannelSums(dOutput.data + images.lowerBound * outChannels * p, images: images.count,
-                       channels: outChannels, positions: p, into: shard.dBias.data)
-      }
-      (dInput.data + images.lowerBound * g.imageSize).update(repeating: 0, count: images.count * g.imageSize)
-      for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
-        let b = min(chunk, n - n0)
-        let cols = shard.columns.data  // [in*K*K, b*P]
-        for i in 0..<b {
-          im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p, scratch: shard.scratch.data)
-        }
-        packImages(dOutput.data, first: n0, count: b, rows: outChannels, positions: p, into: shard.product.data)
-        // dW[out, in*K*K] += dY[out, b*P] x columns^T[b*P, in*K*K]
-        gemm(transB: true, m: outChannels, n: rows, k: b * p, a: shard.product.data, b: cols, beta: 1,
-             c: shard.dWeight.data)
-        guard inputNeedsGradient else { continue }
-        // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
-        gemm(transA: true, m: rows, n: b * p, k: outChannels, a: weight.value.data, b: shard.product.data,
-             c: shard.dColumns.data)
-        for i in 0..<b {
-          col2im(shard.dColumns.data + i * p, rowStride: b * p, g,
-                 addingInto: dInput.data + (n0 + i) * g.imageSize, scratch: shard.scratch.data)
-        }
-      }
-    }
+    dInput.resize(batchSize, inChannels, g.height, g.width)
+    self.dOutput = dOutput
+    BatchShards.run(backwardShard)
+    self.dOutput = nil
     for shard in shards {
       addInto(weight.grad.data, shard.dWeight.data, weight.grad.count)
       if let bias { addInto(bias.grad.data, shard.dBias.data, outChannels) }
     }
     return dInput
+  }
+
+  /// Forward for the images of shard `s` (`BatchShards`), from the state `forward` set.
+  private func forward(shard s: Int) {
+    guard let g = geometry, let x = input else { return }
+    let n = batchSize, rows = g.patchSize, p = g.positions
+    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
+    shard.scratch.resize(g.scratchSize)
+    shard.columns.resize(rows, chunk * p)
+    shard.product.resize(outChannels, chunk * p)
+    for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
+      let b = min(chunk, n - n0)
+      let cols = shard.columns.data  // [in*K*K, b*P]
+      for i in 0..<b {
+        im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p, scratch: shard.scratch.data)
+      }
+      // Y[out, b*P] = W[out, in*K*K] x columns[in*K*K, b*P]
+      gemm(m: outChannels, n: b * p, k: rows, a: weight.value.data, b: cols, c: shard.product.data)
+      unpackImages(shard.product.data, bias: bias?.value.data, rows: outChannels, positions: p,
+                   into: output.data, first: n0, count: b)
+    }
+  }
+
+  /// Backward for the images of shard `s`: its share of dInput and its own parameter gradients.
+  private func backward(shard s: Int) {
+    guard let g = geometry, let x = input, let dOutput else { return }
+    let n = batchSize, rows = g.patchSize, p = g.positions
+    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
+    shard.scratch.resize(g.scratchSize)
+    shard.columns.resize(rows, chunk * p)
+    shard.product.resize(outChannels, chunk * p)
+    shard.dColumns.resize(rows, chunk * p)
+    shard.dWeight.resize(outChannels, rows)
+    shard.dWeight.zero()
+    if bias != nil {
+      shard.dBias.resize(outChannels)
+      shard.dBias.zero()
+      addChannelSums(dOutput.data + images.lowerBound * outChannels * p, images: images.count,
+                     channels: outChannels, positions: p, into: shard.dBias.data)
+    }
+    (dInput.data + images.lowerBound * g.imageSize).update(repeating: 0, count: images.count * g.imageSize)
+    for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
+      let b = min(chunk, n - n0)
+      let cols = shard.columns.data  // [in*K*K, b*P]
+      for i in 0..<b {
+        im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p, scratch: shard.scratch.data)
+      }
+      packImages(dOutput.data, first: n0, count: b, rows: outChannels, positions: p, into: shard.product.data)
+      // dW[out, in*K*K] += dY[out, b*P] x columns^T[b*P, in*K*K]
+      gemm(transB: true, m: outChannels, n: rows, k: b * p, a: shard.product.data, b: cols, beta: 1,
+           c: shard.dWeight.data)
+      guard inputNeedsGradient else { continue }
+      // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
+      gemm(transA: true, m: rows, n: b * p, k: outChannels, a: weight.value.data, b: shard.product.data,
+           c: shard.dColumns.data)
+      for i in 0..<b {
+        col2im(shard.dColumns.data + i * p, rowStride: b * p, g,
+               addingInto: dInput.data + (n0 + i) * g.imageSize, scratch: shard.scratch.data)
+      }
+    }
   }
 }

@@ -60,46 +60,63 @@ public final class Adam {
     let correction2Sqrt = Float((1 - pow(Double(beta2), t)).squareRoot())
     let decay: Float = decoupled ? 1 - learningRate * weightDecay : 1
     let l2: Float = decoupled ? 0 : weightDecay
-    let (b1, b2, eps) = (beta1, beta2, self.eps)
-    let update = { (range: Range<Int>) in
-      for i in range {
-        let p = self.parameters[i]
-        adamStep(w: p.value.data, g: p.grad.data, m: self.m[i].data, v: self.v[i].data, count: p.value.count,
-                 decay: decay, l2: l2, beta1: b1, beta2: b2, eps: eps,
-                 stepSize: stepSize, correction2Sqrt: correction2Sqrt)
-      }
-    }
+    constants = AdamStep(decay: decay, l2: l2, beta1: beta1, beta2: beta2, eps: eps, stepSize: stepSize,
+                         correction2Sqrt: correction2Sqrt)
     // Each element's update is independent, so two threads give the same numbers as one.
     if BLASThreads.count > 1 {
-      DispatchQueue.concurrentPerform(iterations: 2) { half in
-        update(half == 0 ? 0..<halfway : halfway..<parameters.count)
-      }
+      ShardWorkers.shared.run(2, threads: 2, updateHalf)
     } else {
       update(0..<parameters.count)
+    }
+  }
+
+  private var constants: AdamStep?  // of the step being taken
+  // Made once, as `ShardWorkers` needs: half 0 updates parameters[..<halfway], half 1 the rest.
+  private lazy var updateHalf: (Int) -> Void = { [unowned self] half in
+    self.update(half == 0 ? 0..<self.halfway : self.halfway..<self.parameters.count)
+  }
+
+  /// Applies the current step to parameters[range].
+  private func update(_ range: Range<Int>) {
+    guard let step = constants else { return }
+    for i in range {
+      let p = parameters[i]
+      step.apply(w: p.value.data, g: p.grad.data, m: m[i].data, v: v[i].data, count: p.value.count)
     }
   }
 
   public func zeroGrad() { for p in parameters { p.grad.zero() } }
 }
 
-/// Adam's update of one tensor: the scalar rule, written so that the compiler vectorizes it. It checks at run
-/// time that the buffers do not overlap, and `sqrt(|v|)` tells it the root cannot be of a negative number
-/// (v is a sum of squares), so it emits packed square roots instead of a libm call per element. |v| = v for
-/// every v >= 0 (and -0 becomes +0, which divides the same after adding eps), so the numbers are unchanged.
-@inline(__always)
-private func adamStep(
-  w: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
-  v: UnsafeMutablePointer<Float>, count: Int, decay: Float, l2: Float, beta1 b1: Float, beta2 b2: Float,
-  eps: Float, stepSize: Float, correction2Sqrt: Float
-) {
-  for j in 0..<count {
-    let wj = w[j] * decay  // decay is 1 unless decoupled
-    let grad = g[j] + l2 * wj  // l2 is 0 when decoupled
-    let mj = b1 * m[j] + (1 - b1) * grad
-    let vj = b2 * v[j] + (1 - b2) * grad * grad
-    m[j] = mj
-    v[j] = vj
-    w[j] = wj - stepSize * mj / (vj.magnitude.squareRoot() / correction2Sqrt + eps)
+/// The constants of one Adam step.
+private struct AdamStep {
+  let decay: Float  // 1 unless decoupled
+  let l2: Float  // 0 when decoupled
+  let beta1: Float
+  let beta2: Float
+  let eps: Float
+  let stepSize: Float
+  let correction2Sqrt: Float
+
+  /// The update of one tensor: the scalar rule, written so that the compiler vectorizes it. It checks at run
+  /// time that the buffers do not overlap, and `sqrt(|v|)` tells it the root cannot be of a negative number
+  /// (v is a sum of squares), so it emits packed square roots instead of a libm call per element. |v| = v
+  /// for every v >= 0 (and -0 becomes +0, which divides the same after adding eps), so the numbers are unchanged.
+  @inline(__always)
+  func apply(
+    w: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
+    v: UnsafeMutablePointer<Float>, count: Int
+  ) {
+    let (b1, b2) = (beta1, beta2)
+    for j in 0..<count {
+      let wj = w[j] * decay
+      let grad = g[j] + l2 * wj
+      let mj = b1 * m[j] + (1 - b1) * grad
+      let vj = b2 * v[j] + (1 - b2) * grad * grad
+      m[j] = mj
+      v[j] = vj
+      w[j] = wj - stepSize * mj / (vj.magnitude.squareRoot() / correction2Sqrt + eps)
+    }
   }
 }
 
