@@ -35,9 +35,8 @@ public final class Conv2d: Layer {
   /// The working buffers of one shard of the batch (`BatchShards`): one thread uses them at a time.
   private final class Shard {
     let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
-    let columns = Tensor([0])  // [in*K*K, B*OH*OW]: one chunk of images unfolded by im2col
+    let columns = Tensor([0])  // [in*K*K, B*OH*OW]: one chunk of images unfolded by im2col, then of W^T x dY
     let product = Tensor([0])  // [out, B*OH*OW]: one chunk of W x columns, or of the packed dY
-    let dColumns = Tensor([0])  // [in*K*K, B*OH*OW]: one chunk of W^T x dY
     let dWeight = Tensor([0])  // [out, in*K*K]: this shard's weight gradient
     let dBias = Tensor([0])  // [out]: this shard's bias gradient
   }
@@ -123,7 +122,6 @@ public final class Conv2d: Layer {
     shard.scratch.resize(g.scratchSize)
     shard.columns.resize(rows, chunk * p)
     shard.product.resize(outChannels, chunk * p)
-    shard.dColumns.resize(rows, chunk * p)
     shard.dWeight.resize(outChannels, rows)
     shard.dWeight.zero()
     if bias != nil {
@@ -144,11 +142,11 @@ public final class Conv2d: Layer {
       gemm(transB: true, m: outChannels, n: rows, k: b * p, a: shard.product.data, b: cols, beta: 1,
            c: shard.dWeight.data)
       guard inputNeedsGradient else { continue }
-      // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
-      gemm(transA: true, m: rows, n: b * p, k: outChannels, a: weight.value.data, b: shard.product.data,
-           c: shard.dColumns.data)
+      // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], into the columns the line above has used,
+      // then folded back onto the images
+      gemm(transA: true, m: rows, n: b * p, k: outChannels, a: weight.value.data, b: shard.product.data, c: cols)
       for i in 0..<b {
-        col2im(shard.dColumns.data + i * p, rowStride: b * p, g,
+        col2im(cols + i * p, rowStride: b * p, g,
                addingInto: dInput.data + (n0 + i) * g.imageSize, scratch: shard.scratch.data)
       }
     }
