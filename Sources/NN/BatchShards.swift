@@ -7,11 +7,12 @@ import CBLAS
 /// The GEMMs of a 32x32 network are small and skinny; OpenBLAS splitting each of them between two
 /// threads gains little, while two threads each running part of the images scale almost perfectly. The
 /// shard count is fixed, not the thread count, so every thread count adds the same partial sums in the
-/// same order and gives the same numbers. Threads take the next free shard, so when one core is slowed
-/// by other work the other takes over more of the batch; that is why there are more shards than cores.
+/// same order and gives the same numbers. Threads take the next free shard.
 public enum BatchShards {
-  /// Shards per batch: twice the cores of the machines this is tuned for, so a busy core can be evened out.
-  public static let count = 4
+  /// Shards per batch: one per core of the machines this is tuned for. Four shards balance better when one
+  /// core is busy with other work, but their buffers take 35 MB more at batch 128 (measured 287 -> 323 MB
+  /// peak for the conv benchmark), which is over its 300 MB budget.
+  public static let count = 2
 
   /// Images first..<end of shard `s` when `n` images are processed `chunk` at a time: whole chunks,
   /// as evenly as the chunk count allows (a shard may be empty for a batch of one chunk).

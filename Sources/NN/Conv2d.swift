@@ -22,8 +22,9 @@ public final class Conv2d: Layer {
 
   private var geometry: ConvGeometry?  // of the last forward's images
   private var batchSize = 0  // N of the last forward
-  private var chunk = 1  // images per GEMM in the last forward
-  private var input: Tensor?  // [N, in, H, W], the caller's tensor, kept for backward (whose im2col repeats forward's)
+  private var chunk = 1  // images per GEMM in the last forward, which fixes the cached layout
+  private var input: Tensor?  // [N, in, H, W], forward's argument while its shards run
+  private let columns = Tensor([0])  // [N*in*K*K*OH*OW]: chunk after chunk, each [in*K*K, B*OH*OW]; kept for backward
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
   private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
@@ -35,7 +36,7 @@ public final class Conv2d: Layer {
   /// The working buffers of one shard of the batch (`BatchShards`): one thread uses them at a time.
   private final class Shard {
     let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
-    let columns = Tensor([0])  // [in*K*K, B*OH*OW]: one chunk of images unfolded by im2col, then of W^T x dY
+    let dColumns = Tensor([0])  // [in*K*K, B*OH*OW]: one chunk of W^T x dY
     let product = Tensor([0])  // [out, B*OH*OW]: one chunk of W x columns, or of the packed dY
     let dWeight = Tensor([0])  // [out, in*K*K]: this shard's weight gradient
     let dBias = Tensor([0])  // [out]: this shard's bias gradient
@@ -74,8 +75,10 @@ public final class Conv2d: Layer {
     batchSize = n
     input = x
     chunk = max(1, min(imagesPerGEMM, n))
+    columns.resize(n * g.patchSize * g.positions)
     output.resize(n, outChannels, g.outHeight, g.outWidth)
     BatchShards.run(forwardShard)
+    input = nil
     return output
   }
 
@@ -99,11 +102,10 @@ public final class Conv2d: Layer {
     let n = batchSize, rows = g.patchSize, p = g.positions
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
     shard.scratch.resize(g.scratchSize)
-    shard.columns.resize(rows, chunk * p)
     shard.product.resize(outChannels, chunk * p)
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, n - n0)
-      let cols = shard.columns.data  // [in*K*K, b*P]
+      let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
       for i in 0..<b {
         im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p, scratch: shard.scratch.data)
       }
@@ -116,12 +118,12 @@ public final class Conv2d: Layer {
 
   /// Backward for the images of shard `s`: its share of dInput and its own parameter gradients.
   private func backward(shard s: Int) {
-    guard let g = geometry, let x = input, let dOutput else { return }
+    guard let g = geometry, let dOutput else { return }
     let n = batchSize, rows = g.patchSize, p = g.positions
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
     shard.scratch.resize(g.scratchSize)
-    shard.columns.resize(rows, chunk * p)
     shard.product.resize(outChannels, chunk * p)
+    shard.dColumns.resize(rows, chunk * p)
     shard.dWeight.resize(outChannels, rows)
     shard.dWeight.zero()
     if bias != nil {
@@ -133,20 +135,17 @@ public final class Conv2d: Layer {
     (dInput.data + images.lowerBound * g.imageSize).update(repeating: 0, count: images.count * g.imageSize)
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, n - n0)
-      let cols = shard.columns.data  // [in*K*K, b*P]
-      for i in 0..<b {
-        im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p, scratch: shard.scratch.data)
-      }
+      let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
       packImages(dOutput.data, first: n0, count: b, rows: outChannels, positions: p, into: shard.product.data)
       // dW[out, in*K*K] += dY[out, b*P] x columns^T[b*P, in*K*K]
       gemm(transB: true, m: outChannels, n: rows, k: b * p, a: shard.product.data, b: cols, beta: 1,
            c: shard.dWeight.data)
       guard inputNeedsGradient else { continue }
-      // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], into the columns the line above has used,
-      // then folded back onto the images
-      gemm(transA: true, m: rows, n: b * p, k: outChannels, a: weight.value.data, b: shard.product.data, c: cols)
+      // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
+      gemm(transA: true, m: rows, n: b * p, k: outChannels, a: weight.value.data, b: shard.product.data,
+           c: shard.dColumns.data)
       for i in 0..<b {
-        col2im(cols + i * p, rowStride: b * p, g,
+        col2im(shard.dColumns.data + i * p, rowStride: b * p, g,
                addingInto: dInput.data + (n0 + i) * g.imageSize, scratch: shard.scratch.data)
       }
     }

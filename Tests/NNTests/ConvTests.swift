@@ -413,7 +413,7 @@ private func runOnce(_ layer: Layer, _ x: Tensor) -> [[Float]] {
 }
 
 @Test func convolutionsSplitBetweenThreadsMatchOneChunkAndRepeatExactly() {
-  // 13 images, 2 per GEMM: 7 chunks over 4 shards (1, 2, 2 and 2 chunks), the last chunk partial.
+  // 13 images, 2 per GEMM: 7 chunks over the shards (3 and 4 chunks for two), the last chunk partial.
   let cc = ConvCase(n: 13, c: 3, h: 8, w: 6, out: 5, k: 4, s: 2, p: 1)
   let before = BLASThreads.count
   defer { BLASThreads.set(before) }
