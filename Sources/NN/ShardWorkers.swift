@@ -10,6 +10,7 @@ final class ShardWorkers: @unchecked Sendable {
   /// The one set of workers, grown on demand.
   static let shared = ShardWorkers()
 
+  private let call = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)  // held for a whole `run`
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)  // a new call has started
   private let finished = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)  // every thread is done
@@ -22,34 +23,37 @@ final class ShardWorkers: @unchecked Sendable {
   private var busy = 0  // threads (the caller included) not yet done with the current call
 
   private init() {
+    pthread_mutex_init(call, nil)
     pthread_mutex_init(mutex, nil)
     pthread_cond_init(wake, nil)
     pthread_cond_init(finished, nil)
   }
 
-  /// Runs `body(i)` for every i in 0..<pieces on the calling thread and `threads - 1` workers, each thread
-  /// taking the next piece not yet taken; returns when all are done.
+  /// Runs `body(i)` for every i in 0..<pieces on the calling thread and the workers (at least `threads - 1`,
+  /// started on first need), each thread taking the next piece not yet taken; returns when all are done.
+  /// `body` must not call `run` itself.
   func run(_ pieces: Int, threads: Int, _ body: @escaping (Int) -> Void) {
-    do {
-      pthread_mutex_lock(mutex)
-      while workers < threads - 1 {
-        workers += 1
-        // The new thread joins from this call on, however late it starts running.
-        let seen = generation
-        let thread = Thread { [unowned self] in self.serve(after: seen) }
-        thread.start()
-      }
-      job = body
-      self.pieces = pieces
-      nextPiece = 0
-      busy = workers + 1
-      generation += 1
-      pthread_cond_broadcast(wake)
-      takePieces()
-      while busy > 0 { pthread_cond_wait(finished, mutex) }
-      job = nil
-      pthread_mutex_unlock(mutex)
+    // One call at a time: callers on different threads (parallel tests) wait for each other.
+    pthread_mutex_lock(call)
+    defer { pthread_mutex_unlock(call) }
+    pthread_mutex_lock(mutex)
+    while workers < threads - 1 {
+      workers += 1
+      // The new thread joins from this call on, however late it starts running.
+      let seen = generation
+      let thread = Thread { [unowned self] in self.serve(after: seen) }
+      thread.start()
     }
+    job = body
+    self.pieces = pieces
+    nextPiece = 0
+    busy = workers + 1
+    generation += 1
+    pthread_cond_broadcast(wake)
+    takePieces()
+    while busy > 0 { pthread_cond_wait(finished, mutex) }
+    job = nil
+    pthread_mutex_unlock(mutex)
   }
 
   /// A worker's loop: wait for a call after generation `seen`, take pieces, report done.
