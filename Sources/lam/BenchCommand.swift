@@ -51,16 +51,13 @@ struct BenchCommand: ParsableCommand {
       for n in counts {
         BLASThreads.set(n)
         if let steps {
-          let session = BenchmarkSession(model: w.model, frame: w.frame, batch: w.batch)
-          var loss: Float = 0
-          for _ in 0..<(warmup + steps) { loss = session.trainStep() }
+          var (session, loss) = warmedUp(w)
+          for _ in 0..<steps { loss = session.trainStep() }
           print("\(w.rawValue) threads \(n): loss after \(warmup)+\(steps) steps \(loss)")
           continue
         }
         if profile {
-          let session = BenchmarkSession(model: w.model, frame: w.frame, batch: w.batch)
-          for _ in 0..<warmup { session.trainStep() }
-          printProfile(session, title: "\(w.rawValue), \(n) thread(s), batch \(w.batch)")
+          printProfile(warmedUp(w).session, title: "\(w.rawValue), \(n) thread(s), batch \(w.batch)")
           continue
         }
         // The peak just before and just after the timing, the higher one counting: the other core may be
@@ -75,11 +72,17 @@ struct BenchCommand: ParsableCommand {
     }
   }
 
-  /// Warm-up and timed windows of a fresh session of `workload`, which is freed on return.
-  private func timeSession(_ workload: BenchWorkload) -> (rates: [Double], steps: Int, loss: Float) {
+  /// A fresh session of `workload` after the warm-up steps, and the last warm-up loss.
+  private func warmedUp(_ workload: BenchWorkload) -> (session: BenchmarkSession, loss: Float) {
     let session = BenchmarkSession(model: workload.model, frame: workload.frame, batch: workload.batch)
     var loss: Float = 0
     for _ in 0..<warmup { loss = session.trainStep() }
+    return (session, loss)
+  }
+
+  /// The timed windows of a warmed-up session of `workload`, which is freed on return.
+  private func timeSession(_ workload: BenchWorkload) -> (rates: [Double], steps: Int, loss: Float) {
+    let (session, loss) = warmedUp(workload)
     let (rates, total) = timeWindows(batch: workload.batch, seconds: seconds, windows: windows) { session.trainStep() }
     return (rates, total, loss)
   }
