@@ -68,11 +68,25 @@ public func forwardMACsPerSample(_ config: ModelConfig, frame: FrameShape) -> In
   }
 }
 
-/// FLOPs of one training sample (forward + backward), 2 FLOPs per multiply-add. Backward repeats each
-/// GEMM layer's forward work twice (weight gradient and input gradient), so the total is 3x forward;
-/// every layer's input gradient is computed, the first layers' included.
+/// Multiply-adds of one sample through the layers that read frames: the IDM's first layer and the first
+/// convolution of the FDM's encoder. Their inputs are data, so backward skips their input gradient. (The
+/// MLP FDM's first layer also reads z, so it keeps its input gradient.)
+public func dataInputMACsPerSample(_ config: ModelConfig, frame: FrameShape) -> Int {
+  switch config.architecture {
+  case .mlp:
+    return 2 * frame.size * config.hidden
+  case .conv:
+    guard let out = config.channels.first else { return 0 }
+    let positions = (frame.height / 2) * (frame.width / 2)
+    return out * (2 * frame.channels) * 16 * positions + out * frame.channels * 16 * positions
+  }
+}
+
+/// FLOPs of one training sample (forward + backward), 2 FLOPs per multiply-add, counting what is computed:
+/// backward repeats each GEMM layer's forward work twice (weight gradient and input gradient), so the total
+/// is 3x forward, minus the input gradients of the layers that read frames, which are skipped.
 public func trainingFLOPsPerSample(_ config: ModelConfig, frame: FrameShape) -> Int {
-  3 * 2 * forwardMACsPerSample(config, frame: frame)
+  2 * (3 * forwardMACsPerSample(config, frame: frame) - dataInputMACsPerSample(config, frame: frame))
 }
 
 /// The best GFLOP/s of a square sgemm (C = A x B, all size x size) over `repeats` timed calls after one
@@ -92,17 +106,20 @@ public func measureSGEMMPeak(size: Int = 2048, repeats: Int = 3) -> Double {
   return best
 }
 
-/// A training loop on a fixed in-memory set of random transitions (uniform in [0, 1], seeded), taking
-/// batches in order with wrap-around: the code path `Trainer.trainStep` runs, minus data loading.
+/// A training loop on a fixed in-memory set of random transitions (pixels uniform on the 256 levels
+/// k / 255 of [0, 1], seeded), taking batches in order with wrap-around: the code path `Trainer.trainStep`
+/// runs, minus data loading. The frames are stored as bytes and converted when a batch is formed, as
+/// `Dataset.gather` does for real data: a quarter of the memory of Float frames.
 public final class BenchmarkSession {
   public let model: LatentActionModel
   public let optimizer: Adam
   public let batch: Int
   public let transitions: Int
-  private let frames: Tensor  // [transitions, C, H, W]: o
-  private let nextFrames: Tensor  // [transitions, C, H, W]: o'
+  private let frames: [UInt8]  // [transitions, C, H, W]: o, pixel k meaning k / 255
+  private let nextFrames: [UInt8]  // [transitions, C, H, W]: o'
   private let o: Tensor  // [N, C, H, W]
   private let next: Tensor  // [N, C, H, W]
+  private let byteToFloat: [Float] = (0..<256).map { Float($0) / 255 }  // [256]: pixel k -> k / 255
   private let mse = MSELoss()
   private var rng: RNG
   private var cursor = 0
@@ -119,21 +136,26 @@ public final class BenchmarkSession {
     optimizer = Adam(model.namedParameters.map(\.parameter), learningRate: 1e-3)
     self.batch = batch
     self.transitions = transitions
-    frames = Tensor([transitions] + frame.dims)
-    nextFrames = Tensor([transitions] + frame.dims)
-    for i in 0..<frames.count { frames.data[i] = dataRNG.uniform() }
-    for i in 0..<nextFrames.count { nextFrames.data[i] = dataRNG.uniform() }
+    let count = transitions * frame.size
+    frames = (0..<count).map { _ in UInt8(dataRNG.int(below: 256)) }
+    nextFrames = (0..<count).map { _ in UInt8(dataRNG.int(below: 256)) }
     o = Tensor([batch] + frame.dims)
     next = Tensor([batch] + frame.dims)
   }
 
   /// Copies the next batch (in order, wrapping around) into `o` and `next`.
   private func loadBatch() {
-    let size = frames.rowSize
-    for i in 0..<batch {
-      let row = (cursor + i) % transitions
-      (o.data + i * size).update(from: frames.data + row * size, count: size)
-      (next.data + i * size).update(from: nextFrames.data + row * size, count: size)
+    let size = o.rowSize, table = byteToFloat
+    frames.withUnsafeBufferPointer { frames in
+      nextFrames.withUnsafeBufferPointer { nextFrames in
+        for i in 0..<batch {
+          let row = (cursor + i) % transitions
+          for j in 0..<size {
+            o.data[i * size + j] = table[Int(frames[row * size + j])]
+            next.data[i * size + j] = table[Int(nextFrames[row * size + j])]
+          }
+        }
+      }
     }
     cursor = (cursor + batch) % transitions
   }

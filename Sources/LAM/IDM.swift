@@ -13,7 +13,7 @@ public final class IDM {
     let dz = config.bottleneck.dz
     switch config.architecture {
     case .mlp:
-      net = mlp(2 * frame.size, hidden: config.hidden, depth: config.depth, out: dz, rng: &rng)
+      net = mlp(2 * frame.size, hidden: config.hidden, depth: config.depth, out: dz, dataInput: true, rng: &rng)
     case .conv:
       let encoder = convEncoder(2 * frame.channels, channels: config.channels, rng: &rng)
       let down = 1 << config.channels.count

@@ -5,11 +5,14 @@ import NN
 // docs/checkpoint-format.md, so a checkpoint loads with `load_state_dict`.
 
 /// Linear layers with ReLU between them: in -> hidden (x depth) -> out, children fc1, relu1, fc2, ...
-func mlp(_ inFeatures: Int, hidden: Int, depth: Int, out: Int, rng: inout RNG) -> Sequential {
+/// `dataInput`: the input is data, so fc1 computes no input gradient.
+func mlp(_ inFeatures: Int, hidden: Int, depth: Int, out: Int, dataInput: Bool = false, rng: inout RNG) -> Sequential {
   var children: [(String, any Layer)] = []
   var width = inFeatures
   for i in 1...depth {
-    children.append(("fc\(i)", Linear(width, hidden, rng: &rng)))
+    let fc = Linear(width, hidden, rng: &rng)
+    fc.inputNeedsGradient = i > 1 || !dataInput
+    children.append(("fc\(i)", fc))
     children.append(("relu\(i)", ReLU()))
     width = hidden
   }
@@ -18,11 +21,14 @@ func mlp(_ inFeatures: Int, hidden: Int, depth: Int, out: Int, rng: inout RNG) -
 }
 
 /// Stride-2 convolutions (k4 s2 p1) with ReLU, each halving H and W: children conv1, relu1, ...
+/// Both encoders read frames, which need no gradient, so the first convolution computes none.
 func convEncoder(_ inChannels: Int, channels: [Int], rng: inout RNG) -> Sequential {
   var children: [(String, any Layer)] = []
   var c = inChannels
   for (i, out) in channels.enumerated() {
-    children.append(("conv\(i + 1)", Conv2d(c, out, kernel: 4, stride: 2, padding: 1, rng: &rng)))
+    let conv = Conv2d(c, out, kernel: 4, stride: 2, padding: 1, rng: &rng)
+    conv.inputNeedsGradient = i > 0
+    children.append(("conv\(i + 1)", conv))
     children.append(("relu\(i + 1)", ReLU()))
     c = out
   }

@@ -23,12 +23,24 @@ public final class Conv2d: Layer {
   private var geometry: ConvGeometry?  // of the last forward's images
   private var batchSize = 0  // N of the last forward
   private var chunk = 1  // images per GEMM in the last forward, which fixes the cached layout
+  private var input: Tensor?  // [N, in, H, W], forward's argument while its shards run
   private let columns = Tensor([0])  // [N*in*K*K*OH*OW]: chunk after chunk, each [in*K*K, B*OH*OW]; kept for backward
-  private let product = Tensor([0])  // [out, B*OH*OW]: one chunk of W x columns, or of the packed dY
-  private let dColumns = Tensor([0])  // [in*K*K, B*OH*OW]: one chunk of W^T x dY
-  private let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
+  private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
+  private let shards = (0..<BatchShards.count).map { _ in Shard() }
+  // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
+  private lazy var forwardShard: (Int) -> Void = { [unowned self] in self.forward(shard: $0) }
+  private lazy var backwardShard: (Int) -> Void = { [unowned self] in self.backward(shard: $0) }
+
+  /// The working buffers of one shard of the batch (`BatchShards`): one thread uses them at a time.
+  private final class Shard {
+    let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
+    let dColumns = Tensor([0])  // [in*K*K, B*OH*OW]: one chunk of W^T x dY
+    let product = Tensor([0])  // [out, B*OH*OW]: one chunk of W x columns, or of the packed dY
+    let dWeight = Tensor([0])  // [out, in*K*K]: this shard's weight gradient
+    let dBias = Tensor([0])  // [out]: this shard's bias gradient
+  }
 
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -60,50 +72,82 @@ public final class Conv2d: Layer {
     let g = ConvGeometry(channels: inChannels, height: x.shape[2], width: x.shape[3],
                          kernel: kernel, stride: stride, padding: padding)
     geometry = g
-    scratch.resize(g.scratchSize)
     batchSize = n
-    let rows = g.patchSize, p = g.positions, chunk = max(1, min(imagesPerGEMM, n))
-    self.chunk = chunk
-    columns.resize(n * rows * p)
-    product.resize(outChannels, chunk * p)
+    input = x
+    chunk = max(1, min(imagesPerGEMM, n))
+    columns.resize(n * g.patchSize * g.positions)
     output.resize(n, outChannels, g.outHeight, g.outWidth)
-    for n0 in Swift.stride(from: 0, to: n, by: chunk) {
-      let b = min(chunk, n - n0)
-      let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
-      for i in 0..<b {
-        im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p, scratch: scratch.data)
-      }
-      // Y[out, b*P] = W[out, in*K*K] x columns[in*K*K, b*P]
-      gemm(m: outChannels, n: b * p, k: rows, a: weight.value.data, b: cols, c: product.data)
-      unpackImages(product.data, bias: bias?.value.data, rows: outChannels, positions: p,
-                   into: output.data, first: n0, count: b)
-    }
+    BatchShards.run(forwardShard)
+    input = nil
     return output
   }
 
   public func backward(_ dOutput: Tensor) -> Tensor {
     guard let g = geometry else { preconditionFailure("Conv2d.backward before forward") }
-    let n = batchSize
     precondition(dOutput.shape == output.shape, "Conv2d.backward got \(dOutput.shape), expected \(output.shape)")
-    let rows = g.patchSize, p = g.positions
-    if let bias { addChannelSums(dOutput.data, images: n, channels: outChannels, positions: p, into: bias.grad.data) }
-    dColumns.resize(rows, chunk * p)
-    dInput.resize(n, inChannels, g.height, g.width)
-    dInput.zero()
-    for n0 in Swift.stride(from: 0, to: n, by: chunk) {
-      let b = min(chunk, n - n0)
-      let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
-      packImages(dOutput.data, first: n0, count: b, rows: outChannels, positions: p, into: product.data)
-      // dW[out, in*K*K] += dY[out, b*P] x columns^T[b*P, in*K*K]
-      gemm(transB: true, m: outChannels, n: rows, k: b * p, a: product.data, b: cols, beta: 1, c: weight.grad.data)
-      guard inputNeedsGradient else { continue }
-      // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
-      gemm(transA: true, m: rows, n: b * p, k: outChannels, a: weight.value.data, b: product.data, c: dColumns.data)
-      for i in 0..<b {
-        col2im(dColumns.data + i * p, rowStride: b * p, g,
-               addingInto: dInput.data + (n0 + i) * g.imageSize, scratch: scratch.data)
-      }
+    dInput.resize(batchSize, inChannels, g.height, g.width)
+    self.dOutput = dOutput
+    BatchShards.run(backwardShard)
+    self.dOutput = nil
+    for shard in shards {
+      addInto(weight.grad.data, shard.dWeight.data, weight.grad.count)
+      if let bias { addInto(bias.grad.data, shard.dBias.data, outChannels) }
     }
     return dInput
+  }
+
+  /// Forward for the images of shard `s` (`BatchShards`), from the state `forward` set.
+  private func forward(shard s: Int) {
+    guard let g = geometry, let x = input else { return }
+    let n = batchSize, rows = g.patchSize, p = g.positions
+    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
+    shard.scratch.resize(g.scratchSize)
+    shard.product.resize(outChannels, chunk * p)
+    for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
+      let b = min(chunk, n - n0)
+      let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
+      for i in 0..<b {
+        im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p, scratch: shard.scratch.data)
+      }
+      // Y[out, b*P] = W[out, in*K*K] x columns[in*K*K, b*P]
+      gemm(m: outChannels, n: b * p, k: rows, a: weight.value.data, b: cols, c: shard.product.data)
+      unpackImages(shard.product.data, bias: bias?.value.data, rows: outChannels, positions: p,
+                   into: output.data, first: n0, count: b)
+    }
+  }
+
+  /// Backward for the images of shard `s`: its share of dInput and its own parameter gradients.
+  private func backward(shard s: Int) {
+    guard let g = geometry, let dOutput else { return }
+    let n = batchSize, rows = g.patchSize, p = g.positions
+    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
+    shard.scratch.resize(g.scratchSize)
+    shard.product.resize(outChannels, chunk * p)
+    shard.dColumns.resize(rows, chunk * p)
+    shard.dWeight.resize(outChannels, rows)
+    shard.dWeight.zero()
+    if bias != nil {
+      shard.dBias.resize(outChannels)
+      shard.dBias.zero()
+      addChannelSums(dOutput.data + images.lowerBound * outChannels * p, images: images.count,
+                     channels: outChannels, positions: p, into: shard.dBias.data)
+    }
+    (dInput.data + images.lowerBound * g.imageSize).update(repeating: 0, count: images.count * g.imageSize)
+    for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
+      let b = min(chunk, n - n0)
+      let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
+      packImages(dOutput.data, first: n0, count: b, rows: outChannels, positions: p, into: shard.product.data)
+      // dW[out, in*K*K] += dY[out, b*P] x columns^T[b*P, in*K*K]
+      gemm(transB: true, m: outChannels, n: rows, k: b * p, a: shard.product.data, b: cols, beta: 1,
+           c: shard.dWeight.data)
+      guard inputNeedsGradient else { continue }
+      // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
+      gemm(transA: true, m: rows, n: b * p, k: outChannels, a: weight.value.data, b: shard.product.data,
+           c: shard.dColumns.data)
+      for i in 0..<b {
+        col2im(shard.dColumns.data + i * p, rowStride: b * p, g,
+               addingInto: dInput.data + (n0 + i) * g.imageSize, scratch: shard.scratch.data)
+      }
+    }
   }
 }

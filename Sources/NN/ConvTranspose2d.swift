@@ -21,13 +21,25 @@ public final class ConvTranspose2d: Layer {
 
   private var geometry: ConvGeometry?  // of the last forward's *output* images
   private var inputShape: [Int] = []  // [N, in, H, W] of the last forward
-  private var chunk = 1  // images per GEMM in the last forward, which fixes the cached layout
+  private var chunk = 1  // images per GEMM in the last forward, which fixes packedInput's layout
   private let packedInput = Tensor([0])  // [N*in*H*W]: chunk after chunk, each [in, B*H*W]; kept for backward
-  private let columns = Tensor([0])  // [out*K*K, B*H*W]: one chunk of W^T x input (forward) or im2col(dY) (backward)
-  private let product = Tensor([0])  // [in, B*H*W]: one chunk of W x im2col(dY)
-  private let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
+  private var input: Tensor?  // [N, in, H, W], forward's argument while its shards run
+  private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
+  private let shards = (0..<BatchShards.count).map { _ in Shard() }
+  // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
+  private lazy var forwardShard: (Int) -> Void = { [unowned self] in self.forward(shard: $0) }
+  private lazy var backwardShard: (Int) -> Void = { [unowned self] in self.backward(shard: $0) }
+
+  /// The working buffers of one shard of the batch (`BatchShards`): one thread uses them at a time.
+  private final class Shard {
+    let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
+    let columns = Tensor([0])  // [out*K*K, B*H*W]: one chunk of W^T x input (forward) or im2col(dY) (backward)
+    let product = Tensor([0])  // [in, B*H*W]: one chunk of W x im2col(dY)
+    let dWeight = Tensor([0])  // [in, out*K*K]: this shard's weight gradient
+    let dBias = Tensor([0])  // [out]: this shard's bias gradient
+  }
 
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -65,53 +77,83 @@ public final class ConvTranspose2d: Layer {
     precondition(oh > 0 && ow > 0, "ConvTranspose2d input \(x.shape) gives an empty output \(oh)x\(ow)")
     let g = ConvGeometry(channels: outChannels, height: oh, width: ow, kernel: kernel, stride: stride, padding: padding)
     geometry = g
-    scratch.resize(g.scratchSize)
     inputShape = x.shape
-    let rows = g.patchSize, p = g.positions, chunk = max(1, min(imagesPerGEMM, n))
-    self.chunk = chunk
-    packedInput.resize(n * inChannels * p)
-    columns.resize(rows, chunk * p)
+    input = x
+    chunk = max(1, min(imagesPerGEMM, n))
+    packedInput.resize(n * inChannels * g.positions)
     output.resize(n, outChannels, oh, ow)
-    fillChannels(output.data, bias: bias?.value.data, images: n, channels: outChannels, positions: oh * ow)
-    for n0 in Swift.stride(from: 0, to: n, by: chunk) {
-      let b = min(chunk, n - n0)
-      let xs = packedInput.data + n0 * inChannels * p  // [in, b*H*W]
-      packImages(x.data, first: n0, count: b, rows: inChannels, positions: p, into: xs)
-      // columns[out*K*K, b*H*W] = W^T[out*K*K, in] x X[in, b*H*W], then folded onto the output images
-      gemm(transA: true, m: rows, n: b * p, k: inChannels, a: weight.value.data, b: xs, c: columns.data)
-      for i in 0..<b {
-        col2im(columns.data + i * p, rowStride: b * p, g,
-               addingInto: output.data + (n0 + i) * g.imageSize, scratch: scratch.data)
-      }
-    }
+    BatchShards.run(forwardShard)
+    self.input = nil
     return output
   }
 
   public func backward(_ dOutput: Tensor) -> Tensor {
-    guard let g = geometry else { preconditionFailure("ConvTranspose2d.backward before forward") }
+    guard geometry != nil else { preconditionFailure("ConvTranspose2d.backward before forward") }
     precondition(dOutput.shape == output.shape,
                  "ConvTranspose2d.backward got \(dOutput.shape), expected \(output.shape)")
-    let n = inputShape[0]
-    let rows = g.patchSize, p = g.positions
-    if let bias {
-      addChannelSums(dOutput.data, images: n, channels: outChannels, positions: g.height * g.width,
-                     into: bias.grad.data)
-    }
-    product.resize(inChannels, chunk * p)
     dInput.resize(inputShape)
-    for n0 in Swift.stride(from: 0, to: n, by: chunk) {
+    self.dOutput = dOutput
+    BatchShards.run(backwardShard)
+    self.dOutput = nil
+    for shard in shards {
+      addInto(weight.grad.data, shard.dWeight.data, weight.grad.count)
+      if let bias { addInto(bias.grad.data, shard.dBias.data, outChannels) }
+    }
+    return dInput
+  }
+
+  /// Forward for the images of shard `s` (`BatchShards`), from the state `forward` set.
+  private func forward(shard s: Int) {
+    guard let g = geometry, let x = input else { return }
+    let n = inputShape[0], rows = g.patchSize, p = g.positions, (oh, ow) = (g.height, g.width)
+    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
+    shard.scratch.resize(g.scratchSize)
+    shard.columns.resize(rows, chunk * p)
+    fillChannels(output.data + images.lowerBound * g.imageSize, bias: bias?.value.data, images: images.count,
+                 channels: outChannels, positions: oh * ow)
+    for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
+      let b = min(chunk, n - n0)
+      let xs = packedInput.data + n0 * inChannels * p  // [in, b*H*W]
+      packImages(x.data, first: n0, count: b, rows: inChannels, positions: p, into: xs)
+      // columns[out*K*K, b*H*W] = W^T[out*K*K, in] x X[in, b*H*W], then folded onto the output images
+      gemm(transA: true, m: rows, n: b * p, k: inChannels, a: weight.value.data, b: xs, c: shard.columns.data)
+      for i in 0..<b {
+        col2im(shard.columns.data + i * p, rowStride: b * p, g,
+               addingInto: output.data + (n0 + i) * g.imageSize, scratch: shard.scratch.data)
+      }
+    }
+  }
+
+  /// Backward for the images of shard `s`: its share of dInput and its own parameter gradients.
+  private func backward(shard s: Int) {
+    guard let g = geometry, let dOutput else { return }
+    let n = inputShape[0], rows = g.patchSize, p = g.positions
+    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
+    shard.scratch.resize(g.scratchSize)
+    shard.columns.resize(rows, chunk * p)
+    shard.product.resize(inChannels, chunk * p)
+    shard.dWeight.resize(inChannels, rows)
+    shard.dWeight.zero()
+    if bias != nil {
+      shard.dBias.resize(outChannels)
+      shard.dBias.zero()
+      addChannelSums(dOutput.data + images.lowerBound * g.imageSize, images: images.count, channels: outChannels,
+                     positions: g.height * g.width, into: shard.dBias.data)
+    }
+    for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, n - n0)
       let xs = packedInput.data + n0 * inChannels * p  // [in, b*H*W]
       for i in 0..<b {
         im2col(dOutput.data + (n0 + i) * g.imageSize, g,
-               into: columns.data + i * p, rowStride: b * p, scratch: scratch.data)
+               into: shard.columns.data + i * p, rowStride: b * p, scratch: shard.scratch.data)
       }
       // dW[in, out*K*K] += X[in, b*H*W] x dColumns^T[b*H*W, out*K*K]
-      gemm(transB: true, m: inChannels, n: rows, k: b * p, a: xs, b: columns.data, beta: 1, c: weight.grad.data)
+      gemm(transB: true, m: inChannels, n: rows, k: b * p, a: xs, b: shard.columns.data, beta: 1,
+           c: shard.dWeight.data)
       // dX[in, b*H*W] = W[in, out*K*K] x dColumns[out*K*K, b*H*W]
-      gemm(m: inChannels, n: b * p, k: rows, a: weight.value.data, b: columns.data, c: product.data)
-      unpackImages(product.data, bias: nil, rows: inChannels, positions: p, into: dInput.data, first: n0, count: b)
+      gemm(m: inChannels, n: b * p, k: rows, a: weight.value.data, b: shard.columns.data, c: shard.product.data)
+      unpackImages(shard.product.data, bias: nil, rows: inChannels, positions: p, into: dInput.data,
+                   first: n0, count: b)
     }
-    return dInput
   }
 }

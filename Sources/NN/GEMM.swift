@@ -15,6 +15,13 @@ public func gemm(
   c: UnsafeMutablePointer<Float>, ldc: Int? = nil
 ) {
   if m == 0 || n == 0 { return }
+  // OpenBLAS splits any GEMM above about 262,144 multiply-adds between its threads. Below a few million,
+  // waking the second thread costs more than it saves; and every split call mallocs OpenBLAS's job list.
+  // So GEMMs below 2^27 multiply-adds (every GEMM of both benchmark workloads; the largest, the IDM's
+  // 2048 -> 256 layer at batch 128, is 2^26) run on the calling thread, and a step allocates nothing.
+  let single = BLASThreads.count > 1 && !BLASThreads.sharded && m * n * k < BLASThreads.smallGEMM
+  if single { openblas_set_num_threads(1) }
+  defer { if single { openblas_set_num_threads(Int32(BLASThreads.count)) } }
   cblas_sgemm(
     CblasRowMajor,
     transA ? CblasTrans : CblasNoTrans,
@@ -27,8 +34,22 @@ public func gemm(
     c, Int32(ldc ?? n))
 }
 
-/// The thread count OpenBLAS uses for each GEMM (process-wide, as OpenBLAS itself is).
+/// The thread count for each GEMM and for the batch split of the convolutions (`BatchShards`), process-wide
+/// as OpenBLAS's own setting is.
 public enum BLASThreads {
-  public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+  /// The count last set (1 until `set` is called).
+  public private(set) nonisolated(unsafe) static var count = 1
+
+  public static func set(_ count: Int) {
+    Self.count = max(1, count)
+    openblas_set_num_threads(Int32(Self.count))
+  }
+
+  /// True while `BatchShards.run` runs shards on separate threads (OpenBLAS is set to one thread then).
+  nonisolated(unsafe) static var sharded = false
+  /// Multiply-adds below which a GEMM runs on one thread.
+  static let smallGEMM = 1 << 27
+
+  /// OpenBLAS's own current setting.
   public static var current: Int { Int(openblas_get_num_threads()) }
 }

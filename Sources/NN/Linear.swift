@@ -6,6 +6,9 @@ public final class Linear: Layer {
   public let outFeatures: Int
   public let weight: Parameter  // [out, in]
   public let bias: Parameter?  // [out]
+  /// When false, backward only accumulates the parameter gradients and returns zeros: for a first layer,
+  /// whose input is data, this saves a third of the work.
+  public var inputNeedsGradient = true
 
   private var input: Tensor?  // [N, in], the caller's tensor, kept for backward
   private let output = Tensor([0])  // [N, out]
@@ -51,6 +54,7 @@ public final class Linear: Layer {
     }
     // dX[N, in] = dY[N, out] W[out, in]
     dInput.resize(x.shape)
+    guard inputNeedsGradient else { dInput.zero(); return dInput }
     gemm(m: n, n: inFeatures, k: outFeatures, a: dOutput.data, b: weight.value.data, c: dInput.data)
     return dInput
   }

@@ -38,7 +38,13 @@ public final class Adam {
     self.decoupled = decoupled
     m = parameters.map { Tensor($0.value.shape) }
     v = parameters.map { Tensor($0.value.shape) }
+    // The first parameter of the second half by element count.
+    let total = parameters.reduce(0) { $0 + $1.value.count }
+    var sum = 0
+    halfway = parameters.firstIndex { p in sum += p.value.count; return 2 * sum > total } ?? parameters.count
   }
+
+  private var halfway = 0  // parameters[..<halfway] and [halfway...] hold about half the elements each
 
   /// AdamW with PyTorch's default weight decay of 0.01.
   public static func adamW(_ parameters: [Parameter], learningRate: Float = 1e-3, weightDecay: Float = 0.01) -> Adam {
@@ -54,20 +60,64 @@ public final class Adam {
     let correction2Sqrt = Float((1 - pow(Double(beta2), t)).squareRoot())
     let decay: Float = decoupled ? 1 - learningRate * weightDecay : 1
     let l2: Float = decoupled ? 0 : weightDecay
-    let (b1, b2, eps) = (beta1, beta2, self.eps)
-    for (i, p) in parameters.enumerated() {
-      let (w, g, m, v) = (p.value.data, p.grad.data, self.m[i].data, self.v[i].data)
-      for j in 0..<p.value.count {
-        if decoupled { w[j] *= decay }
-        let grad = g[j] + l2 * w[j]
-        m[j] = b1 * m[j] + (1 - b1) * grad
-        v[j] = b2 * v[j] + (1 - b2) * grad * grad
-        w[j] -= stepSize * m[j] / (v[j].squareRoot() / correction2Sqrt + eps)
-      }
+    constants = AdamStep(decay: decay, l2: l2, beta1: beta1, beta2: beta2, eps: eps, stepSize: stepSize,
+                         correction2Sqrt: correction2Sqrt)
+    // Each element's update is independent, so two threads give the same numbers as one.
+    if BLASThreads.count > 1 {
+      ShardWorkers.shared.run(2, threads: 2, updateHalf)
+    } else {
+      update(0..<parameters.count)
+    }
+  }
+
+  private var constants: AdamStep?  // of the step being taken
+  // Made once, as `ShardWorkers` needs: half 0 updates parameters[..<halfway], half 1 the rest.
+  private lazy var updateHalf: (Int) -> Void = { [unowned self] half in
+    self.update(half == 0 ? 0..<self.halfway : self.halfway..<self.parameters.count)
+  }
+
+  /// Applies the current step to parameters[range].
+  private func update(_ range: Range<Int>) {
+    guard let step = constants else { return }
+    for i in range {
+      let p = parameters[i]
+      step.apply(w: p.value.data, g: p.grad.data, m: m[i].data, v: v[i].data, count: p.value.count)
     }
   }
 
   public func zeroGrad() { for p in parameters { p.grad.zero() } }
+}
+
+/// The constants of one Adam step.
+private struct AdamStep {
+  let decay: Float  // 1 unless decoupled
+  let l2: Float  // 0 when decoupled
+  let beta1: Float
+  let beta2: Float
+  let eps: Float
+  let stepSize: Float
+  let correction2Sqrt: Float
+
+  /// The update of one tensor: the scalar rule, written so that the compiler vectorizes it. It checks at run
+  /// time that the buffers do not overlap, and `sqrt(|v|)` tells it the root cannot be of a negative number
+  /// (v is a sum of squares), so it emits packed square roots instead of a libm call per element. |v| = v
+  /// for every v >= 0 (and -0 becomes +0, which divides the same after adding eps), so the numbers are unchanged.
+  @inline(__always)
+  func apply(
+    w: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
+    v: UnsafeMutablePointer<Float>, count: Int
+  ) {
+    let (b1, b2) = (beta1, beta2)
+    for j in 0..<count {
+      let wj = w[j] * decay
+      let grad = g[j] + l2 * wj
+      let mj = b1 * m[j] + (1 - b1) * grad
+      let vj = b2 * v[j] + (1 - b2) * grad * grad
+      m[j] = mj
+      v[j] = vj
+      w[j] = wj - stepSize * mj / (vj.magnitude.squareRoot() / correction2Sqrt + eps)
+    }
+  }
 }
 
 /// SGD with momentum, PyTorch's exact rule (torch.optim.SGD):

@@ -47,28 +47,44 @@ struct BenchCommand: ParsableCommand {
     } else {
       throw LamError("--workload: expected conv, mlp or all, got '\(workload)'")
     }
-    var peaks: [Int: Double] = [:]
     for w in workloads {
       for n in counts {
         BLASThreads.set(n)
-        let session = BenchmarkSession(model: w.model, frame: w.frame, batch: w.batch)
-        var loss: Float = 0
-        for _ in 0..<warmup { loss = session.trainStep() }
         if let steps {
+          var (session, loss) = warmedUp(w)
           for _ in 0..<steps { loss = session.trainStep() }
           print("\(w.rawValue) threads \(n): loss after \(warmup)+\(steps) steps \(loss)")
           continue
         }
         if profile {
-          printProfile(session, title: "\(w.rawValue), \(n) thread(s), batch \(w.batch)")
+          printProfile(warmedUp(w).session, title: "\(w.rawValue), \(n) thread(s), batch \(w.batch)")
           continue
         }
-        let (rates, total) = timeWindows(batch: w.batch, seconds: seconds, windows: windows) { session.trainStep() }
-        if peaks[n] == nil { peaks[n] = measureSGEMMPeak() }
+        // The peak just before and just after the timing, the higher one counting: the other core may be
+        // busy for part of a run, and that must not make the fraction look better than it is. Neither
+        // measurement overlaps the model's lifetime, so the sgemm matrices add nothing to the peak memory.
+        let before = measureSGEMMPeak()
+        let (rates, total, loss) = timeSession(w)
+        let peak = max(before, measureSGEMMPeak())
         report(workload: w.rawValue, threads: n, batch: w.batch, rates: rates, steps: total,
-               flops: trainingFLOPsPerSample(w.model, frame: w.frame), peak: peaks[n]!, loss: loss)
+               flops: trainingFLOPsPerSample(w.model, frame: w.frame), peak: peak, loss: loss)
       }
     }
+  }
+
+  /// A fresh session of `workload` after the warm-up steps, and the last warm-up loss.
+  private func warmedUp(_ workload: BenchWorkload) -> (session: BenchmarkSession, loss: Float) {
+    let session = BenchmarkSession(model: workload.model, frame: workload.frame, batch: workload.batch)
+    var loss: Float = 0
+    for _ in 0..<warmup { loss = session.trainStep() }
+    return (session, loss)
+  }
+
+  /// The timed windows of a warmed-up session of `workload`, which is freed on return.
+  private func timeSession(_ workload: BenchWorkload) -> (rates: [Double], steps: Int, loss: Float) {
+    let (session, loss) = warmedUp(workload)
+    let (rates, total) = timeWindows(batch: workload.batch, seconds: seconds, windows: windows) { session.trainStep() }
+    return (rates, total, loss)
   }
 
   private func benchRealRun(data: String, counts: [Int]) throws {

@@ -401,3 +401,37 @@ func expectUniform(_ t: Tensor, bound: Float, _ what: String) {
   col2im(probe.data, rowStride: rowStride, g, addingInto: folded.data, scratch: scratch.data)
   #expect(maxRelativeError(folded.array, once.map { $0 * 2 }, floor: 1e-3) < 1e-6)
 }
+
+// MARK: - Batch split between threads
+
+/// Forward and backward of a fresh layer: the output, the input gradient and every parameter gradient.
+private func runOnce(_ layer: Layer, _ x: Tensor) -> [[Float]] {
+  let y = layer.forward(x)
+  let dy = Tensor(shape: y.shape, values: (0..<y.count).map { Float($0 % 7) * 0.25 - 0.75 })
+  let dx = layer.backward(dy)
+  return [y.array, dx.array] + layer.parameters.map(\.grad.array)
+}
+
+@Test func convolutionsSplitBetweenThreadsMatchOneChunkAndRepeatExactly() {
+  // 13 images, 2 per GEMM: 7 chunks over the shards (3 and 4 chunks for two), the last chunk partial.
+  let cc = ConvCase(n: 13, c: 3, h: 8, w: 6, out: 5, k: 4, s: 2, p: 1)
+  let before = BLASThreads.count
+  defer { BLASThreads.set(before) }
+  let makers: [(String, (Int) -> Layer)] = [
+    ("Conv2d", { chunk in let l = cc.conv2d(); l.imagesPerGEMM = chunk; return l }),
+    ("ConvTranspose2d", { chunk in let l = cc.convTranspose2d(); l.imagesPerGEMM = chunk; return l }),
+  ]
+  for (name, make) in makers {
+    BLASThreads.set(1)
+    let whole = runOnce(make(13), cc.input())  // one chunk: one shard does all the work
+    let oneThread = runOnce(make(2), cc.input())
+    BLASThreads.set(2)
+    let twoThreads = runOnce(make(2), cc.input())
+    let again = runOnce(make(2), cc.input())
+    #expect(twoThreads == again, "\(name): two runs with 2 threads differ")
+    #expect(twoThreads == oneThread, "\(name): 1 and 2 threads differ")
+    for (split, single) in zip(twoThreads, whole) {
+      #expect(maxRelativeError(split.map(Double.init), single.map(Double.init), floor: 1) < 1e-5, "\(name)")
+    }
+  }
+}

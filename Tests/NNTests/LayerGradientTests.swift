@@ -161,3 +161,34 @@ private func expectExactGradients(_ layer: Layer, _ input: Tensor, _ label: Stri
   }
   #expect(last < first / 100, "loss \(first) -> \(last)")
 }
+
+@Test func reluMatchesMaxOfZeroAndItsMaskOnEveryLaneAndTheTail() {
+  // 19 values: two 8-lane blocks and a scalar tail, with exact zeros, negative zero and NaN.
+  var values: [Float] = [0, -0.0, .nan, 1.5, -2, 3, -4, 0.25, -0.5, 6, 0, -7, 8, -9, 10, -11, 12, .nan, -13]
+  let x = Tensor(shape: [1, 19], values: values)
+  let relu = ReLU()
+  let y = relu.forward(x).array
+  for i in 0..<19 {
+    let want = max(values[i], 0)
+    #expect(y[i] == want || (y[i].isNaN && want.isNaN), "y[\(i)] = \(y[i]), want \(want)")
+  }
+  values = (0..<19).map { Float($0) + 1 }
+  let dx = relu.backward(Tensor(shape: [1, 19], values: values)).array
+  for i in 0..<19 { #expect(dx[i] == (y[i] > 0 ? values[i] : 0), "dx[\(i)]") }
+}
+
+@Test func linearWithoutInputGradientAccumulatesTheSameParameterGradients() {
+  var rng = RNG(seed: 11)
+  let full = Linear(5, 3, rng: &rng)
+  rng = RNG(seed: 11)
+  let first = Linear(5, 3, rng: &rng)
+  first.inputNeedsGradient = false
+  let x = awayFromZero([4, 5], seed: 12)
+  let dy = Tensor(shape: [4, 3], values: (0..<12).map { Float($0 % 5) - 2 })
+  _ = full.forward(x)
+  _ = first.forward(x)
+  #expect(first.backward(dy).array.allSatisfy { $0 == 0 })
+  #expect(full.backward(dy).array.contains { $0 != 0 })
+  #expect(first.weight.grad.array == full.weight.grad.array)
+  #expect(first.bias!.grad.array == full.bias!.grad.array)
+}

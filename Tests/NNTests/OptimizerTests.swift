@@ -1,4 +1,5 @@
 import Core
+import Foundation
 import NN
 import Testing
 import TestSupport
@@ -105,4 +106,53 @@ private func expectTrace(_ trace: [[Float]], _ expected: [[Double]]) {
   a.grad.data[1] = 0.4
   clipGradNorm([a], maxNorm: 1)
   #expect(a.grad.array == [0.3, 0.4])
+}
+
+@Test func adamOnATensorLongerThanOneVectorMatchesTheScalarRuleExactly() {
+  // 19 values: two 8-lane blocks and a scalar tail; the reference is the documented rule, one value at a time.
+  let count = 19
+  var rng = RNG(seed: 3)
+  for decoupled in [false, true] {
+    let p = Parameter("w", [count])
+    for j in 0..<count { p.value[j] = rng.uniform(-1, 1) }
+    var w = p.value.array, m = [Float](repeating: 0, count: count), v = m
+    let adam = Adam([p], learningRate: 0.01, weightDecay: 0.05, decoupled: decoupled)
+    for step in 1...3 {
+      let g = (0..<count).map { _ in rng.uniform(-2, 2) }
+      for j in 0..<count { p.grad[j] = g[j] }
+      adam.update()
+      // The bias corrections in Double from the Float hyperparameters, as `Adam.update` documents.
+      let (lr, b1, b2): (Float, Float, Float) = (0.01, 0.9, 0.999)
+      let stepSize = Float(Double(lr) / (1 - pow(Double(b1), Double(step))))
+      let correction2Sqrt = Float((1 - pow(Double(b2), Double(step))).squareRoot())
+      for j in 0..<count {
+        if decoupled { w[j] *= 1 - lr * 0.05 }
+        let grad = g[j] + (decoupled ? 0 : 0.05) * w[j]
+        m[j] = b1 * m[j] + (1 - b1) * grad
+        v[j] = b2 * v[j] + (1 - b2) * grad * grad
+        w[j] -= stepSize * m[j] / (v[j].squareRoot() / correction2Sqrt + 1e-8)
+      }
+      #expect(p.value.array == w, "decoupled \(decoupled), step \(step)")
+    }
+  }
+}
+
+@Test func adamSplitBetweenTwoThreadsGivesTheSameNumbersAsOne() {
+  let before = BLASThreads.count
+  defer { BLASThreads.set(before) }
+  var results: [[[Float]]] = []
+  for threads in [1, 2] {
+    BLASThreads.set(threads)
+    // Unequal sizes, so the two halves by element count split the list off its middle.
+    let parameters = [Parameter("a", [3]), Parameter("b", [40]), Parameter("c", [5]), Parameter("d", [9])]
+    var rng = RNG(seed: 4)
+    let adam = Adam(parameters, learningRate: 0.01)
+    for _ in 0..<3 {
+      for p in parameters { for j in 0..<p.grad.count { p.grad[j] = rng.uniform(-1, 1) } }
+      adam.update()
+    }
+    results.append(parameters.map(\.value.array))
+  }
+  #expect(results[0] == results[1])
+  #expect(results[0].allSatisfy { $0.allSatisfy { $0 != 0 } })
 }

@@ -1,0 +1,55 @@
+import CBLAS
+
+/// How the convolutions split a batch between threads: into `count` shards of whole GEMM chunks, each
+/// run by one thread with one-thread GEMMs and its own buffers, the shards' parameter gradients summed
+/// at the end in shard order.
+///
+/// The GEMMs of a 32x32 network are small and skinny; OpenBLAS splitting each of them between two
+/// threads gains little, while two threads each running part of the images scale almost perfectly. The
+/// shard count is fixed, not the thread count, so every thread count adds the same partial sums in the
+/// same order and gives the same numbers. Threads take the next free shard.
+public enum BatchShards {
+  /// Shards per batch: one per core of the machines this is tuned for. Four shards balance better when one
+  /// core is busy with other work, but their buffers take 35 MB more at batch 128 (measured 287 -> 323 MB
+  /// peak for the conv benchmark), which is over its 300 MB budget.
+  public static let count = 2
+
+  /// Images first..<end of shard `s` when `n` images are processed `chunk` at a time: whole chunks,
+  /// as evenly as the chunk count allows (a shard may be empty for a batch of one chunk).
+  @inline(__always)
+  public static func images(_ s: Int, of n: Int, chunk: Int) -> Range<Int> {
+    let chunks = (n + chunk - 1) / chunk
+    let first = min(n, s * chunks / count * chunk), end = min(n, (s + 1) * chunks / count * chunk)
+    return first..<end
+  }
+
+  /// Runs `body(s)` for every shard s in 0..<count: on the available threads, each taking the next shard
+  /// (one-thread GEMMs inside), or one after the other when `BLASThreads.count` is 1. `body` is escaping
+  /// only so that callers pass a closure they made once (`ShardWorkers` explains why); it is not kept.
+  public static func run(_ body: @escaping (Int) -> Void) {
+    let threads = BLASThreads.count
+    guard threads > 1 else {
+      for s in 0..<count { body(s) }
+      return
+    }
+    // OpenBLAS's thread count is process-wide: each shard's GEMMs run on the shard's own thread.
+    openblas_set_num_threads(1)
+    BLASThreads.sharded = true
+    ShardWorkers.shared.run(count, threads: threads, body)
+    BLASThreads.sharded = false
+    openblas_set_num_threads(Int32(threads))
+  }
+}
+
+/// Adds `source[0..<count]` into `target`, eight lanes at a time (a shard's gradient partial into the total).
+@inline(__always)
+func addInto(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, _ count: Int) {
+  var i = 0
+  while i + 8 <= count {
+    let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD8<Float>.self)
+      + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self)
+    UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+    i += 8
+  }
+  while i < count { target[i] += source[i]; i += 1 }
+}
