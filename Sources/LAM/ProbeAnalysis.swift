@@ -112,22 +112,17 @@ public enum ProbeAnalysis {
       target(transitions.map { dataset.distractorActions[$0 * k + j] }, classes: Action.teleportCode + 1,
              ceiling: distractorActionCeiling(dataset, distractor: j, transitions: testTransitions), confusion: true)
     }
-    let width = dataset.config.grid.width, height = dataset.config.grid.height
-    let cells = width * height
+    let records = transitions.map(dataset.transition)
+    let width = dataset.config.grid.width, cells = width * dataset.config.grid.height
     let distractorPositions = (0..<k).map { j in
-      target(transitions.map { dataset.distractorCell(j, after: $0, width: width) }, classes: cells)
+      target(records.map { $0.distractorsAfter[j].index(width: width) }, classes: cells)
     }
-    let position = target(transitions.map { t -> Int in
-      let base = ((t / dataset.steps) * (dataset.steps + 1) + t % dataset.steps + 1) * 2
-      return dataset.agentPositions[base] * width + dataset.agentPositions[base + 1]
-    }, classes: cells)
+    let position = target(records.map { $0.agentAfter.index(width: width) }, classes: cells)
     var shake: ProbeTarget? = nil
     let m = dataset.config.shake.maxPixels
     if m > 0 && dataset.config.shake.probability > 0 {
-      shake = target(transitions.map { t -> Int in
-        let base = ((t / dataset.steps) * (dataset.steps + 1) + t % dataset.steps + 1) * 2
-        return (dataset.shake[base] + m) * (2 * m + 1) + dataset.shake[base + 1] + m
-      }, classes: (2 * m + 1) * (2 * m + 1))
+      shake = target(records.map { ($0.shakeAfter.dy + m) * (2 * m + 1) + $0.shakeAfter.dx + m },
+                     classes: (2 * m + 1) * (2 * m + 1))
     }
     var codes: CodeAnalysis? = nil
     if let indices = encoding.codes {
@@ -146,17 +141,17 @@ public enum ProbeAnalysis {
   public static func actionCeiling(_ dataset: Dataset, transitions: [Int]) -> Double {
     let width = dataset.config.grid.width
     return ceiling(transitions.map { t in
-      let base = ((t / dataset.steps) * (dataset.steps + 1) + t % dataset.steps) * 2
-      return (dataset.actions[t], dataset.moved[t], dataset.agentPositions[base] * width + dataset.agentPositions[base + 1])
+      (dataset.actions[t], dataset.moved[t], dataset.transition(t).agentBefore.index(width: width))
     })
   }
 
   /// The same ceiling for a distractor's action: it moved when its cell changed.
   public static func distractorActionCeiling(_ dataset: Dataset, distractor j: Int, transitions: [Int]) -> Double {
-    let width = dataset.config.grid.width, k = dataset.distractorCount
+    let width = dataset.config.grid.width
     return ceiling(transitions.map { t in
-      let before = dataset.distractorCell(j, before: t, width: width), after = dataset.distractorCell(j, after: t, width: width)
-      return (dataset.distractorActions[t * k + j], before != after, before)
+      let record = dataset.transition(t)
+      let before = record.distractorsBefore[j]
+      return (record.distractorActions[j], before != record.distractorsAfter[j], before.index(width: width))
     })
   }
 
@@ -246,16 +241,7 @@ struct RegionErrors {
   }
 }
 
-extension Dataset {
-  /// Distractor j's cell (row * width + col) before transition t.
-  func distractorCell(_ j: Int, before t: Int, width: Int) -> Int {
-    let p = (((t / steps) * (steps + 1) + t % steps) * distractorCount + j) * 2
-    return distractorPositions[p] * width + distractorPositions[p + 1]
-  }
-
-  /// Distractor j's cell (row * width + col) after transition t.
-  func distractorCell(_ j: Int, after t: Int, width: Int) -> Int {
-    let p = (((t / steps) * (steps + 1) + t % steps + 1) * distractorCount + j) * 2
-    return distractorPositions[p] * width + distractorPositions[p + 1]
-  }
+extension Cell {
+  /// row * width + col: the cell as a class label.
+  func index(width: Int) -> Int { row * width + col }
 }
