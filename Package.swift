@@ -1,5 +1,19 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// The hot loops (Adam, ReLU, im2col, gradient sums) are Swift SIMD code; built for baseline x86-64 they use
+// 4-wide SSE. On a build machine with AVX2 and FMA they are compiled for it (Haswell and later, every
+// AMD EPYC): Adam's packed square roots and divisions then run 8 wide, a third faster. The numbers do not
+// change, as Swift never fuses a multiply and an add. A binary built so runs only on such CPUs.
+let hotLoopFlags: [SwiftSetting] = {
+  #if arch(x86_64) && os(Linux)
+  let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+  let flags = Set(cpu.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ") ?? [])
+  if flags.contains("avx2") && flags.contains("fma") { return [.unsafeFlags(["-target-cpu", "haswell"])] }
+  #endif
+  return []
+}()
 
 let package = Package(
   name: "lam",
@@ -24,7 +38,7 @@ let package = Package(
 
     // MARK: - Libraries
     .target(name: "Core"),
-    .target(name: "NN", dependencies: ["Core", "CBLAS"]),
+    .target(name: "NN", dependencies: ["Core", "CBLAS"], swiftSettings: hotLoopFlags),
     .target(name: "Imaging", dependencies: ["Core", "CPNG"]),
     .target(name: "GridWorld", dependencies: ["Core"]),
     .target(name: "LinearLAM", dependencies: ["Core", "NN", "Imaging"]),

@@ -1,6 +1,11 @@
 import Core
 
 /// y = x W^T + b, with PyTorch's layout: weight [out, in], bias [out].
+///
+/// With more than one BLAS thread the work is split into `BatchShards` that need no reduction: forward and
+/// the input gradient by batch row, the weight and bias gradients by output feature. Each thread computes
+/// whole output elements, so the same thread count repeats exactly; one thread agrees to rounding (OpenBLAS
+/// may order a dot product differently for a different matrix size).
 public final class Linear: Layer {
   public let inFeatures: Int
   public let outFeatures: Int
@@ -13,6 +18,15 @@ public final class Linear: Layer {
   private var input: Tensor?  // [N, in], the caller's tensor, kept for backward
   private let output = Tensor([0])  // [N, out]
   private let dInput = Tensor([0])  // [N, in]
+  private var dOutput: Tensor?  // [N, out], backward's argument while its shards run
+  // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
+  private lazy var forwardShard: (Int) -> Void = { [unowned self] in
+    self.forward(rows: BatchShards.images($0, of: self.input?.batch ?? 0, chunk: 1))
+  }
+  private lazy var backwardShard: (Int) -> Void = { [unowned self] s in
+    self.parameterGradients(features: self.features(shard: s))
+    self.inputGradient(rows: BatchShards.images(s, of: self.input?.batch ?? 0, chunk: 1))
+  }
 
   public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, rng: inout RNG) {
     self.inFeatures = inFeatures
@@ -26,36 +40,62 @@ public final class Linear: Layer {
 
   public func forward(_ x: Tensor) -> Tensor {
     precondition(x.rowSize == inFeatures, "Linear(\(inFeatures)->\(outFeatures)) got input \(x.shape)")
-    let n = x.batch
     input = x
-    output.resize(n, outFeatures)
-    if let bias {
-      // Seed each row with the bias, then accumulate the product on top (beta = 1).
-      for row in 0..<n { (output.data + row * outFeatures).update(from: bias.value.data, count: outFeatures) }
-    }
-    gemm(transB: true, m: n, n: outFeatures, k: inFeatures,
-         a: x.data, b: weight.value.data, beta: bias == nil ? 0 : 1, c: output.data)
+    output.resize(x.batch, outFeatures)
+    if BLASThreads.count > 1 { BatchShards.run(forwardShard) } else { forward(rows: 0..<x.batch) }
     return output
   }
 
   public func backward(_ dOutput: Tensor) -> Tensor {
     guard let x = input else { preconditionFailure("Linear.backward before forward") }
-    let n = x.batch
-    // dW[out, in] += dY^T[out, N] X[N, in]
-    gemm(transA: true, m: outFeatures, n: inFeatures, k: n,
-         a: dOutput.data, b: x.data, beta: 1, c: weight.grad.data)
-    if let bias {
-      // db[out] += sum over rows of dY
-      let db = bias.grad.data
-      for row in 0..<n {
-        let dy = dOutput.data + row * outFeatures
-        for j in 0..<outFeatures { db[j] += dy[j] }
-      }
-    }
-    // dX[N, in] = dY[N, out] W[out, in]
+    precondition(dOutput.shape == output.shape, "Linear.backward got \(dOutput.shape), expected \(output.shape)")
     dInput.resize(x.shape)
-    guard inputNeedsGradient else { dInput.zero(); return dInput }
-    gemm(m: n, n: inFeatures, k: outFeatures, a: dOutput.data, b: weight.value.data, c: dInput.data)
+    self.dOutput = dOutput
+    if BLASThreads.count > 1 {
+      BatchShards.run(backwardShard)
+    } else {
+      parameterGradients(features: 0..<outFeatures)
+      inputGradient(rows: 0..<x.batch)
+    }
+    self.dOutput = nil
     return dInput
+  }
+
+  /// Output features first..<end that shard `s` computes: whole groups of 16, the width of the GEMM kernels.
+  private func features(shard s: Int) -> Range<Int> { BatchShards.images(s, of: outFeatures, chunk: 16) }
+
+  /// y[rows] = x[rows] W^T + b.
+  private func forward(rows: Range<Int>) {
+    guard let x = input, !rows.isEmpty else { return }
+    let y = output.data + rows.lowerBound * outFeatures  // [rows, out]
+    if let bias {
+      // Seed each row with the bias, then accumulate the product on top (beta = 1).
+      for row in 0..<rows.count { (y + row * outFeatures).update(from: bias.value.data, count: outFeatures) }
+    }
+    gemm(transB: true, m: rows.count, n: outFeatures, k: inFeatures,
+         a: x.data + rows.lowerBound * inFeatures, b: weight.value.data, beta: bias == nil ? 0 : 1, c: y)
+  }
+
+  /// dW[features] += dY[:, features]^T X and db[features] += the column sums of dY[:, features].
+  private func parameterGradients(features f: Range<Int>) {
+    guard let x = input, let dOutput, !f.isEmpty else { return }
+    let n = x.batch, dy = dOutput.data + f.lowerBound  // [N, f] with rows `out` apart
+    // dW[f, in] += dY^T[f, N] X[N, in]
+    gemm(transA: true, m: f.count, n: inFeatures, k: n, a: dy, lda: outFeatures, b: x.data, beta: 1,
+         c: weight.grad.data + f.lowerBound * inFeatures)
+    if let bias {
+      let db = bias.grad.data + f.lowerBound
+      for row in 0..<n { addInto(db, dy + row * outFeatures, f.count) }
+    }
+  }
+
+  /// dX[rows] = dY[rows] W, or zeros when the input needs no gradient.
+  private func inputGradient(rows: Range<Int>) {
+    guard let dOutput, !rows.isEmpty else { return }
+    let dx = dInput.data + rows.lowerBound * inFeatures  // [rows, in]
+    guard inputNeedsGradient else { dx.update(repeating: 0, count: rows.count * inFeatures); return }
+    // dX[rows, in] = dY[rows, out] W[out, in]
+    gemm(m: rows.count, n: inFeatures, k: outFeatures, a: dOutput.data + rows.lowerBound * outFeatures,
+         b: weight.value.data, c: dx)
   }
 }

@@ -38,13 +38,7 @@ public final class Adam {
     self.decoupled = decoupled
     m = parameters.map { Tensor($0.value.shape) }
     v = parameters.map { Tensor($0.value.shape) }
-    // The first parameter of the second half by element count.
-    let total = parameters.reduce(0) { $0 + $1.value.count }
-    var sum = 0
-    halfway = parameters.firstIndex { p in sum += p.value.count; return 2 * sum > total } ?? parameters.count
   }
-
-  private var halfway = 0  // parameters[..<halfway] and [halfway...] hold about half the elements each
 
   /// AdamW with PyTorch's default weight decay of 0.01.
   public static func adamW(_ parameters: [Parameter], learningRate: Float = 1e-3, weightDecay: Float = 0.01) -> Adam {
@@ -63,25 +57,23 @@ public final class Adam {
     constants = AdamStep(decay: decay, l2: l2, beta1: beta1, beta2: beta2, eps: eps, stepSize: stepSize,
                          correction2Sqrt: correction2Sqrt)
     // Each element's update is independent, so two threads give the same numbers as one.
-    if BLASThreads.count > 1 {
-      ShardWorkers.shared.run(2, threads: 2, updateHalf)
-    } else {
-      update(0..<parameters.count)
-    }
+    if BLASThreads.count > 1 { BatchShards.run(updateShard) } else { update(shard: nil) }
   }
 
   private var constants: AdamStep?  // of the step being taken
-  // Made once, as `ShardWorkers` needs: half 0 updates parameters[..<halfway], half 1 the rest.
-  private lazy var updateHalf: (Int) -> Void = { [unowned self] half in
-    self.update(half == 0 ? 0..<self.halfway : self.halfway..<self.parameters.count)
-  }
+  // Made once (`ShardWorkers` explains why).
+  private lazy var updateShard: (Int) -> Void = { [unowned self] in self.update(shard: $0) }
 
-  /// Applies the current step to parameters[range].
-  private func update(_ range: Range<Int>) {
+  /// Applies the current step to every parameter, or to shard s's part of each: its elements in
+  /// `BatchShards.images(s, of: count, chunk: 16)`: half of every tensor, so the threads share the work
+  /// evenly whatever the tensor sizes. For a Linear weight [out, in] that half is the rows whose gradient
+  /// the same thread computed (`Linear` splits dW by output feature), so they are still in its cache.
+  private func update(shard: Int?) {
     guard let step = constants else { return }
-    for i in range {
-      let p = parameters[i]
-      step.apply(w: p.value.data, g: p.grad.data, m: m[i].data, v: v[i].data, count: p.value.count)
+    for (i, p) in parameters.enumerated() {
+      let r = shard.map { BatchShards.images($0, of: p.value.count, chunk: 16) } ?? 0..<p.value.count
+      let o = r.lowerBound
+      step.apply(w: p.value.data + o, g: p.grad.data + o, m: m[i].data + o, v: v[i].data + o, count: r.count)
     }
   }
 

@@ -21,7 +21,7 @@ struct BenchCommand: ParsableCommand {
   var steps: Int?
   @Option(help: "A dataset folder: time `lam train`'s step on it (with --config).") var data: String?
   @Option(help: "A run config JSON file, used with --data.") var config: String?
-  @Flag(help: "Print a per-layer breakdown of one step (mean over 20 steps).") var profile = false
+  @Flag(help: "Print a per-layer breakdown of one step (mean over at least 20 steps and 1 s).") var profile = false
   @Flag(help: "One JSON object per line per result.") var json = false
 
   func run() throws {
@@ -127,7 +127,11 @@ struct BenchCommand: ParsableCommand {
 
   private func printProfile(_ session: BenchmarkSession, title: String) {
     var profile = StepProfile()
-    for _ in 0..<20 { session.profiledStep(into: &profile) }
+    // At least 20 steps and one second, so that a 0.3 ms step is averaged over thousands.
+    let start = DispatchTime.now().uptimeNanoseconds
+    while profile.steps < 20 || DispatchTime.now().uptimeNanoseconds - start < 1_000_000_000 {
+      session.profiledStep(into: &profile)
+    }
     let total = profile.entries.reduce(0) { $0 + $1.milliseconds }
     let steps = Double(profile.steps)
     print("\(title): \(String(format: "%.3f", total / steps)) ms per step")

@@ -192,3 +192,35 @@ private func expectExactGradients(_ layer: Layer, _ input: Tensor, _ label: Stri
   #expect(first.weight.grad.array == full.weight.grad.array)
   #expect(first.bias!.grad.array == full.bias!.grad.array)
 }
+
+@Test func linearSplitBetweenTwoThreadsMatchesOneThreadAndRepeatsExactly() {
+  let before = BLASThreads.count
+  defer { BLASThreads.set(before) }
+  // 37 outputs: 16 for one shard and 21 for the other; 13 rows: 6 and 7. Two backward passes check that
+  // the gradients accumulate. OpenBLAS may round a product differently for a different matrix size, so
+  // the split agrees with one thread to rounding, and with itself exactly.
+  func run(threads: Int, bias: Bool, inputGradient: Bool) -> [[Float]] {
+    BLASThreads.set(threads)
+    var rng = RNG(seed: 21)
+    let layer = Linear(7, 37, bias: bias, rng: &rng)
+    layer.inputNeedsGradient = inputGradient
+    let x = awayFromZero([13, 7], seed: 22)
+    let dy = Tensor(shape: [13, 37], values: (0..<(13 * 37)).map { Float($0 % 9) * 0.25 - 1 })
+    let y = layer.forward(x).array
+    _ = layer.backward(dy)
+    let dx = layer.backward(dy).array
+    return [y, dx] + layer.parameters.map(\.grad.array)
+  }
+  for (bias, inputGradient) in [(true, true), (false, true), (true, false)] {
+    let label = "bias \(bias), input gradient \(inputGradient)"
+    let one = run(threads: 1, bias: bias, inputGradient: inputGradient)
+    let two = run(threads: 2, bias: bias, inputGradient: inputGradient)
+    #expect(two == run(threads: 2, bias: bias, inputGradient: inputGradient), "\(label)")
+    #expect(one.count == two.count, "\(label)")
+    for (a, b) in zip(one, two) {
+      #expect(maxRelativeError(a, b, floor: 1) < 1e-6, "\(label)")
+    }
+    #expect(two[1].allSatisfy { $0 == 0 } == !inputGradient, "\(label)")
+    #expect(two[2].contains { $0 != 0 }, "\(label)")
+  }
+}
