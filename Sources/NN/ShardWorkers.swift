@@ -14,8 +14,9 @@ final class ShardWorkers: @unchecked Sendable {
   /// The one set of workers, grown on demand.
   static let shared = ShardWorkers()
 
-  /// How many times an idle worker polls for a new call before it sleeps (about 1 ms).
-  private static let spins = 1 << 21
+  /// How long an idle worker polls for a new call before it sleeps: longer than the gaps inside a training
+  /// step (a few microseconds), short enough not to hold a core that other work needs.
+  private static let spinNanoseconds: UInt64 = 100_000
 
   private let call = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)  // held for a whole `run`
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)  // guards `sleepers`
@@ -71,8 +72,12 @@ final class ShardWorkers: @unchecked Sendable {
   private func serve(after seen: Int) {
     var seen = seen
     while true {
+      let start = DispatchTime.now().uptimeNanoseconds
       var polls = 0
-      while generation.load(ordering: .acquiring) == seen && polls < Self.spins { polls += 1 }
+      while generation.load(ordering: .acquiring) == seen {
+        polls += 1
+        if polls % 64 == 0 && DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds { break }
+      }
       if generation.load(ordering: .acquiring) == seen {
         pthread_mutex_lock(mutex)
         sleepers += 1
