@@ -37,7 +37,7 @@ public final class Activation: Layer {
   public func forward(_ x: Tensor) -> Tensor {
     output.resize(x.shape)
     input = x
-    if BLASThreads.count > 1 && x.count >= Self.splitFrom { BatchShards.run(forwardShard) } else { forward(0..<x.count) }
+    if split(x.count) { BatchShards.run(forwardShard) } else { forward(0..<x.count) }
     input = nil
     return output
   }
@@ -46,10 +46,12 @@ public final class Activation: Layer {
     precondition(dOutput.count == output.count, "Activation.backward got \(dOutput.shape), expected \(output.shape)")
     dInput.resize(output.shape)
     self.dOutput = dOutput
-    if BLASThreads.count > 1 && output.count >= Self.splitFrom { BatchShards.run(backwardShard) } else { backward(0..<output.count) }
+    if split(output.count) { BatchShards.run(backwardShard) } else { backward(0..<output.count) }
     self.dOutput = nil
     return dInput
   }
+
+  private func split(_ count: Int) -> Bool { BLASThreads.count > 1 && count >= Self.splitFrom }
 
   /// Elements first..<end of shard `s`: whole runs of 64, so that the split falls on vector boundaries.
   private func elements(shard s: Int) -> Range<Int> { BatchShards.images(s, of: output.count, chunk: 64) }

@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// Single-precision matrix multiply over OpenBLAS, row-major:
 /// C[M, N] = alpha * op(A)[M, K] * op(B)[K, N] + beta * C.
@@ -34,19 +35,37 @@ public func gemm(
     c, Int32(ldc ?? n))
 }
 
-/// The thread count for each GEMM and for the batch split of the convolutions (`BatchShards`), process-wide
-/// as OpenBLAS's own setting is.
+/// The thread count for each GEMM and for the split of layers between threads (`BatchShards`).
+///
+/// The count belongs to the thread that sets it: a layer splits its work when the thread that calls it has
+/// set a count above 1. So code running on different threads at once (tests in parallel, the linear lab's
+/// batch) cannot change each other's split, which changes how `Linear` rounds. OpenBLAS's own setting is
+/// process-wide; it only decides how OpenBLAS splits a GEMM's output between its threads, which does not
+/// change the numbers.
 public enum BLASThreads {
-  /// The count last set (1 until `set` is called).
-  public private(set) nonisolated(unsafe) static var count = 1
+  /// The count last set on this thread (1 until `set` is called on it).
+  public static var count: Int { max(1, Int(bitPattern: pthread_getspecific(countKey))) }
 
   public static func set(_ count: Int) {
-    Self.count = max(1, count)
-    openblas_set_num_threads(Int32(Self.count))
+    pthread_setspecific(countKey, UnsafeRawPointer(bitPattern: max(1, count)))
+    openblas_set_num_threads(Int32(max(1, count)))
   }
 
-  /// True while `BatchShards.run` runs shards on separate threads (OpenBLAS is set to one thread then).
-  nonisolated(unsafe) static var sharded = false
+  /// True on a thread while its `BatchShards.run` runs shards on separate threads (OpenBLAS is set to one
+  /// thread then, and a GEMM must not set it back).
+  static var sharded: Bool {
+    get { pthread_getspecific(shardedKey) != nil }
+    set { pthread_setspecific(shardedKey, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
+  }
+
+  private static let countKey = makeKey()
+  private static let shardedKey = makeKey()
+  private static func makeKey() -> pthread_key_t {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+  }
+
   /// Multiply-adds below which a GEMM runs on one thread.
   static let smallGEMM = 1 << 27
 

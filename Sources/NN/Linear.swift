@@ -42,7 +42,7 @@ public final class Linear: Layer {
     precondition(x.rowSize == inFeatures, "Linear(\(inFeatures)->\(outFeatures)) got input \(x.shape)")
     input = x
     output.resize(x.batch, outFeatures)
-    if BLASThreads.count > 1 { BatchShards.run(forwardShard) } else { forward(rows: 0..<x.batch) }
+    if split(x.batch) { BatchShards.run(forwardShard) } else { forward(rows: 0..<x.batch) }
     return output
   }
 
@@ -51,7 +51,7 @@ public final class Linear: Layer {
     precondition(dOutput.shape == output.shape, "Linear.backward got \(dOutput.shape), expected \(output.shape)")
     dInput.resize(x.shape)
     self.dOutput = dOutput
-    if BLASThreads.count > 1 {
+    if split(x.batch) {
       BatchShards.run(backwardShard)
     } else {
       parameterGradients(features: 0..<outFeatures)
@@ -60,6 +60,14 @@ public final class Linear: Layer {
     self.dOutput = nil
     return dInput
   }
+
+  /// Multiply-adds of a forward pass from which the layer splits its work between threads. The 128 -> 4 and
+  /// 128 -> 16 outputs and the 32 -> 128 input layer of the MLP workload (32k-262k) ran no faster split, and
+  /// every hand-over moves activations between the cores' caches.
+  static let splitFrom = 1 << 19
+
+  /// Whether a batch of `n` rows is split between threads.
+  private func split(_ n: Int) -> Bool { BLASThreads.count > 1 && n * inFeatures * outFeatures >= Self.splitFrom }
 
   /// Output features first..<end that shard `s` computes: whole groups of 16, the width of the GEMM kernels.
   private func features(shard s: Int) -> Range<Int> { BatchShards.images(s, of: outFeatures, chunk: 16) }

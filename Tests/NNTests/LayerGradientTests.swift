@@ -196,16 +196,17 @@ private func expectExactGradients(_ layer: Layer, _ input: Tensor, _ label: Stri
 @Test func linearSplitBetweenTwoThreadsMatchesOneThreadAndRepeatsExactly() {
   let before = BLASThreads.count
   defer { BLASThreads.set(before) }
-  // 37 outputs: 16 for one shard and 21 for the other; 13 rows: 6 and 7. Two backward passes check that
-  // the gradients accumulate. OpenBLAS may round a product differently for a different matrix size, so
-  // the split agrees with one thread to rounding, and with itself exactly.
+  // 29 x 150 x 121 multiply-adds, just above `Linear.splitFrom`: 121 outputs, 64 for one shard and 57 for
+  // the other; 29 rows, 14 and 15. Two backward passes check that the gradients accumulate. OpenBLAS may
+  // round a product differently for a different matrix size, so the split agrees with one thread to
+  // rounding, and with itself exactly.
   func run(threads: Int, bias: Bool, inputGradient: Bool) -> [[Float]] {
     BLASThreads.set(threads)
     var rng = RNG(seed: 21)
-    let layer = Linear(7, 37, bias: bias, rng: &rng)
+    let layer = Linear(150, 121, bias: bias, rng: &rng)
     layer.inputNeedsGradient = inputGradient
-    let x = awayFromZero([13, 7], seed: 22)
-    let dy = Tensor(shape: [13, 37], values: (0..<(13 * 37)).map { Float($0 % 9) * 0.25 - 1 })
+    let x = awayFromZero([29, 150], seed: 22)
+    let dy = Tensor(shape: [29, 121], values: (0..<(29 * 121)).map { Float($0 % 9) * 0.25 - 1 })
     let y = layer.forward(x).array
     _ = layer.backward(dy)
     let dx = layer.backward(dy).array
@@ -218,9 +219,35 @@ private func expectExactGradients(_ layer: Layer, _ input: Tensor, _ label: Stri
     #expect(two == run(threads: 2, bias: bias, inputGradient: inputGradient), "\(label)")
     #expect(one.count == two.count, "\(label)")
     for (a, b) in zip(one, two) {
-      #expect(maxRelativeError(a, b, floor: 1) < 1e-6, "\(label)")
+      #expect(maxRelativeError(a, b, floor: 1) < 1e-5, "\(label)")
     }
     #expect(two[1].allSatisfy { $0 == 0 } == !inputGradient, "\(label)")
     #expect(two[2].contains { $0 != 0 }, "\(label)")
+  }
+}
+
+@Test func activationsSplitBetweenTwoThreadsGiveTheSameNumbersAsOne() {
+  let before = BLASThreads.count
+  defer { BLASThreads.set(before) }
+  // Above the split threshold, with a tail that is not a whole run of 64.
+  let n = 16_384 + 37
+  let x = Tensor(shape: [1, n], values: (0..<n).map { Float($0 % 13) - 6 })
+  let dy = Tensor(shape: [1, n], values: (0..<n).map { Float($0 % 7) * 0.5 + 0.5 })
+  for make in [ReLU, { Tanh() }] {
+    var results: [[[Float]]] = []
+    for threads in [1, 2] {
+      BLASThreads.set(threads)
+      let layer = make()
+      results.append([layer.forward(x).array, layer.backward(dy).array])
+    }
+    #expect(results[0] == results[1], "\(make().kind)")
+  }
+  BLASThreads.set(2)
+  let relu = ReLU()
+  let y = relu.forward(x).array
+  let dx = relu.backward(dy).array
+  for i in [0, 6, 7, 8191, 8192, n - 1] {
+    #expect(y[i] == max(x[i], 0), "y[\(i)]")
+    #expect(dx[i] == (x[i] > 0 ? dy[i] : 0), "dx[\(i)]")
   }
 }
