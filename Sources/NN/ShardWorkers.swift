@@ -8,8 +8,8 @@ import Synchronization
 /// make once and keep: a non-escaping one would have to go through `withoutActuallyEscaping`, which allocates.
 ///
 /// A worker spins for a while after each call before it sleeps on a condition variable: the MLP workload
-/// makes about 15 calls per 0.3 ms step, and waking a sleeping thread takes 5-50 us, so sleeping between
-/// them would cost more than the work they split. Between steps of a long pause the workers sleep.
+/// makes 5 calls per 0.3 ms step, and waking a sleeping thread takes 5-50 us, so sleeping between them
+/// would cost more than the work they split. In a longer pause the workers sleep.
 final class ShardWorkers: @unchecked Sendable {
   /// The one set of workers, grown on demand.
   static let shared = ShardWorkers()
