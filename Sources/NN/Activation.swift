@@ -69,7 +69,8 @@ public final class Activation: Layer {
 
   private func backward(_ r: Range<Int>) {
     guard let dOutput, !r.isEmpty else { return }
-    let (y, dy, dx, n) = (output.data + r.lowerBound, dOutput.data + r.lowerBound, dInput.data + r.lowerBound, r.count)
+    let o = r.lowerBound
+    let (y, dy, dx, n) = (output.data + o, dOutput.data + o, dInput.data + o, r.count)
     switch kind {
     // d/dx max(0, x) = 1 where x > 0 (equivalently y > 0), else 0; PyTorch also uses 0 at x = 0.
     case .relu: reluBackward(y, dy, dx, n)

@@ -66,8 +66,8 @@ public final class Adam {
 
   /// Applies the current step to every parameter, or to shard s's part of each: its elements in
   /// `BatchShards.images(s, of: count, chunk: 16)`: half of every tensor, so the threads share the work
-  /// evenly whatever the tensor sizes. For a Linear weight [out, in] that half is the rows whose gradient
-  /// the same thread computed (`Linear` splits dW by output feature), so they are still in its cache.
+  /// evenly whatever the tensor sizes. For a Linear weight [out, in] with out a multiple of 32 that half is
+  /// the rows whose gradient the same thread computed (`Linear` splits dW by output feature), still in its cache.
   private func update(shard: Int?) {
     guard let step = constants else { return }
     for (i, p) in parameters.enumerated() {

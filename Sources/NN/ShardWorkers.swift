@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Persistent threads that run the pieces of `BatchShards.run` and `Adam.update` beside the calling thread.
+/// Persistent threads that run the pieces of `BatchShards.run` beside the calling thread.
 ///
 /// `DispatchQueue.concurrentPerform` would do the same, but it allocates on every call (it boxes the closure
 /// for the C API), and a training step makes dozens of such calls. `body` is an escaping closure that callers
