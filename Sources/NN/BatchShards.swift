@@ -41,6 +41,28 @@ public enum BatchShards {
   }
 }
 
+/// The working buffers of one shard of a convolution's batch (`BatchShards`): one thread uses them at a time.
+///
+/// Conv2d: columns [in*K*K, B*OH*OW] (one chunk of W^T x dY), product [out, B*OH*OW] (W x columns, or the
+/// packed dY), dWeight [out, in*K*K]. ConvTranspose2d: columns [out*K*K, B*H*W] (W^T x input, or im2col(dY)),
+/// product [in, B*H*W] (W x im2col(dY)), dWeight [in, out*K*K].
+final class ConvShard {
+  let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
+  let columns = Tensor([0])  // one chunk's column matrix, above
+  let product = Tensor([0])  // one chunk's product or packed activations, above
+  let dWeight = Tensor([0])  // this shard's weight gradient, above
+  let dBias = Tensor([0])  // [out]: this shard's bias gradient
+
+  /// Adds the shards' weight and bias gradients into the parameters' own, in shard order, so that every
+  /// thread count gives the same sums.
+  static func addGradients(of shards: [ConvShard], into weight: Parameter, _ bias: Parameter?) {
+    for shard in shards {
+      addInto(weight.grad.data, shard.dWeight.data, weight.grad.count)
+      if let bias { addInto(bias.grad.data, shard.dBias.data, bias.grad.count) }
+    }
+  }
+}
+
 /// Adds `source[0..<count]` into `target`, eight lanes at a time (a shard's gradient partial into the total).
 @inline(__always)
 func addInto(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, _ count: Int) {

@@ -28,19 +28,11 @@ public final class Conv2d: Layer {
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
   private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
-  private let shards = (0..<BatchShards.count).map { _ in Shard() }
+  private let shards = (0..<BatchShards.count).map { _ in ConvShard() }
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
   private lazy var forwardShard: (Int) -> Void = { [unowned self] in self.forward(shard: $0) }
   private lazy var backwardShard: (Int) -> Void = { [unowned self] in self.backward(shard: $0) }
 
-  /// The working buffers of one shard of the batch (`BatchShards`): one thread uses them at a time.
-  private final class Shard {
-    let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
-    let dColumns = Tensor([0])  // [in*K*K, B*OH*OW]: one chunk of W^T x dY
-    let product = Tensor([0])  // [out, B*OH*OW]: one chunk of W x columns, or of the packed dY
-    let dWeight = Tensor([0])  // [out, in*K*K]: this shard's weight gradient
-    let dBias = Tensor([0])  // [out]: this shard's bias gradient
-  }
 
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -89,10 +81,7 @@ public final class Conv2d: Layer {
     self.dOutput = dOutput
     BatchShards.run(backwardShard)
     self.dOutput = nil
-    for shard in shards {
-      addInto(weight.grad.data, shard.dWeight.data, weight.grad.count)
-      if let bias { addInto(bias.grad.data, shard.dBias.data, outChannels) }
-    }
+    ConvShard.addGradients(of: shards, into: weight, bias)
     return dInput
   }
 
@@ -123,7 +112,7 @@ public final class Conv2d: Layer {
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
     shard.scratch.resize(g.scratchSize)
     shard.product.resize(outChannels, chunk * p)
-    shard.dColumns.resize(rows, chunk * p)
+    shard.columns.resize(rows, chunk * p)
     shard.dWeight.resize(outChannels, rows)
     shard.dWeight.zero()
     if bias != nil {
@@ -143,9 +132,9 @@ public final class Conv2d: Layer {
       guard inputNeedsGradient else { continue }
       // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
       gemm(transA: true, m: rows, n: b * p, k: outChannels, a: weight.value.data, b: shard.product.data,
-           c: shard.dColumns.data)
+           c: shard.columns.data)
       for i in 0..<b {
-        col2im(shard.dColumns.data + i * p, rowStride: b * p, g,
+        col2im(shard.columns.data + i * p, rowStride: b * p, g,
                addingInto: dInput.data + (n0 + i) * g.imageSize, scratch: shard.scratch.data)
       }
     }

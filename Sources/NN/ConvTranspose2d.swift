@@ -27,19 +27,11 @@ public final class ConvTranspose2d: Layer {
   private let dInput = Tensor([0])  // [N, in, H, W]
   private var input: Tensor?  // [N, in, H, W], forward's argument while its shards run
   private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
-  private let shards = (0..<BatchShards.count).map { _ in Shard() }
+  private let shards = (0..<BatchShards.count).map { _ in ConvShard() }
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
   private lazy var forwardShard: (Int) -> Void = { [unowned self] in self.forward(shard: $0) }
   private lazy var backwardShard: (Int) -> Void = { [unowned self] in self.backward(shard: $0) }
 
-  /// The working buffers of one shard of the batch (`BatchShards`): one thread uses them at a time.
-  private final class Shard {
-    let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
-    let columns = Tensor([0])  // [out*K*K, B*H*W]: one chunk of W^T x input (forward) or im2col(dY) (backward)
-    let product = Tensor([0])  // [in, B*H*W]: one chunk of W x im2col(dY)
-    let dWeight = Tensor([0])  // [in, out*K*K]: this shard's weight gradient
-    let dBias = Tensor([0])  // [out]: this shard's bias gradient
-  }
 
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -95,10 +87,7 @@ public final class ConvTranspose2d: Layer {
     self.dOutput = dOutput
     BatchShards.run(backwardShard)
     self.dOutput = nil
-    for shard in shards {
-      addInto(weight.grad.data, shard.dWeight.data, weight.grad.count)
-      if let bias { addInto(bias.grad.data, shard.dBias.data, outChannels) }
-    }
+    ConvShard.addGradients(of: shards, into: weight, bias)
     return dInput
   }
 
