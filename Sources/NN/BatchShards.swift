@@ -1,15 +1,14 @@
-import CBLAS
-
-/// How the convolutions split a batch between threads: into `count` shards of whole GEMM chunks, each
-/// run by one thread with one-thread GEMMs and its own buffers, the shards' parameter gradients summed
-/// at the end in shard order.
+/// How a layer splits its work between threads: into `count` pieces, each run by one thread with one-thread
+/// GEMMs. The convolutions cut the batch into shards of whole GEMM chunks with their own buffers and sum the
+/// shards' parameter gradients at the end in shard order; Linear, the activations and Adam cut their work
+/// so that no sum crosses pieces.
 ///
 /// The GEMMs of a 32x32 network are small and skinny; OpenBLAS splitting each of them between two
 /// threads gains little, while two threads each running part of the images scale almost perfectly. The
-/// shard count is fixed, not the thread count, so every thread count adds the same partial sums in the
-/// same order and gives the same numbers. Threads take the next free shard.
+/// piece count is fixed, not the thread count, so every thread count adds the same partial sums in the
+/// same order. Threads take the next free piece.
 public enum BatchShards {
-  /// Shards per batch: one per core of the machines this is tuned for. Four shards balance better when one
+  /// Pieces per call: one per core of the machines this is tuned for. Four shards balance better when one
   /// core is busy with other work, but their buffers take 35 MB more at batch 128 (measured 287 -> 323 MB
   /// peak for the conv benchmark), which is over its 300 MB budget.
   public static let count = 2
@@ -32,12 +31,10 @@ public enum BatchShards {
       for s in 0..<count { body(s) }
       return
     }
-    // OpenBLAS's thread count is process-wide: each shard's GEMMs run on the shard's own thread.
-    openblas_set_num_threads(1)
+    // A piece's GEMMs run on its own thread: a large one must not hand OpenBLAS more threads meanwhile.
     BLASThreads.sharded = true
     ShardWorkers.shared.run(count, threads: threads, body)
     BLASThreads.sharded = false
-    openblas_set_num_threads(Int32(threads))
   }
 }
 

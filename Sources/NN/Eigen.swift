@@ -32,6 +32,7 @@ public struct SymmetricEigen: Sendable {
     // Workspace query first (lwork = -1), then the real call.
     var query = 0.0
     var lwork: Int32 = -1
+    BLASThreads.pinOpenBLAS()
     dsyev_(&jobz, &uplo, &size, &a, &lda, &w, &query, &lwork, &info)
     lwork = Int32(max(query, Double(3 * n)))
     var work = [Double](repeating: 0, count: Int(lwork))
@@ -85,6 +86,7 @@ public func singularValueDecomposition(
   var jobu = Int8(UInt8(ascii: wantU ? "S" : "N")), jobvt = Int8(UInt8(ascii: "N"))
   var query = 0.0
   var lwork: Int32 = -1
+  BLASThreads.pinOpenBLAS()
   dgesvd_(&jobu, &jobvt, &m, &n, &a, &lda, &s, &uColumnMajor, &ldu, &vt, &ldvt, &query, &lwork, &info)
   lwork = Int32(max(query, Double(5 * max(rows, columns))))
   var work = [Double](repeating: 0, count: Int(lwork))

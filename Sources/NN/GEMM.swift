@@ -20,9 +20,11 @@ public func gemm(
   // waking the second thread costs more than it saves; and every split call mallocs OpenBLAS's job list.
   // So GEMMs below 2^27 multiply-adds (every GEMM of both benchmark workloads; the largest, the IDM's
   // 2048 -> 256 layer at batch 128, is 2^26) run on the calling thread, and a step allocates nothing.
-  let single = BLASThreads.count > 1 && !BLASThreads.sharded && m * n * k < BLASThreads.smallGEMM
-  if single { openblas_set_num_threads(1) }
-  defer { if single { openblas_set_num_threads(Int32(BLASThreads.count)) } }
+  // OpenBLAS's thread count is process-wide: it is 1 except during such a large GEMM.
+  BLASThreads.pinOpenBLAS()
+  let threaded = BLASThreads.count > 1 && !BLASThreads.sharded && m * n * k >= BLASThreads.smallGEMM
+  if threaded { openblas_set_num_threads(Int32(BLASThreads.count)) }
+  defer { if threaded { openblas_set_num_threads(1) } }
   cblas_sgemm(
     CblasRowMajor,
     transA ? CblasTrans : CblasNoTrans,
@@ -40,16 +42,20 @@ public func gemm(
 /// The count belongs to the thread that sets it: a layer splits its work when the thread that calls it has
 /// set a count above 1. So code running on different threads at once (tests in parallel, the linear lab's
 /// batch) cannot change each other's split, which changes how `Linear` rounds. OpenBLAS's own setting is
-/// process-wide; it only decides how OpenBLAS splits a GEMM's output between its threads, which does not
-/// change the numbers.
+/// process-wide, and OpenBLAS rounds a GEMM differently when it splits it between threads, so it stays at
+/// 1 except for the duration of a GEMM of 2^27 multiply-adds or more on a thread whose count is above 1.
 public enum BLASThreads {
   /// The count last set on this thread (1 until `set` is called on it).
   public static var count: Int { max(1, Int(bitPattern: pthread_getspecific(countKey))) }
 
   public static func set(_ count: Int) {
     pthread_setspecific(countKey, UnsafeRawPointer(bitPattern: max(1, count)))
-    openblas_set_num_threads(Int32(max(1, count)))
   }
+
+  /// Sets OpenBLAS to one thread, once per process (it starts with one per core). Every entry into OpenBLAS
+  /// (GEMM, LAPACK) calls it first.
+  static func pinOpenBLAS() { _ = pinned }
+  private static let pinned: Void = openblas_set_num_threads(1)
 
   /// True on a thread while its `BatchShards.run` runs shards on separate threads (OpenBLAS is set to one
   /// thread then, and a GEMM must not set it back).
@@ -68,7 +74,4 @@ public enum BLASThreads {
 
   /// Multiply-adds below which a GEMM runs on one thread.
   static let smallGEMM = 1 << 27
-
-  /// OpenBLAS's own current setting.
-  public static var current: Int { Int(openblas_get_num_threads()) }
 }
