@@ -60,7 +60,8 @@ final class ConvShard {
   }
 }
 
-/// Adds `source[0..<count]` into `target`, eight lanes at a time (a shard's gradient partial into the total).
+/// Adds `source[0..<count]` into `target`, eight lanes at a time, then four (a shard's gradient partial into
+/// the total, a window row into a phase plane).
 @inline(__always)
 func addInto(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, _ count: Int) {
   var i = 0
@@ -69,6 +70,12 @@ func addInto(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Floa
       + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self)
     UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD8<Float>.self)
     i += 8
+  }
+  if i + 4 <= count {
+    let sum = UnsafeRawPointer(target + i).loadUnaligned(as: SIMD4<Float>.self)
+      + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD4<Float>.self)
+    UnsafeMutableRawPointer(target + i).storeBytes(of: sum, as: SIMD4<Float>.self)
+    i += 4
   }
   while i < count { target[i] += source[i]; i += 1 }
 }

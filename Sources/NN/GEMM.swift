@@ -57,8 +57,8 @@ public enum BLASThreads {
   static func pinOpenBLAS() { _ = pinned }
   private static let pinned: Void = openblas_set_num_threads(1)
 
-  /// True on a thread while its `BatchShards.run` runs shards on separate threads (OpenBLAS is set to one
-  /// thread then, and a GEMM must not set it back).
+  /// True on a thread while its `BatchShards.run` runs pieces on separate threads: a large GEMM in a piece
+  /// must not raise OpenBLAS's process-wide count while the other piece's GEMMs run.
   static var sharded: Bool {
     get { pthread_getspecific(shardedKey) != nil }
     set { pthread_setspecific(shardedKey, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }

@@ -101,18 +101,6 @@ private func copyFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer
   while i < count { dst[i] = src[i]; i += 1 }
 }
 
-@inline(__always)
-private func addFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
-  var i = 0
-  while i + 4 <= count {
-    let sum = UnsafeRawPointer(dst + i).loadUnaligned(as: SIMD4<Float>.self)
-      + UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self)
-    UnsafeMutableRawPointer(dst + i).storeBytes(of: sum, as: SIMD4<Float>.self)
-    i += 4
-  }
-  while i < count { dst[i] += src[i]; i += 1 }
-}
-
 // MARK: - im2col and col2im
 
 /// Unfolds one image [C, H, W] into its column matrix [C*KH*KW, OH*OW]: entry ((c, ki, kj), (oh, ow)) is
@@ -175,7 +163,7 @@ public func col2im(
         let plane = g.phasePlane(scratch, c: c, a: ki % g.strideH, b: kj % g.strideW)
           + (ki / g.strideH) * pw + kj / g.strideW
         let row = columns + ((c * g.kernelH + ki) * g.kernelW + kj) * rowStride  // [OH, OW]
-        for y in 0..<oh { addFloats(row + y * ow, plane + y * pw, ow) }
+        for y in 0..<oh { addInto(plane + y * pw, row + y * ow, ow) }
       }
     }
   }
