@@ -1,3 +1,5 @@
+import ConvKernels
+
 /// How a layer splits its work between threads: into `count` pieces, each run by one thread with one-thread
 /// GEMMs. The convolutions cut the batch into shards of whole GEMM chunks with their own buffers and sum the
 /// shards' parameter gradients at the end in shard order; Linear, the activations and Adam cut their work
@@ -38,26 +40,65 @@ public enum BatchShards {
   }
 }
 
-/// The working buffers of one shard of a convolution's batch (`BatchShards`): one thread uses them at a time.
-///
-/// Conv2d: columns [in*K*K, B*OH*OW] (one chunk of W^T x dY), product [out, B*OH*OW] (W x columns, or the
-/// packed dY), dWeight [out, in*K*K]. ConvTranspose2d: columns [out*K*K, B*H*W] (W^T x input, or im2col(dY)),
-/// product [in, B*H*W] (W x im2col(dY)), dWeight [in, out*K*K].
+/// The working buffers of one shard of a convolution's batch (`BatchShards`) and its two kernel calls: one
+/// thread uses them at a time.
 final class ConvShard {
-  let scratch = Tensor([0])  // [g.scratchSize]: phase planes of one image for im2col/col2im
-  let columns = Tensor([0])  // one chunk's column matrix, above
-  let product = Tensor([0])  // one chunk's product or packed activations, above
-  let dWeight = Tensor([0])  // this shard's weight gradient, above
+  let planes = Tensor([0])  // [g.scratchSize]: one image's phase planes, where its column windows are summed
+  let product = Tensor([0])  // [padded rows, chunk * padded positions]: the C of one `multiply`
+  let aBlock = Tensor([0])  // [padded rows * LAM_KC]: the weight gradient's packed A
+  let bBlock = Tensor([0])  // [LAM_KC * LAM_NC]: the packed B of `multiply` (a [LAM_KC, LAM_NR] panel of it
+                            // for the weight gradient)
+  let dWeight = Tensor([0])  // [padded rows, padded columns]: this shard's weight gradient
   let dBias = Tensor([0])  // [out]: this shard's bias gradient
 
+  /// product = A x the column matrices of `images` images, side by side (`lam_gemm_columns`): A [m, k] is
+  /// `packedA` (`packWeight`); image i's matrix [k, P] is source[i*imageStride + offsets]. Returns the
+  /// product's row stride; image i's columns start at i * lam_padded_cols(P).
+  func multiply(
+    _ packedA: Tensor, rows m: Int, source: UnsafePointer<Float>, imageStride: Int, _ offsets: ColumnOffsets,
+    images: Int
+  ) -> Int {
+    let ldc = images * Int(lam_padded_cols(Int32(offsets.count)))
+    product.reserve(Int(lam_padded_rows(Int32(m))) * ldc)
+    bBlock.reserve(Int(LAM_KC * LAM_NC))
+    lam_gemm_columns(Int32(m), Int32(offsets.rows), Int32(offsets.count), Int32(images), packedA.data, source,
+                     imageStride, offsets.taps, offsets.positions, product.data, bBlock.data)
+    return ldc
+  }
+
+  /// dWeight = the sum over `images` images of A_i x C_i^T (`lam_gemm_columns_t`): A_i [m, P] is the plain
+  /// matrix at a + i*aImageStride, C_i [columns, P] the column matrix at source[i*imageStride + offsets].
+  func weightGradient(
+    rows m: Int, a: UnsafePointer<Float>, aImageStride: Int, source: UnsafePointer<Float>, imageStride: Int,
+    _ offsets: ColumnOffsets, images: Int
+  ) {
+    let mp = Int(lam_padded_rows(Int32(m))), cp = Int(lam_padded_cols(Int32(offsets.rows)))
+    dWeight.resize(mp, cp)
+    dWeight.zero()
+    aBlock.reserve(mp * Int(LAM_KC))
+    bBlock.reserve(Int(LAM_KC * LAM_NC))
+    lam_gemm_columns_t(Int32(m), Int32(offsets.rows), Int32(offsets.count), Int32(images), a, aImageStride, source,
+                       imageStride, offsets.taps, offsets.positions, dWeight.data, Int32(cp), aBlock.data,
+                       bBlock.data)
+  }
+
   /// Adds the shards' weight and bias gradients into the parameters' own, in shard order, so that every
-  /// thread count gives the same sums.
+  /// thread count gives the same sums. The weight is [rows, columns] as a matrix.
   static func addGradients(of shards: [ConvShard], into weight: Parameter, _ bias: Parameter?) {
+    let rows = weight.value.shape[0], columns = weight.value.count / rows
     for shard in shards {
-      addInto(weight.grad.data, shard.dWeight.data, weight.grad.count)
+      for r in 0..<rows {
+        addInto(weight.grad.data + r * columns, shard.dWeight.data + r * shard.dWeight.shape[1], columns)
+      }
       if let bias { addInto(bias.grad.data, shard.dBias.data, bias.grad.count) }
     }
   }
+}
+
+/// Packs the weight matrix A [m, k] (or, when `transposed`, A = W^T for W [k, m]) for `lam_gemm_columns`.
+func packWeight(_ w: Parameter, rows m: Int, depth k: Int, transposed: Bool, into packed: Tensor) {
+  packed.reserve(Int(lam_padded_rows(Int32(m))) * k)
+  lam_pack_a(w.value.data, Int32(m), Int32(k), Int32(transposed ? m : k), transposed ? 1 : 0, packed.data)
 }
 
 /// Adds `source[0..<count]` into `target`, eight lanes at a time, then four (a shard's gradient partial into

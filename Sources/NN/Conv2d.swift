@@ -1,10 +1,13 @@
+import ConvKernels
 import Core
 
 /// 2-D convolution (cross-correlation, as in PyTorch) over NCHW images: weight [out, in, K, K], bias [out].
 ///
 /// y[n, o, oh, ow] = b[o] + sum over c, ki, kj of w[o, c, ki, kj] * x[n, c, oh*S - P + ki, ow*S - P + kj],
-/// with zeros outside the image. Forward unfolds the images with `im2col` and multiplies by the weight;
-/// backward multiplies by the transposed weight and folds back with `col2im`.
+/// with zeros outside the image. Every product reads the column matrix of `im2col` straight from the
+/// images' phase planes (`lam_gemm_columns`) instead of building it: forward multiplies the weight by it,
+/// the weight gradient multiplies dY by its transpose, and the input gradient's W^T x dY is summed back
+/// onto the phase planes window by window (the scatter of `col2im`).
 public final class Conv2d: Layer {
   public let inChannels: Int
   public let outChannels: Int
@@ -13,18 +16,21 @@ public final class Conv2d: Layer {
   public let padding: Int
   public let weight: Parameter  // [out, in, K, K]
   public let bias: Parameter?  // [out]
-  /// Images whose columns go through one GEMM: one GEMM per image is slow for small images, one for the
-  /// whole batch spills the caches; 8 to 32 measured best for 32x32 frames and batch 128.
+  /// Images per kernel call, at most (fewer when their columns would pass LAM_NC = 256): the call's
+  /// packed columns then stay in L2 while every row panel of the weight passes over them.
   public var imagesPerGEMM = 16
   /// When false, backward only accumulates the parameter gradients and returns zeros: for a first layer,
   /// whose input is data, this saves a third of the work.
   public var inputNeedsGradient = true
 
   private var geometry: ConvGeometry?  // of the last forward's images
+  private var columns: ColumnOffsets?  // the column matrix of `geometry` in an image's phase planes
+  private var dOutputRows: ColumnOffsets?  // dY of one image as a plain matrix [out, OH*OW]
   private var batchSize = 0  // N of the last forward
-  private var chunk = 1  // images per GEMM in the last forward, which fixes the cached layout
+  private var chunk = 1  // images per kernel call
   private var input: Tensor?  // [N, in, H, W], forward's argument while its shards run
-  private let columns = Tensor([0])  // [N*in*K*K*OH*OW]: chunk after chunk, each [in*K*K, B*OH*OW]; kept for backward
+  private let planes = Tensor([0])  // [N, g.scratchSize]: every input image's phase planes; kept for backward
+  private let packedWeight = Tensor([0])  // W [out, in*K*K] packed for forward, W^T for backward
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
   private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
@@ -32,7 +38,6 @@ public final class Conv2d: Layer {
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
   private lazy var forwardShard: (Int) -> Void = { [unowned self] in self.forward(shard: $0) }
   private lazy var backwardShard: (Int) -> Void = { [unowned self] in self.backward(shard: $0) }
-
 
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -63,12 +68,17 @@ public final class Conv2d: Layer {
     let n = x.shape[0]
     let g = ConvGeometry(channels: inChannels, height: x.shape[2], width: x.shape[3],
                          kernel: kernel, stride: stride, padding: padding)
-    geometry = g
+    if g != geometry {
+      geometry = g
+      columns = ColumnOffsets(columnsOf: g)
+      dOutputRows = ColumnOffsets(rows: outChannels, positions: g.positions)
+    }
     batchSize = n
     input = x
-    chunk = max(1, min(imagesPerGEMM, n))
-    columns.resize(n * g.patchSize * g.positions)
+    chunk = max(1, min(imagesPerGEMM, n, Int(LAM_NC / lam_padded_cols(Int32(g.positions)))))
+    planes.resize(n, g.scratchSize)
     output.resize(n, outChannels, g.outHeight, g.outWidth)
+    packWeight(weight, rows: outChannels, depth: g.patchSize, transposed: false, into: packedWeight)
     BatchShards.run(forwardShard)
     input = nil
     return output
@@ -78,6 +88,9 @@ public final class Conv2d: Layer {
     guard let g = geometry else { preconditionFailure("Conv2d.backward before forward") }
     precondition(dOutput.shape == output.shape, "Conv2d.backward got \(dOutput.shape), expected \(output.shape)")
     dInput.resize(batchSize, inChannels, g.height, g.width)
+    if inputNeedsGradient {
+      packWeight(weight, rows: g.patchSize, depth: outChannels, transposed: true, into: packedWeight)
+    }
     self.dOutput = dOutput
     BatchShards.run(backwardShard)
     self.dOutput = nil
@@ -87,55 +100,48 @@ public final class Conv2d: Layer {
 
   /// Forward for the images of shard `s` (`BatchShards`), from the state `forward` set.
   private func forward(shard s: Int) {
-    guard let g = geometry, let x = input else { return }
-    let n = batchSize, rows = g.patchSize, p = g.positions
+    guard let g = geometry, let columns, let x = input else { return }
+    let n = batchSize, scratch = g.scratchSize
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
-    shard.scratch.resize(g.scratchSize)
-    shard.product.resize(outChannels, chunk * p)
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
-      let b = min(chunk, n - n0)
-      let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
-      for i in 0..<b {
-        im2col(x.data + (n0 + i) * g.imageSize, g, into: cols + i * p, rowStride: b * p, scratch: shard.scratch.data)
-      }
+      let b = min(chunk, images.upperBound - n0)
+      for i in n0..<n0 + b { splitPhases(x.data + i * g.imageSize, g, into: planes.data + i * scratch) }
       // Y[out, b*P] = W[out, in*K*K] x columns[in*K*K, b*P]
-      gemm(m: outChannels, n: b * p, k: rows, a: weight.value.data, b: cols, c: shard.product.data)
-      unpackImages(shard.product.data, bias: bias?.value.data, rows: outChannels, positions: p,
-                   into: output.data, first: n0, count: b)
+      let ldc = shard.multiply(packedWeight, rows: outChannels, source: planes.data + n0 * scratch,
+                               imageStride: scratch, columns, images: b)
+      unpackImages(shard.product.data, rowStride: ldc, bias: bias?.value.data, rows: outChannels,
+                   positions: g.positions, into: output.data, first: n0, count: b)
     }
   }
 
   /// Backward for the images of shard `s`: its share of dInput and its own parameter gradients.
   private func backward(shard s: Int) {
-    guard let g = geometry, let dOutput else { return }
-    let n = batchSize, rows = g.patchSize, p = g.positions
+    guard let g = geometry, let columns, let dOutputRows, let dOutput else { return }
+    let n = batchSize, p = g.positions, scratch = g.scratchSize
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
-    shard.scratch.resize(g.scratchSize)
-    shard.product.resize(outChannels, chunk * p)
-    shard.columns.resize(rows, chunk * p)
-    shard.dWeight.resize(outChannels, rows)
-    shard.dWeight.zero()
     if bias != nil {
       shard.dBias.resize(outChannels)
       shard.dBias.zero()
       addChannelSums(dOutput.data + images.lowerBound * outChannels * p, images: images.count,
                      channels: outChannels, positions: p, into: shard.dBias.data)
     }
+    // dW[out, in*K*K] = sum over images of dY[out, P] x columns^T[P, in*K*K]
+    shard.weightGradient(rows: outChannels, a: dOutput.data + images.lowerBound * outChannels * p,
+                         aImageStride: outChannels * p, source: planes.data + images.lowerBound * scratch,
+                         imageStride: scratch, columns, images: images.count)
     (dInput.data + images.lowerBound * g.imageSize).update(repeating: 0, count: images.count * g.imageSize)
+    guard inputNeedsGradient else { return }
+    shard.planes.resize(scratch)
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
-      let b = min(chunk, n - n0)
-      let cols = columns.data + n0 * rows * p  // [in*K*K, b*P]
-      packImages(dOutput.data, first: n0, count: b, rows: outChannels, positions: p, into: shard.product.data)
-      // dW[out, in*K*K] += dY[out, b*P] x columns^T[b*P, in*K*K]
-      gemm(transB: true, m: outChannels, n: rows, k: b * p, a: shard.product.data, b: cols, beta: 1,
-           c: shard.dWeight.data)
-      guard inputNeedsGradient else { continue }
+      let b = min(chunk, images.upperBound - n0)
       // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
-      gemm(transA: true, m: rows, n: b * p, k: outChannels, a: weight.value.data, b: shard.product.data,
-           c: shard.columns.data)
+      let ldc = shard.multiply(packedWeight, rows: g.patchSize, source: dOutput.data + n0 * outChannels * p,
+                               imageStride: outChannels * p, dOutputRows, images: b)
+      let q = Int(lam_padded_cols(Int32(p)))
       for i in 0..<b {
-        col2im(shard.columns.data + i * p, rowStride: b * p, g,
-               addingInto: dInput.data + (n0 + i) * g.imageSize, scratch: shard.scratch.data)
+        shard.planes.zero()
+        addWindows(shard.product.data + i * q, rowStride: ldc, g, into: shard.planes.data)
+        mergePhases(shard.planes.data, g, addingInto: dInput.data + (n0 + i) * g.imageSize)
       }
     }
   }

@@ -1,11 +1,13 @@
+import ConvKernels
 import Core
 
 /// 2-D transposed convolution with PyTorch's semantics: weight [in, out, K, K], bias [out].
 ///
 /// y[n, o, i*S - P + ki, j*S - P + kj] += w[c, o, ki, kj] * x[n, c, i, j] (positions outside the output
 /// dropped), plus b[o]; OH = (H - 1)*S - 2P + K + outputPadding. It is the input-gradient path of the
-/// Conv2d(out -> in) that maps the output back to the input, so forward is GEMM + `col2im` and backward is
-/// `im2col` + GEMM, over the output's `ConvGeometry`.
+/// Conv2d(out -> in) that maps the output back to the input, so its products are those of Conv2d with the
+/// roles swapped, over the output's `ConvGeometry`: forward sums W^T x X back onto the output's phase planes
+/// window by window, and backward reads the column matrix of dY from dY's phase planes.
 public final class ConvTranspose2d: Layer {
   public let inChannels: Int
   public let outChannels: Int
@@ -15,23 +17,24 @@ public final class ConvTranspose2d: Layer {
   public let outputPadding: Int
   public let weight: Parameter  // [in, out, K, K]
   public let bias: Parameter?  // [out]
-  /// Images whose columns go through one GEMM: one GEMM per image is slow for small images, one for the
-  /// whole batch spills the caches; 8 to 32 measured best for 4x4 to 16x16 inputs and batch 128.
+  /// Images per kernel call, at most (fewer when their columns would pass LAM_NC = 256).
   public var imagesPerGEMM = 16
 
   private var geometry: ConvGeometry?  // of the last forward's *output* images
+  private var columns: ColumnOffsets?  // the column matrix of `geometry` in an output image's phase planes
+  private var inputRows: ColumnOffsets?  // one input image as a plain matrix [in, H*W]
   private var inputShape: [Int] = []  // [N, in, H, W] of the last forward
-  private var chunk = 1  // images per GEMM in the last forward, which fixes packedInput's layout
-  private let packedInput = Tensor([0])  // [N*in*H*W]: chunk after chunk, each [in, B*H*W]; kept for backward
+  private var chunk = 1  // images per kernel call
+  private var input: Tensor?  // [N, in, H, W], the caller's tensor, kept for backward
+  private let dOutputPlanes = Tensor([0])  // [N, g.scratchSize]: the phase planes of every dY image
+  private let packedWeight = Tensor([0])  // W^T [out*K*K, in] packed for forward, W for backward
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
-  private var input: Tensor?  // [N, in, H, W], forward's argument while its shards run
   private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
   private let shards = (0..<BatchShards.count).map { _ in ConvShard() }
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
   private lazy var forwardShard: (Int) -> Void = { [unowned self] in self.forward(shard: $0) }
   private lazy var backwardShard: (Int) -> Void = { [unowned self] in self.backward(shard: $0) }
-
 
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -68,22 +71,27 @@ public final class ConvTranspose2d: Layer {
     let (oh, ow) = outputSize(h: h, w: w)
     precondition(oh > 0 && ow > 0, "ConvTranspose2d input \(x.shape) gives an empty output \(oh)x\(ow)")
     let g = ConvGeometry(channels: outChannels, height: oh, width: ow, kernel: kernel, stride: stride, padding: padding)
-    geometry = g
+    if g != geometry {
+      geometry = g
+      columns = ColumnOffsets(columnsOf: g)
+      inputRows = ColumnOffsets(rows: inChannels, positions: g.positions)
+    }
     inputShape = x.shape
     input = x
-    chunk = max(1, min(imagesPerGEMM, n))
-    packedInput.resize(n * inChannels * g.positions)
+    chunk = max(1, min(imagesPerGEMM, n, Int(LAM_NC / lam_padded_cols(Int32(g.positions)))))
     output.resize(n, outChannels, oh, ow)
+    packWeight(weight, rows: g.patchSize, depth: inChannels, transposed: true, into: packedWeight)
     BatchShards.run(forwardShard)
-    self.input = nil
     return output
   }
 
   public func backward(_ dOutput: Tensor) -> Tensor {
-    guard geometry != nil else { preconditionFailure("ConvTranspose2d.backward before forward") }
+    guard let g = geometry, input != nil else { preconditionFailure("ConvTranspose2d.backward before forward") }
     precondition(dOutput.shape == output.shape,
                  "ConvTranspose2d.backward got \(dOutput.shape), expected \(output.shape)")
     dInput.resize(inputShape)
+    dOutputPlanes.resize(inputShape[0], g.scratchSize)
+    packWeight(weight, rows: inChannels, depth: g.patchSize, transposed: false, into: packedWeight)
     self.dOutput = dOutput
     BatchShards.run(backwardShard)
     self.dOutput = nil
@@ -93,56 +101,49 @@ public final class ConvTranspose2d: Layer {
 
   /// Forward for the images of shard `s` (`BatchShards`), from the state `forward` set.
   private func forward(shard s: Int) {
-    guard let g = geometry, let x = input else { return }
-    let n = inputShape[0], rows = g.patchSize, p = g.positions, (oh, ow) = (g.height, g.width)
+    guard let g = geometry, let inputRows, let x = input else { return }
+    let n = inputShape[0], p = g.positions
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
-    shard.scratch.resize(g.scratchSize)
-    shard.columns.resize(rows, chunk * p)
+    shard.planes.resize(g.scratchSize)
     fillChannels(output.data + images.lowerBound * g.imageSize, bias: bias?.value.data, images: images.count,
-                 channels: outChannels, positions: oh * ow)
+                 channels: outChannels, positions: g.height * g.width)
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
-      let b = min(chunk, n - n0)
-      let xs = packedInput.data + n0 * inChannels * p  // [in, b*H*W]
-      packImages(x.data, first: n0, count: b, rows: inChannels, positions: p, into: xs)
+      let b = min(chunk, images.upperBound - n0)
       // columns[out*K*K, b*H*W] = W^T[out*K*K, in] x X[in, b*H*W], then folded onto the output images
-      gemm(transA: true, m: rows, n: b * p, k: inChannels, a: weight.value.data, b: xs, c: shard.columns.data)
+      let ldc = shard.multiply(packedWeight, rows: g.patchSize, source: x.data + n0 * inChannels * p,
+                               imageStride: inChannels * p, inputRows, images: b)
+      let q = Int(lam_padded_cols(Int32(p)))
       for i in 0..<b {
-        col2im(shard.columns.data + i * p, rowStride: b * p, g,
-               addingInto: output.data + (n0 + i) * g.imageSize, scratch: shard.scratch.data)
+        shard.planes.zero()
+        addWindows(shard.product.data + i * q, rowStride: ldc, g, into: shard.planes.data)
+        mergePhases(shard.planes.data, g, addingInto: output.data + (n0 + i) * g.imageSize)
       }
     }
   }
 
   /// Backward for the images of shard `s`: its share of dInput and its own parameter gradients.
   private func backward(shard s: Int) {
-    guard let g = geometry, let dOutput else { return }
-    let n = inputShape[0], rows = g.patchSize, p = g.positions
+    guard let g = geometry, let columns, let x = input, let dOutput else { return }
+    let n = inputShape[0], p = g.positions, scratch = g.scratchSize
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
-    shard.scratch.resize(g.scratchSize)
-    shard.columns.resize(rows, chunk * p)
-    shard.product.resize(inChannels, chunk * p)
-    shard.dWeight.resize(inChannels, rows)
-    shard.dWeight.zero()
+    for i in images { splitPhases(dOutput.data + i * g.imageSize, g, into: dOutputPlanes.data + i * scratch) }
     if bias != nil {
       shard.dBias.resize(outChannels)
       shard.dBias.zero()
       addChannelSums(dOutput.data + images.lowerBound * g.imageSize, images: images.count, channels: outChannels,
                      positions: g.height * g.width, into: shard.dBias.data)
     }
+    // dW[in, out*K*K] = sum over images of X[in, H*W] x dColumns^T[H*W, out*K*K]
+    shard.weightGradient(rows: inChannels, a: x.data + images.lowerBound * inChannels * p,
+                         aImageStride: inChannels * p, source: dOutputPlanes.data + images.lowerBound * scratch,
+                         imageStride: scratch, columns, images: images.count)
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
-      let b = min(chunk, n - n0)
-      let xs = packedInput.data + n0 * inChannels * p  // [in, b*H*W]
-      for i in 0..<b {
-        im2col(dOutput.data + (n0 + i) * g.imageSize, g,
-               into: shard.columns.data + i * p, rowStride: b * p, scratch: shard.scratch.data)
-      }
-      // dW[in, out*K*K] += X[in, b*H*W] x dColumns^T[b*H*W, out*K*K]
-      gemm(transB: true, m: inChannels, n: rows, k: b * p, a: xs, b: shard.columns.data, beta: 1,
-           c: shard.dWeight.data)
+      let b = min(chunk, images.upperBound - n0)
       // dX[in, b*H*W] = W[in, out*K*K] x dColumns[out*K*K, b*H*W]
-      gemm(m: inChannels, n: b * p, k: rows, a: weight.value.data, b: shard.columns.data, c: shard.product.data)
-      unpackImages(shard.product.data, bias: nil, rows: inChannels, positions: p, into: dInput.data,
-                   first: n0, count: b)
+      let ldc = shard.multiply(packedWeight, rows: inChannels, source: dOutputPlanes.data + n0 * scratch,
+                               imageStride: scratch, columns, images: b)
+      unpackImages(shard.product.data, rowStride: ldc, bias: nil, rows: inChannels, positions: p,
+                   into: dInput.data, first: n0, count: b)
     }
   }
 }

@@ -1,3 +1,5 @@
+import ConvKernels
+
 /// The window of a 2-D convolution sliding over one [C, H, W] image: kernel, stride and zero padding
 /// per axis, and the output size they give.
 ///
@@ -90,38 +92,18 @@ extension ConvGeometry {
   }
 }
 
-@inline(__always)
-private func copyFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
-  var i = 0
-  while i + 4 <= count {
-    UnsafeMutableRawPointer(dst + i).storeBytes(
-      of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
-    i += 4
-  }
-  while i < count { dst[i] = src[i]; i += 1 }
-}
+// MARK: - Phase planes and windows
 
-// MARK: - im2col and col2im
-
-/// Unfolds one image [C, H, W] into its column matrix [C*KH*KW, OH*OW]: entry ((c, ki, kj), (oh, ow)) is
-/// pixel (c, oh*S - P + ki, ow*S - P + kj), or 0 in the padding.
-///
-/// Rows are `rowStride` (>= OH*OW) apart, so the columns of several images can sit side by side in one
-/// matrix and a single GEMM can serve them all. `scratch` holds `g.scratchSize` floats (overwritten).
-public func im2col(
-  _ image: UnsafePointer<Float>, _ g: ConvGeometry,
-  into columns: UnsafeMutablePointer<Float>, rowStride: Int, scratch: UnsafeMutablePointer<Float>
-) {
-  let oh = g.outHeight, ow = g.outWidth, ph = g.phaseHeight, pw = g.phaseWidth
-  precondition(rowStride >= oh * ow, "rowStride \(rowStride) < \(oh * ow) positions")
-  // Split the padded image into phase planes.
+/// Splits one image [C, H, W] into its zero-padded phase planes (`g.scratchSize` floats in `planes`).
+public func splitPhases(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into planes: UnsafeMutablePointer<Float>) {
+  let ph = g.phaseHeight, pw = g.phaseWidth
   for c in 0..<g.channels {
     let source = image + c * g.height * g.width  // [H, W]
     for a in 0..<g.phasesH {
       let rows = ConvGeometry.validRange(offset: a, pad: g.padH, stride: g.strideH, size: g.height, outCount: ph)
       for b in 0..<g.phasesW {
         let cols = ConvGeometry.validRange(offset: b, pad: g.padW, stride: g.strideW, size: g.width, outCount: pw)
-        let plane = g.phasePlane(scratch, c: c, a: a, b: b)  // [PH, PW]
+        let plane = g.phasePlane(planes, c: c, a: a, b: b)  // [PH, PW]
         for u in 0..<ph {
           let dst = plane + u * pw
           guard rows.contains(u) else { for v in 0..<pw { dst[v] = 0 }; continue }
@@ -133,6 +115,99 @@ public func im2col(
       }
     }
   }
+}
+
+/// The adjoint of `splitPhases`: ADDS the phase planes back into the image [C, H, W], dropping the padding.
+public func mergePhases(_ planes: UnsafeMutablePointer<Float>, _ g: ConvGeometry, addingInto image: UnsafeMutablePointer<Float>) {
+  let ph = g.phaseHeight, pw = g.phaseWidth
+  for c in 0..<g.channels {
+    let target = image + c * g.height * g.width  // [H, W]
+    for a in 0..<g.phasesH {
+      let rows = ConvGeometry.validRange(offset: a, pad: g.padH, stride: g.strideH, size: g.height, outCount: ph)
+      for b in 0..<g.phasesW {
+        let cols = ConvGeometry.validRange(offset: b, pad: g.padW, stride: g.strideW, size: g.width, outCount: pw)
+        let plane = g.phasePlane(planes, c: c, a: a, b: b)  // [PH, PW]
+        for u in rows {
+          let src = plane + u * pw
+          let base = (u * g.strideH + a - g.padH) * g.width + b - g.padW  // target[base + v*S] is column v
+          for v in cols { target[base + v * g.strideW] += src[v] }
+        }
+      }
+    }
+  }
+}
+
+/// Adds every row of a column matrix [C*KH*KW, OH*OW] (rows `rowStride` apart) onto the window of the
+/// phase planes it was read from: the scatter half of `col2im`.
+public func addWindows(
+  _ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvGeometry, into planes: UnsafeMutablePointer<Float>
+) {
+  let oh = g.outHeight, ow = g.outWidth, pw = g.phaseWidth
+  for c in 0..<g.channels {
+    for ki in 0..<g.kernelH {
+      for kj in 0..<g.kernelW {
+        let plane = g.phasePlane(planes, c: c, a: ki % g.strideH, b: kj % g.strideW)
+          + (ki / g.strideH) * pw + kj / g.strideW
+        let row = columns + ((c * g.kernelH + ki) * g.kernelW + kj) * rowStride  // [OH, OW]
+        for y in 0..<oh { addInto(plane + y * pw, row + y * ow, ow) }
+      }
+    }
+  }
+}
+
+/// Where the entries of a column matrix lie in the source its kernel reads (`lam_gemm_columns`): entry
+/// (r, p) is source[taps[r] + positions[p]]. Allocated once per geometry, so a step makes no arrays.
+final class ColumnOffsets {
+  let taps: UnsafeMutablePointer<Int32>  // [rows]
+  let positions: UnsafeMutablePointer<Int32>  // [P]
+  let rows: Int
+  let count: Int  // P
+
+  private init(rows: Int, positions p: Int, tap: (Int) -> Int, position: (Int) -> Int) {
+    self.rows = rows
+    count = p
+    taps = .allocate(capacity: max(rows, 1))
+    positions = .allocate(capacity: max(p, 1))
+    for r in 0..<rows { taps[r] = Int32(tap(r)) }
+    for q in 0..<p { positions[q] = Int32(position(q)) }
+  }
+
+  deinit {
+    taps.deallocate()
+    positions.deallocate()
+  }
+
+  /// The column matrix [C*KH*KW, OH*OW] of `g` in an image's phase planes (`splitPhases`): row (c, ki, kj)
+  /// is phase plane (c, ki % S, kj % S) from (ki / S, kj / S) on; position (y, x) is y*PW + x from there.
+  convenience init(columnsOf g: ConvGeometry) {
+    let pw = g.phaseWidth, kk = g.kernelH * g.kernelW
+    self.init(rows: g.patchSize, positions: g.positions, tap: { r in
+      let (c, ki, kj) = (r / kk, r % kk / g.kernelW, r % g.kernelW)
+      return ((c * g.phasesH + ki % g.strideH) * g.phasesW + kj % g.strideW) * g.phaseHeight * pw
+        + (ki / g.strideH) * pw + kj / g.strideW
+    }, position: { q in q / g.outWidth * pw + q % g.outWidth })
+  }
+
+  /// A plain matrix [rows, P] (an NCHW image's channels): entry (r, p) at r*P + p.
+  convenience init(rows: Int, positions p: Int) {
+    self.init(rows: rows, positions: p, tap: { $0 * p }, position: { $0 })
+  }
+}
+
+// MARK: - im2col and col2im
+
+/// Unfolds one image [C, H, W] into its column matrix [C*KH*KW, OH*OW]: entry ((c, ki, kj), (oh, ow)) is
+/// pixel (c, oh*S - P + ki, ow*S - P + kj), or 0 in the padding.
+///
+/// Rows are `rowStride` (>= OH*OW) apart. `scratch` holds `g.scratchSize` floats (overwritten). The layers
+/// never build this matrix; it defines what their kernels read, and the tests check them against it.
+public func im2col(
+  _ image: UnsafePointer<Float>, _ g: ConvGeometry,
+  into columns: UnsafeMutablePointer<Float>, rowStride: Int, scratch: UnsafeMutablePointer<Float>
+) {
+  let oh = g.outHeight, ow = g.outWidth, pw = g.phaseWidth
+  precondition(rowStride >= oh * ow, "rowStride \(rowStride) < \(oh * ow) positions")
+  splitPhases(image, g, into: scratch)
   // Row (c, ki, kj) of the columns is a window of phase plane (c, ki % S, kj % S) at (ki / S, kj / S).
   for c in 0..<g.channels {
     for ki in 0..<g.kernelH {
@@ -140,7 +215,7 @@ public func im2col(
         let plane = g.phasePlane(scratch, c: c, a: ki % g.strideH, b: kj % g.strideW)
           + (ki / g.strideH) * pw + kj / g.strideW
         let row = columns + ((c * g.kernelH + ki) * g.kernelW + kj) * rowStride  // [OH, OW]
-        for y in 0..<oh { copyFloats(plane + y * pw, row + y * ow, ow) }
+        for y in 0..<oh { (row + y * ow).update(from: plane + y * pw, count: ow) }
       }
     }
   }
@@ -153,64 +228,26 @@ public func col2im(
   _ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvGeometry,
   addingInto image: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
 ) {
-  let oh = g.outHeight, ow = g.outWidth, ph = g.phaseHeight, pw = g.phaseWidth
-  precondition(rowStride >= oh * ow, "rowStride \(rowStride) < \(oh * ow) positions")
-  // Sum the windows into phase planes.
+  precondition(rowStride >= g.positions, "rowStride \(rowStride) < \(g.positions) positions")
   scratch.update(repeating: 0, count: g.scratchSize)
-  for c in 0..<g.channels {
-    for ki in 0..<g.kernelH {
-      for kj in 0..<g.kernelW {
-        let plane = g.phasePlane(scratch, c: c, a: ki % g.strideH, b: kj % g.strideW)
-          + (ki / g.strideH) * pw + kj / g.strideW
-        let row = columns + ((c * g.kernelH + ki) * g.kernelW + kj) * rowStride  // [OH, OW]
-        for y in 0..<oh { addInto(plane + y * pw, row + y * ow, ow) }
-      }
-    }
-  }
-  // Merge the phase planes back into the image, dropping the padding.
-  for c in 0..<g.channels {
-    let target = image + c * g.height * g.width  // [H, W]
-    for a in 0..<g.phasesH {
-      let rows = ConvGeometry.validRange(offset: a, pad: g.padH, stride: g.strideH, size: g.height, outCount: ph)
-      for b in 0..<g.phasesW {
-        let cols = ConvGeometry.validRange(offset: b, pad: g.padW, stride: g.strideW, size: g.width, outCount: pw)
-        let plane = g.phasePlane(scratch, c: c, a: a, b: b)  // [PH, PW]
-        for u in rows {
-          let src = plane + u * pw
-          let base = (u * g.strideH + a - g.padH) * g.width + b - g.padW  // target[base + v*S] is column v
-          for v in cols { target[base + v * g.strideW] += src[v] }
-        }
-      }
-    }
-  }
+  addWindows(columns, rowStride: rowStride, g, into: scratch)
+  mergePhases(scratch, g, addingInto: image)
 }
 
 // MARK: - Batches as one matrix
 
-/// Copies images n0..<n0+count of a batch [N, rows, P] into a matrix [rows, count*P] (image i in columns
-/// i*P..<(i+1)*P), the layout that lets one GEMM serve several images.
-func packImages(
-  _ batch: UnsafePointer<Float>, first n0: Int, count: Int, rows: Int, positions p: Int,
-  into matrix: UnsafeMutablePointer<Float>
-) {
-  let width = count * p
-  for i in 0..<count {
-    let image = batch + (n0 + i) * rows * p  // [rows, P]
-    for r in 0..<rows { (matrix + r * width + i * p).update(from: image + r * p, count: p) }
-  }
-}
-
-/// The inverse of `packImages`: writes a matrix [rows, count*P] back into images n0..<n0+count of a batch
-/// [N, rows, P], adding `bias[r]` to every element of row r when given.
+/// Writes a kernel's product [rows, count*Q] (image i in columns i*Q..<i*Q+P, Q = lam_padded_cols(P),
+/// rows `rowStride` apart) into images n0..<n0+count of a batch [N, rows, P], adding `bias[r]` to every
+/// element of row r when given.
 func unpackImages(
-  _ matrix: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int, positions p: Int,
+  _ matrix: UnsafePointer<Float>, rowStride: Int, bias: UnsafePointer<Float>?, rows: Int, positions p: Int,
   into batch: UnsafeMutablePointer<Float>, first n0: Int, count: Int
 ) {
-  let width = count * p
+  let q = Int(lam_padded_cols(Int32(p)))
   for i in 0..<count {
     let image = batch + (n0 + i) * rows * p  // [rows, P]
     for r in 0..<rows {
-      let src = matrix + r * width + i * p, dst = image + r * p
+      let src = matrix + r * rowStride + i * q, dst = image + r * p
       if let bias {
         let b = bias[r]
         for j in 0..<p { dst[j] = src[j] + b }

@@ -61,6 +61,13 @@ public final class Tensor {
     resize([d0, d1, d2, d3])
   }
 
+  /// Makes this a flat buffer of at least `count` elements, keeping a larger one as it is: the working
+  /// buffers shared by calls of different sizes, which must not reallocate when the size alternates.
+  public func reserve(_ count: Int) {
+    if shape.count == 1 && self.count >= count { return }
+    resize([max(count, shape.count == 1 ? self.count : 0)])
+  }
+
   /// Sets every element to zero.
   public func zero() { data.update(repeating: 0, count: count) }
 

@@ -1,0 +1,182 @@
+#include "ConvKernels.h"
+#include <string.h>
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
+
+static inline int min_int(int a, int b) { return a < b ? a : b; }
+
+// MARK: - The register tile
+
+// C[6, 16] (rows ldc apart) = (or +=, when `accumulate`) the sum over p < k of a[p*6 + i] * b[p*16 + j]:
+// one packed A panel times one packed B panel. Twelve 8-float accumulators stay in registers for the
+// whole depth; each step loads 16 floats of B and broadcasts 6 of A.
+static void tile_6x16(int k, const float *a, const float *b, float *c, int ldc, int accumulate) {
+#if defined(__AVX2__) && defined(__FMA__)
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (int p = 0; p < k; p++, a += LAM_MR, b += LAM_NR) {
+    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), ai;
+    ai = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(ai, b0, c00); c01 = _mm256_fmadd_ps(ai, b1, c01);
+    ai = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(ai, b0, c10); c11 = _mm256_fmadd_ps(ai, b1, c11);
+    ai = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(ai, b0, c20); c21 = _mm256_fmadd_ps(ai, b1, c21);
+    ai = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(ai, b0, c30); c31 = _mm256_fmadd_ps(ai, b1, c31);
+    ai = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(ai, b0, c40); c41 = _mm256_fmadd_ps(ai, b1, c41);
+    ai = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(ai, b0, c50); c51 = _mm256_fmadd_ps(ai, b1, c51);
+  }
+  __m256 rows[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+  for (int i = 0; i < LAM_MR; i++) {
+    float *row = c + (long)i * ldc;
+    __m256 r0 = rows[2 * i], r1 = rows[2 * i + 1];
+    if (accumulate) {
+      r0 = _mm256_add_ps(r0, _mm256_loadu_ps(row));
+      r1 = _mm256_add_ps(r1, _mm256_loadu_ps(row + 8));
+    }
+    _mm256_storeu_ps(row, r0);
+    _mm256_storeu_ps(row + 8, r1);
+  }
+#else
+  float sum[LAM_MR][LAM_NR] = {{0}};
+  for (int p = 0; p < k; p++, a += LAM_MR, b += LAM_NR)
+    for (int i = 0; i < LAM_MR; i++)
+      for (int j = 0; j < LAM_NR; j++) sum[i][j] += a[i] * b[j];
+  for (int i = 0; i < LAM_MR; i++)
+    for (int j = 0; j < LAM_NR; j++) c[(long)i * ldc + j] = (accumulate ? c[(long)i * ldc + j] : 0) + sum[i][j];
+#endif
+}
+
+// MARK: - Packing A
+
+void lam_pack_a(const float *a, int m, int k, int lda, int transposed, float *packed) {
+  int mp = lam_padded_rows(m);
+  for (int i0 = 0; i0 < mp; i0 += LAM_MR) {
+    float *panel = packed + (long)i0 * k;  // [k][6]
+    for (int i = 0; i < LAM_MR; i++) {
+      int row = i0 + i;
+      if (row >= m) {
+        for (int p = 0; p < k; p++) panel[p * LAM_MR + i] = 0;
+      } else if (!transposed) {
+        const float *src = a + (long)row * lda;
+        for (int p = 0; p < k; p++) panel[p * LAM_MR + i] = src[p];
+      } else {
+        for (int p = 0; p < k; p++) panel[p * LAM_MR + i] = a[(long)p * lda + row];
+      }
+    }
+  }
+}
+
+// MARK: - Column matrix as B
+
+// How the 16 positions of one B strip lie in the source: one run of 16 (a window row of 16 or more), two
+// of 8 or four of 4 (rows of an 8- or 4-wide output), or anything else, read float by float.
+typedef struct {
+  int valid;  // positions < n in the strip; the rest of the strip is zero
+  int runLength;  // 16, 8 or 4 when the strip is valid runs of that length; 0 otherwise
+  int32_t offsets[LAM_NR];  // positions[p0 + j]
+} Strip;
+
+static void describe_strip(const int32_t *positions, int p0, int n, Strip *s) {
+  s->valid = min_int(LAM_NR, n - p0);
+  for (int j = 0; j < s->valid; j++) s->offsets[j] = positions[p0 + j];
+  s->runLength = 0;
+  if (s->valid < LAM_NR) return;
+  for (int length = LAM_NR; length >= 4; length /= 2) {
+    int contiguous = 1;
+    for (int j = 0; j < LAM_NR && contiguous; j++)
+      if (j % length != 0 && s->offsets[j] != s->offsets[j - 1] + 1) contiguous = 0;
+    if (contiguous) { s->runLength = length; return; }
+  }
+}
+
+// dst[kk*16 + j] = image[taps[k0 + kk] + offsets[j]] for kk < kc: rows k0..<k0+kc of one B strip.
+static void pack_b_strip(const float *image, const int32_t *taps, int k0, int kc, const Strip *s, float *dst) {
+  for (int kk = 0; kk < kc; kk++, dst += LAM_NR) {
+    const float *src = image + taps[k0 + kk];
+    switch (s->runLength) {
+    case 16:
+      memcpy(dst, src + s->offsets[0], 16 * sizeof(float));
+      break;
+    case 8:
+      memcpy(dst, src + s->offsets[0], 8 * sizeof(float));
+      memcpy(dst + 8, src + s->offsets[8], 8 * sizeof(float));
+      break;
+    case 4:
+      for (int r = 0; r < LAM_NR; r += 4) memcpy(dst + r, src + s->offsets[r], 4 * sizeof(float));
+      break;
+    default:
+      for (int j = 0; j < s->valid; j++) dst[j] = src[s->offsets[j]];
+      for (int j = s->valid; j < LAM_NR; j++) dst[j] = 0;
+    }
+  }
+}
+
+void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
+                      const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
+                      float *c, float *b_block) {
+  int mp = lam_padded_rows(m), np = lam_padded_cols(n), ldc = images * np;
+  int strips = ldc / LAM_NR, block = LAM_NC / LAM_NR;
+  if (k == 0) { memset(c, 0, sizeof(float) * (size_t)mp * ldc); return; }
+  for (int s0 = 0; s0 < strips; s0 += block) {
+    int s1 = min_int(strips, s0 + block);
+    for (int k0 = 0; k0 < k; k0 += LAM_KC) {
+      int kc = min_int(LAM_KC, k - k0);
+      for (int s = s0; s < s1; s++) {
+        int image = s * LAM_NR / np, p0 = s * LAM_NR % np;
+        Strip strip;
+        describe_strip(positions, p0, n, &strip);
+        pack_b_strip(source + image * image_stride, taps, k0, kc, &strip, b_block + (long)(s - s0) * kc * LAM_NR);
+      }
+      for (int i0 = 0; i0 < mp; i0 += LAM_MR) {
+        const float *panel = packed_a + (long)i0 * k + k0 * LAM_MR;
+        for (int s = s0; s < s1; s++)
+          tile_6x16(kc, panel, b_block + (long)(s - s0) * kc * LAM_NR, c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
+      }
+    }
+  }
+}
+
+// MARK: - Column matrix as B^T (weight gradients)
+
+void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, long a_image_stride,
+                        const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
+                        float *c, int ldc, float *a_block, float *b_panel) {
+  int mp = lam_padded_rows(m), cp = lam_padded_cols(columns);
+  long total = (long)images * n;
+  for (long q0 = 0; q0 < total; q0 += LAM_KC) {
+    int kc = (int)(total - q0 < LAM_KC ? total - q0 : LAM_KC);
+    // A block [mp/6][kc][6]: positions q0..<q0+kc of every row, crossing from one image to the next.
+    for (int row = 0; row < mp; row++) {
+      float *dst = a_block + (long)(row / LAM_MR) * LAM_MR * kc + row % LAM_MR;
+      if (row >= m) {
+        for (int kk = 0; kk < kc; kk++) dst[kk * LAM_MR] = 0;
+        continue;
+      }
+      for (int kk = 0; kk < kc;) {
+        long q = q0 + kk;
+        int image = (int)(q / n), p = (int)(q % n), length = min_int(n - p, kc - kk);
+        const float *src = a + image * a_image_stride + (long)row * n + p;
+        for (int t = 0; t < length; t++) dst[(kk + t) * LAM_MR] = src[t];
+        kk += length;
+      }
+    }
+    for (int j0 = 0; j0 < cp; j0 += LAM_NR) {
+      // B panel [kc][16]: columns j0..<j0+16 of the column matrix's transpose, same positions.
+      for (int j = 0; j < LAM_NR; j++) {
+        float *dst = b_panel + j;
+        if (j0 + j >= columns) {
+          for (int kk = 0; kk < kc; kk++) dst[kk * LAM_NR] = 0;
+          continue;
+        }
+        for (int kk = 0; kk < kc;) {
+          long q = q0 + kk;
+          int image = (int)(q / n), p = (int)(q % n), length = min_int(n - p, kc - kk);
+          const float *src = source + image * image_stride + taps[j0 + j];
+          for (int t = 0; t < length; t++) dst[(kk + t) * LAM_NR] = src[positions[p + t]];
+          kk += length;
+        }
+      }
+      for (int i0 = 0; i0 < mp; i0 += LAM_MR)
+        tile_6x16(kc, a_block + (long)i0 * kc, b_panel, c + (long)i0 * ldc + j0, ldc, 1);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+#ifndef LAM_CONV_KERNELS_H
+#define LAM_CONV_KERNELS_H
+#include <stdint.h>
+
+// Matrix products whose one operand is the column matrix of a convolution, read straight from the image
+// instead of from an unfolded copy ("implicit GEMM"). See README.md for the layout of every argument.
+
+/// Rows of the register tile (and of a packed A panel) and its columns (and of a packed B panel).
+#define LAM_MR 6
+#define LAM_NR 16
+/// Depth of one pass over A and B: a packed A panel (6 x 256) and B panel (256 x 16) stay in L1.
+#define LAM_KC 256
+/// Columns of C computed against one packed block of B (256 x 256 floats, 256 KB, in L2).
+#define LAM_NC 256
+
+/// ceil(m / 6) * 6: the rows of a packed A and of C.
+static inline int lam_padded_rows(int m) { return (m + LAM_MR - 1) / LAM_MR * LAM_MR; }
+/// ceil(n / 16) * 16: the columns one image takes in C.
+static inline int lam_padded_cols(int n) { return (n + LAM_NR - 1) / LAM_NR * LAM_NR; }
+
+/// Packs A [m, k] (row i at a + i*lda; or, when `transposed`, A = S^T for S [k, m] stored with rows lda
+/// apart) into panels of 6 rows: packed[(i/6)*6*k + p*6 + i%6] = A[i][p], rows past m zero.
+/// `packed` holds lam_padded_rows(m) * k floats.
+void lam_pack_a(const float *a, int m, int k, int lda, int transposed, float *packed);
+
+/// C = A x B for `images` images at once, B being each image's column matrix read through offsets:
+/// B_i[r][p] = source[i*image_stride + taps[r] + positions[p]] for r < k, p < n.
+/// C is [lam_padded_rows(m), images * lam_padded_cols(n)] (image i in columns i*padded_n ..); it is
+/// overwritten, padding included. `packed_a` comes from lam_pack_a; `b_block` holds LAM_KC * LAM_NC floats.
+void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
+                      const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
+                      float *c, float *b_block);
+
+/// C += sum over images i of A_i x B_i^T, the weight gradient of a convolution: A_i [m, n] has row r at
+/// a + i*a_image_stride + r*n, and B_i[j][p] = source[i*image_stride + taps[j] + positions[p]] for
+/// j < columns, p < n (the column matrix again, the positions now summed over). C has rows ldc apart and
+/// lam_padded_rows(m) rows, lam_padded_cols(columns) columns, padding included (it stays zero if it was).
+/// `a_block` holds lam_padded_rows(m) * LAM_KC floats, `b_panel` LAM_KC * LAM_NR.
+void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, long a_image_stride,
+                        const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
+                        float *c, int ldc, float *a_block, float *b_panel);
+#endif
