@@ -126,11 +126,11 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
         describe_strip(positions, p0, n, &strip);
         pack_b_strip(source + image * image_stride, taps, k0, kc, &strip, b_block + (long)(s - s0) * kc * LAM_NR);
       }
-      for (int i0 = 0; i0 < mp; i0 += LAM_MR) {
-        const float *panel = packed_a + (long)i0 * k + k0 * LAM_MR;
-        for (int s = s0; s < s1; s++)
-          tile_6x16(kc, panel, b_block + (long)(s - s0) * kc * LAM_NR, c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
-      }
+      // One B strip (16 KB) stays in L1 while every A panel streams past it from L2.
+      for (int s = s0; s < s1; s++)
+        for (int i0 = 0; i0 < mp; i0 += LAM_MR)
+          tile_6x16(kc, packed_a + (long)i0 * k + k0 * LAM_MR, b_block + (long)(s - s0) * kc * LAM_NR,
+                    c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
     }
   }
 }
@@ -177,6 +177,66 @@ void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, l
       }
       for (int i0 = 0; i0 < mp; i0 += LAM_MR)
         tile_6x16(kc, a_block + (long)i0 * kc, b_panel, c + (long)i0 * ldc + j0, ldc, 1);
+    }
+  }
+}
+
+// MARK: - Scatter and phase planes
+
+// dst[j] += src[j] for j < count.
+static inline void add_run(float *dst, const float *src, int count) {
+  for (int j = 0; j < count; j++) dst[j] += src[j];
+}
+
+void lam_add_columns(int m, int n, const float *c, int ldc, float *source, const int32_t *taps,
+                     const int32_t *positions) {
+  for (int p0 = 0; p0 < n; p0 += LAM_NR) {
+    Strip strip;
+    describe_strip(positions, p0, n, &strip);
+    for (int r = 0; r < m; r++) {
+      const float *src = c + (long)r * ldc + p0;
+      float *dst = source + taps[r];
+      switch (strip.runLength) {
+      case 16: add_run(dst + strip.offsets[0], src, 16); break;
+      case 8:
+        add_run(dst + strip.offsets[0], src, 8);
+        add_run(dst + strip.offsets[8], src + 8, 8);
+        break;
+      case 4:
+        for (int j = 0; j < LAM_NR; j += 4) add_run(dst + strip.offsets[j], src + j, 4);
+        break;
+      default:
+        for (int j = 0; j < strip.valid; j++) dst[strip.offsets[j]] += src[j];
+      }
+    }
+  }
+}
+
+void lam_split_phases(const float *image, float *planes, int rows, int width, int stride, const int32_t *bases,
+                      const int32_t *lo, const int32_t *hi) {
+  for (int r = 0; r < rows; r++) {
+    float *dst = planes + (long)r * width;
+    const float *src = image + bases[r];
+    int v = 0;
+    for (; v < lo[r]; v++) dst[v] = 0;
+    if (stride == 2) {  // a constant stride lets the compiler gather with shuffles
+      for (; v < hi[r]; v++) dst[v] = src[2 * v];
+    } else {
+      for (; v < hi[r]; v++) dst[v] = src[v * stride];
+    }
+    for (; v < width; v++) dst[v] = 0;
+  }
+}
+
+void lam_merge_phases(const float *planes, float *image, int rows, int width, int stride, const int32_t *bases,
+                      const int32_t *lo, const int32_t *hi) {
+  for (int r = 0; r < rows; r++) {
+    const float *src = planes + (long)r * width;
+    float *dst = image + bases[r];
+    if (stride == 2) {
+      for (int v = lo[r]; v < hi[r]; v++) dst[2 * v] += src[v];
+    } else {
+      for (int v = lo[r]; v < hi[r]; v++) dst[v * stride] += src[v];
     }
   }
 }

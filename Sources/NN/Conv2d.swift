@@ -24,6 +24,7 @@ public final class Conv2d: Layer {
   public var inputNeedsGradient = true
 
   private var geometry: ConvGeometry?  // of the last forward's images
+  private var phases: PhaseRows?  // the phase planes of `geometry`'s images
   private var columns: ColumnOffsets?  // the column matrix of `geometry` in an image's phase planes
   private var dOutputRows: ColumnOffsets?  // dY of one image as a plain matrix [out, OH*OW]
   private var batchSize = 0  // N of the last forward
@@ -70,6 +71,7 @@ public final class Conv2d: Layer {
                          kernel: kernel, stride: stride, padding: padding)
     if g != geometry {
       geometry = g
+      phases = PhaseRows(g)
       columns = ColumnOffsets(columnsOf: g)
       dOutputRows = ColumnOffsets(rows: outChannels, positions: g.positions)
     }
@@ -100,12 +102,12 @@ public final class Conv2d: Layer {
 
   /// Forward for the images of shard `s` (`BatchShards`), from the state `forward` set.
   private func forward(shard s: Int) {
-    guard let g = geometry, let columns, let x = input else { return }
+    guard let g = geometry, let phases, let columns, let x = input else { return }
     let n = batchSize, scratch = g.scratchSize
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, images.upperBound - n0)
-      for i in n0..<n0 + b { splitPhases(x.data + i * g.imageSize, g, into: planes.data + i * scratch) }
+      for i in n0..<n0 + b { phases.split(x.data + i * g.imageSize, into: planes.data + i * scratch) }
       // Y[out, b*P] = W[out, in*K*K] x columns[in*K*K, b*P]
       let ldc = shard.multiply(packedWeight, rows: outChannels, source: planes.data + n0 * scratch,
                                imageStride: scratch, columns, images: b)
@@ -116,7 +118,7 @@ public final class Conv2d: Layer {
 
   /// Backward for the images of shard `s`: its share of dInput and its own parameter gradients.
   private func backward(shard s: Int) {
-    guard let g = geometry, let columns, let dOutputRows, let dOutput else { return }
+    guard let g = geometry, let phases, let columns, let dOutputRows, let dOutput else { return }
     let n = batchSize, p = g.positions, scratch = g.scratchSize
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
     if bias != nil {
@@ -140,8 +142,8 @@ public final class Conv2d: Layer {
       let q = Int(lam_padded_cols(Int32(p)))
       for i in 0..<b {
         shard.planes.zero()
-        addWindows(shard.product.data + i * q, rowStride: ldc, g, into: shard.planes.data)
-        mergePhases(shard.planes.data, g, addingInto: dInput.data + (n0 + i) * g.imageSize)
+        columns.add(shard.product.data + i * q, rowStride: ldc, into: shard.planes.data)
+        phases.merge(shard.planes.data, addingInto: dInput.data + (n0 + i) * g.imageSize)
       }
     }
   }

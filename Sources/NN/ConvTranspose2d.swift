@@ -21,6 +21,7 @@ public final class ConvTranspose2d: Layer {
   public var imagesPerGEMM = 16
 
   private var geometry: ConvGeometry?  // of the last forward's *output* images
+  private var phases: PhaseRows?  // the phase planes of `geometry`'s images
   private var columns: ColumnOffsets?  // the column matrix of `geometry` in an output image's phase planes
   private var inputRows: ColumnOffsets?  // one input image as a plain matrix [in, H*W]
   private var inputShape: [Int] = []  // [N, in, H, W] of the last forward
@@ -73,6 +74,7 @@ public final class ConvTranspose2d: Layer {
     let g = ConvGeometry(channels: outChannels, height: oh, width: ow, kernel: kernel, stride: stride, padding: padding)
     if g != geometry {
       geometry = g
+      phases = PhaseRows(g)
       columns = ColumnOffsets(columnsOf: g)
       inputRows = ColumnOffsets(rows: inChannels, positions: g.positions)
     }
@@ -101,7 +103,7 @@ public final class ConvTranspose2d: Layer {
 
   /// Forward for the images of shard `s` (`BatchShards`), from the state `forward` set.
   private func forward(shard s: Int) {
-    guard let g = geometry, let inputRows, let x = input else { return }
+    guard let g = geometry, let phases, let columns, let inputRows, let x = input else { return }
     let n = inputShape[0], p = g.positions
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
     shard.planes.resize(g.scratchSize)
@@ -115,18 +117,18 @@ public final class ConvTranspose2d: Layer {
       let q = Int(lam_padded_cols(Int32(p)))
       for i in 0..<b {
         shard.planes.zero()
-        addWindows(shard.product.data + i * q, rowStride: ldc, g, into: shard.planes.data)
-        mergePhases(shard.planes.data, g, addingInto: output.data + (n0 + i) * g.imageSize)
+        columns.add(shard.product.data + i * q, rowStride: ldc, into: shard.planes.data)
+        phases.merge(shard.planes.data, addingInto: output.data + (n0 + i) * g.imageSize)
       }
     }
   }
 
   /// Backward for the images of shard `s`: its share of dInput and its own parameter gradients.
   private func backward(shard s: Int) {
-    guard let g = geometry, let columns, let x = input, let dOutput else { return }
+    guard let g = geometry, let phases, let columns, let x = input, let dOutput else { return }
     let n = inputShape[0], p = g.positions, scratch = g.scratchSize
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
-    for i in images { splitPhases(dOutput.data + i * g.imageSize, g, into: dOutputPlanes.data + i * scratch) }
+    for i in images { phases.split(dOutput.data + i * g.imageSize, into: dOutputPlanes.data + i * scratch) }
     if bias != nil {
       shard.dBias.resize(outChannels)
       shard.dBias.zero()

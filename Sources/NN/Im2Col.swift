@@ -94,64 +94,54 @@ extension ConvGeometry {
 
 // MARK: - Phase planes and windows
 
-/// Splits one image [C, H, W] into its zero-padded phase planes (`g.scratchSize` floats in `planes`).
-public func splitPhases(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into planes: UnsafeMutablePointer<Float>) {
-  let ph = g.phaseHeight, pw = g.phaseWidth
-  for c in 0..<g.channels {
-    let source = image + c * g.height * g.width  // [H, W]
-    for a in 0..<g.phasesH {
-      let rows = ConvGeometry.validRange(offset: a, pad: g.padH, stride: g.strideH, size: g.height, outCount: ph)
-      for b in 0..<g.phasesW {
-        let cols = ConvGeometry.validRange(offset: b, pad: g.padW, stride: g.strideW, size: g.width, outCount: pw)
-        let plane = g.phasePlane(planes, c: c, a: a, b: b)  // [PH, PW]
-        for u in 0..<ph {
-          let dst = plane + u * pw
-          guard rows.contains(u) else { for v in 0..<pw { dst[v] = 0 }; continue }
-          let base = (u * g.strideH + a - g.padH) * g.width + b - g.padW  // source[base + v*S] is column v
-          for v in 0..<cols.lowerBound { dst[v] = 0 }
-          for v in cols { dst[v] = source[base + v * g.strideW] }
-          for v in cols.upperBound..<pw { dst[v] = 0 }
+/// The rows of one image's phase planes (`ConvGeometry.scratchSize` floats, PW per row) and where each
+/// reads the image: built once per geometry, so that splitting and merging allocate nothing.
+final class PhaseRows {
+  let geometry: ConvGeometry
+  private let count: Int  // C * phases * PH rows
+  private let bases: UnsafeMutablePointer<Int32>  // [count]: the image index of column 0 of each row
+  private let lo: UnsafeMutablePointer<Int32>  // [count]: the first column inside the image
+  private let hi: UnsafeMutablePointer<Int32>  // [count]: one past the last
+
+  init(_ g: ConvGeometry) {
+    geometry = g
+    let ph = g.phaseHeight, pw = g.phaseWidth
+    count = g.channels * g.phasesH * g.phasesW * ph
+    bases = .allocate(capacity: count)
+    lo = .allocate(capacity: count)
+    hi = .allocate(capacity: count)
+    var r = 0
+    for c in 0..<g.channels {
+      for a in 0..<g.phasesH {
+        let rows = ConvGeometry.validRange(offset: a, pad: g.padH, stride: g.strideH, size: g.height, outCount: ph)
+        for b in 0..<g.phasesW {
+          let cols = ConvGeometry.validRange(offset: b, pad: g.padW, stride: g.strideW, size: g.width, outCount: pw)
+          for u in 0..<ph {
+            // Padded pixel (u*S + a, v*S + b) is image pixel (u*S + a - P, v*S + b - P) of channel c.
+            bases[r] = Int32(c * g.height * g.width + (u * g.strideH + a - g.padH) * g.width + b - g.padW)
+            lo[r] = Int32(rows.contains(u) ? cols.lowerBound : 0)
+            hi[r] = Int32(rows.contains(u) ? cols.upperBound : 0)
+            r += 1
+          }
         }
       }
     }
   }
-}
 
-/// The adjoint of `splitPhases`: ADDS the phase planes back into the image [C, H, W], dropping the padding.
-public func mergePhases(_ planes: UnsafeMutablePointer<Float>, _ g: ConvGeometry, addingInto image: UnsafeMutablePointer<Float>) {
-  let ph = g.phaseHeight, pw = g.phaseWidth
-  for c in 0..<g.channels {
-    let target = image + c * g.height * g.width  // [H, W]
-    for a in 0..<g.phasesH {
-      let rows = ConvGeometry.validRange(offset: a, pad: g.padH, stride: g.strideH, size: g.height, outCount: ph)
-      for b in 0..<g.phasesW {
-        let cols = ConvGeometry.validRange(offset: b, pad: g.padW, stride: g.strideW, size: g.width, outCount: pw)
-        let plane = g.phasePlane(planes, c: c, a: a, b: b)  // [PH, PW]
-        for u in rows {
-          let src = plane + u * pw
-          let base = (u * g.strideH + a - g.padH) * g.width + b - g.padW  // target[base + v*S] is column v
-          for v in cols { target[base + v * g.strideW] += src[v] }
-        }
-      }
-    }
+  deinit {
+    bases.deallocate()
+    lo.deallocate()
+    hi.deallocate()
   }
-}
 
-/// Adds every row of a column matrix [C*KH*KW, OH*OW] (rows `rowStride` apart) onto the window of the
-/// phase planes it was read from: the scatter half of `col2im`.
-public func addWindows(
-  _ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvGeometry, into planes: UnsafeMutablePointer<Float>
-) {
-  let oh = g.outHeight, ow = g.outWidth, pw = g.phaseWidth
-  for c in 0..<g.channels {
-    for ki in 0..<g.kernelH {
-      for kj in 0..<g.kernelW {
-        let plane = g.phasePlane(planes, c: c, a: ki % g.strideH, b: kj % g.strideW)
-          + (ki / g.strideH) * pw + kj / g.strideW
-        let row = columns + ((c * g.kernelH + ki) * g.kernelW + kj) * rowStride  // [OH, OW]
-        for y in 0..<oh { addInto(plane + y * pw, row + y * ow, ow) }
-      }
-    }
+  /// Splits one image [C, H, W] into its zero-padded phase planes.
+  func split(_ image: UnsafePointer<Float>, into planes: UnsafeMutablePointer<Float>) {
+    lam_split_phases(image, planes, Int32(count), Int32(geometry.phaseWidth), Int32(geometry.strideW), bases, lo, hi)
+  }
+
+  /// The adjoint of `split`: ADDS the phase planes back into the image [C, H, W], dropping the padding.
+  func merge(_ planes: UnsafePointer<Float>, addingInto image: UnsafeMutablePointer<Float>) {
+    lam_merge_phases(planes, image, Int32(count), Int32(geometry.phaseWidth), Int32(geometry.strideW), bases, lo, hi)
   }
 }
 
@@ -175,6 +165,12 @@ final class ColumnOffsets {
   deinit {
     taps.deallocate()
     positions.deallocate()
+  }
+
+  /// Adds C [rows, P] (rows `rowStride` apart) onto the places its entries were read from in `source`: for
+  /// a column matrix in phase planes, the scatter half of `col2im`.
+  func add(_ c: UnsafePointer<Float>, rowStride: Int, into source: UnsafeMutablePointer<Float>) {
+    lam_add_columns(Int32(rows), Int32(count), c, Int32(rowStride), source, taps, positions)
   }
 
   /// The column matrix [C*KH*KW, OH*OW] of `g` in an image's phase planes (`splitPhases`): row (c, ki, kj)
@@ -205,19 +201,11 @@ public func im2col(
   _ image: UnsafePointer<Float>, _ g: ConvGeometry,
   into columns: UnsafeMutablePointer<Float>, rowStride: Int, scratch: UnsafeMutablePointer<Float>
 ) {
-  let oh = g.outHeight, ow = g.outWidth, pw = g.phaseWidth
-  precondition(rowStride >= oh * ow, "rowStride \(rowStride) < \(oh * ow) positions")
-  splitPhases(image, g, into: scratch)
-  // Row (c, ki, kj) of the columns is a window of phase plane (c, ki % S, kj % S) at (ki / S, kj / S).
-  for c in 0..<g.channels {
-    for ki in 0..<g.kernelH {
-      for kj in 0..<g.kernelW {
-        let plane = g.phasePlane(scratch, c: c, a: ki % g.strideH, b: kj % g.strideW)
-          + (ki / g.strideH) * pw + kj / g.strideW
-        let row = columns + ((c * g.kernelH + ki) * g.kernelW + kj) * rowStride  // [OH, OW]
-        for y in 0..<oh { (row + y * ow).update(from: plane + y * pw, count: ow) }
-      }
-    }
+  precondition(rowStride >= g.positions, "rowStride \(rowStride) < \(g.positions) positions")
+  PhaseRows(g).split(image, into: scratch)
+  let offsets = ColumnOffsets(columnsOf: g)
+  for r in 0..<g.patchSize {
+    for p in 0..<g.positions { columns[r * rowStride + p] = scratch[Int(offsets.taps[r] + offsets.positions[p])] }
   }
 }
 
@@ -230,8 +218,8 @@ public func col2im(
 ) {
   precondition(rowStride >= g.positions, "rowStride \(rowStride) < \(g.positions) positions")
   scratch.update(repeating: 0, count: g.scratchSize)
-  addWindows(columns, rowStride: rowStride, g, into: scratch)
-  mergePhases(scratch, g, addingInto: image)
+  ColumnOffsets(columnsOf: g).add(columns, rowStride: rowStride, into: scratch)
+  PhaseRows(g).merge(scratch, addingInto: image)
 }
 
 // MARK: - Batches as one matrix
