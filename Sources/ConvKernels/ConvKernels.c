@@ -15,7 +15,10 @@ static void tile_6x16(int k, const float *a, const float *b, float *c, int ldc, 
 #if defined(__AVX2__) && defined(__FMA__)
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (int i = 0; i < LAM_MR; i++) _mm_prefetch((const char *)(c + (long)i * ldc), _MM_HINT_T0);
+#pragma clang loop unroll_count(4)
   for (int p = 0; p < k; p++, a += LAM_MR, b += LAM_NR) {
+    _mm_prefetch((const char *)(a + 64), _MM_HINT_T0);
     __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), ai;
     ai = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(ai, b0, c00); c01 = _mm256_fmadd_ps(ai, b1, c01);
     ai = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(ai, b0, c10); c11 = _mm256_fmadd_ps(ai, b1, c11);
@@ -137,6 +140,83 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
 
 // MARK: - Column matrix as B^T (weight gradients)
 
+#if defined(__AVX2__) && defined(__FMA__)
+// Stores the transpose of eight rows r[0..7] of 8 floats: dst + i*ld gets (r[0][i], ..., r[7][i]).
+static inline void store_transposed_8x8(__m256 r[8], float *dst, int ld) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; i++) {
+    _mm256_storeu_ps(dst + i * ld, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ld, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+  }
+}
+
+// Stores the transpose of eight rows of 4 floats, rows[j] at src[j]: dst + i*ld gets (src[0][i], ..., src[7][i]).
+static inline void store_transposed_8x4(const float *src[8], float *dst, int ld) {
+  __m256 r[4];
+  for (int j = 0; j < 4; j++)  // lanes 0-3: row j, lanes 4-7: row j + 4
+    r[j] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(src[j])), _mm_loadu_ps(src[j + 4]), 1);
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  _mm256_storeu_ps(dst, _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)));
+  _mm256_storeu_ps(dst + ld, _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)));
+  _mm256_storeu_ps(dst + 2 * ld, _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)));
+  _mm256_storeu_ps(dst + 3 * ld, _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)));
+}
+#endif
+
+// panel[kk*16 + j] = the column matrix's entry (j0 + j, position q0 + kk) for kk < kc, zero for j0 + j past
+// `columns`: a transpose, done 8 columns x 8 (or 4) positions at a time in registers where positions run
+// on contiguously in the source.
+static void pack_bt_panel(const float *source, long image_stride, const int32_t *taps, int j0, int columns,
+                          const int32_t *positions, int n, long q0, int kc, float *panel) {
+  for (int kk = 0; kk < kc;) {
+    long q = q0 + kk;
+    int image = (int)(q / n), p = (int)(q % n), length = min_int(n - p, kc - kk);
+    const float *base = source + image * image_stride;
+    for (int jb = 0; jb < LAM_NR; jb += 8) {
+      const float *src[8];
+      int live = 0;  // columns of this group of 8 inside the matrix
+      for (int j = 0; j < 8; j++) {
+        src[j] = j0 + jb + j < columns ? base + taps[j0 + jb + j] : 0;
+        live += src[j] != 0;
+      }
+      float *dst = panel + (long)kk * LAM_NR + jb;
+      for (int t = 0; t < length;) {
+        const int32_t *at = positions + p + t;
+#if defined(__AVX2__) && defined(__FMA__)
+        if (live == 8 && t + 8 <= length && at[7] == at[0] + 7) {
+          __m256 r[8];
+          for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(src[j] + at[0]);
+          store_transposed_8x8(r, dst + (long)t * LAM_NR, LAM_NR);
+          t += 8;
+          continue;
+        }
+        if (live == 8 && t + 4 <= length && at[3] == at[0] + 3) {
+          const float *rows[8];
+          for (int j = 0; j < 8; j++) rows[j] = src[j] + at[0];
+          store_transposed_8x4(rows, dst + (long)t * LAM_NR, LAM_NR);
+          t += 4;
+          continue;
+        }
+#endif
+        for (int j = 0; j < 8; j++) dst[(long)t * LAM_NR + j] = src[j] ? src[j][at[0]] : 0;
+        t++;
+      }
+    }
+    kk += length;
+  }
+}
+
 void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, long a_image_stride,
                         const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
                         float *c, int ldc, float *a_block, float *b_panel) {
@@ -160,21 +240,7 @@ void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, l
       }
     }
     for (int j0 = 0; j0 < cp; j0 += LAM_NR) {
-      // B panel [kc][16]: columns j0..<j0+16 of the column matrix's transpose, same positions.
-      for (int j = 0; j < LAM_NR; j++) {
-        float *dst = b_panel + j;
-        if (j0 + j >= columns) {
-          for (int kk = 0; kk < kc; kk++) dst[kk * LAM_NR] = 0;
-          continue;
-        }
-        for (int kk = 0; kk < kc;) {
-          long q = q0 + kk;
-          int image = (int)(q / n), p = (int)(q % n), length = min_int(n - p, kc - kk);
-          const float *src = source + image * image_stride + taps[j0 + j];
-          for (int t = 0; t < length; t++) dst[(kk + t) * LAM_NR] = src[positions[p + t]];
-          kk += length;
-        }
-      }
+      pack_bt_panel(source, image_stride, taps, j0, columns, positions, n, q0, kc, b_panel);
       for (int i0 = 0; i0 < mp; i0 += LAM_MR)
         tile_6x16(kc, a_block + (long)i0 * kc, b_panel, c + (long)i0 * ldc + j0, ldc, 1);
     }
