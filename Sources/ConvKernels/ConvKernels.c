@@ -54,16 +54,17 @@ void lam_pack_a(const float *a, int m, int k, int lda, int transposed, float *pa
   int mp = lam_padded_rows(m);
   for (int i0 = 0; i0 < mp; i0 += LAM_MR) {
     float *panel = packed + (long)i0 * k;  // [k][6]
-    for (int i = 0; i < LAM_MR; i++) {
-      int row = i0 + i;
-      if (row >= m) {
-        for (int p = 0; p < k; p++) panel[p * LAM_MR + i] = 0;
-      } else if (!transposed) {
-        const float *src = a + (long)row * lda;
-        for (int p = 0; p < k; p++) panel[p * LAM_MR + i] = src[p];
-      } else {
-        for (int p = 0; p < k; p++) panel[p * LAM_MR + i] = a[(long)p * lda + row];
+    int rows = min_int(LAM_MR, m - i0);
+    if (transposed) {  // step p of the panel is 6 neighbours in row p of the stored matrix
+      for (int p = 0; p < k; p++) {
+        const float *src = a + (long)p * lda + i0;
+        for (int i = 0; i < LAM_MR; i++) panel[p * LAM_MR + i] = i < rows ? src[i] : 0;
       }
+      continue;
+    }
+    for (int i = 0; i < LAM_MR; i++) {
+      const float *src = a + (long)(i0 + i) * lda;
+      for (int p = 0; p < k; p++) panel[p * LAM_MR + i] = i < rows ? src[p] : 0;
     }
   }
 }
