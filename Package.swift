@@ -60,7 +60,7 @@ let package = Package(
     // MARK: - Tests
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"]),
-    .testTarget(name: "NNTests", dependencies: ["NN", "Core", "TestSupport"]),
+    .testTarget(name: "NNTests", dependencies: ["NN", "ConvKernels", "Core", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Core", "TestSupport"]),
     .testTarget(name: "GridWorldTests", dependencies: ["GridWorld", "Core", "TestSupport"]),
     .testTarget(name: "LinearLAMTests", dependencies: ["LinearLAM", "NN", "Core", "TestSupport"]),

@@ -1,0 +1,124 @@
+import ConvKernels
+import Core
+import TestSupport
+import Testing
+
+// The column kernels against plain loops in Double, on sizes that reach every edge: rows not a multiple of
+// the 6-row tile, positions not a multiple of the 16-column strip, depths over one 256-deep pass, more
+// columns than one 256-column block, and sources laid out in runs of 16, 8 and 4 or in no runs at all.
+
+/// Where each layout puts the n positions of one image row: `run` floats side by side, then a gap of one
+/// (a phase plane's extra column); 0 for no runs (every position two floats apart).
+private func positionOffsets(_ n: Int, run: Int) -> [Int32] {
+  (0..<n).map { p in Int32(run == 0 ? 2 * p : p / run * (run + 1) + p % run) }
+}
+
+private func randomFloats(_ count: Int, _ rng: inout RNG) -> [Float] {
+  (0..<count).map { _ in rng.uniform(-1, 1) }
+}
+
+private struct ColumnSource {
+  let taps: [Int32]  // [rows]
+  let positions: [Int32]  // [n]
+  let imageStride: Int
+  let values: [Float]  // [images * imageStride]
+
+  init(rows: Int, n: Int, images: Int, run: Int, rng: inout RNG) {
+    positions = positionOffsets(n, run: run)
+    let span = Int(positions.last ?? 0) + 1
+    taps = (0..<rows).map { Int32(($0 * 7) % rows * span + $0 % 3) }  // rows out of order, overlapping starts
+    imageStride = (rows + 1) * span + 3
+    values = randomFloats(images * imageStride, &rng)
+  }
+
+  /// Entry (r, p) of image i's column matrix.
+  func entry(_ i: Int, _ r: Int, _ p: Int) -> Double {
+    Double(values[i * imageStride + Int(taps[r]) + Int(positions[p])])
+  }
+}
+
+@Test(arguments: [
+  (m: 7, k: 3, n: 5, images: 3, run: 0),
+  (m: 13, k: 300, n: 40, images: 2, run: 8),
+  (m: 6, k: 257, n: 16, images: 20, run: 4),
+  (m: 32, k: 96, n: 256, images: 2, run: 16),
+  (m: 1, k: 1, n: 1, images: 1, run: 0),
+])
+func columnProductEqualsThePlainProductOnEveryImage(m: Int, k: Int, n: Int, images: Int, run: Int) {
+  var rng = RNG(seed: 3)
+  let a = randomFloats(m * k, &rng)
+  let source = ColumnSource(rows: k, n: n, images: images, run: run, rng: &rng)
+  let mp = Int(lam_padded_rows(Int32(m))), np = Int(lam_padded_cols(Int32(n))), ldc = images * np
+  for transposed in [false, true] {
+    // A stored as is, or as its transpose [k, m] for the transposed packing.
+    let stored = transposed ? (0..<k * m).map { a[$0 % m * k + $0 / m] } : a
+    var packed = [Float](repeating: .nan, count: mp * k)
+    lam_pack_a(stored, Int32(m), Int32(k), Int32(transposed ? m : k), transposed ? 1 : 0, &packed)
+    var c = [Float](repeating: .nan, count: mp * ldc)
+    var block = [Float](repeating: 0, count: Int(LAM_KC * LAM_NC))
+    lam_gemm_columns(Int32(m), Int32(k), Int32(n), Int32(images), packed, source.values, source.imageStride,
+                     source.taps, source.positions, &c, &block)
+    var got: [Double] = [], want: [Double] = []
+    for i in 0..<images {
+      for r in 0..<m {
+        for p in 0..<n {
+          got.append(Double(c[r * ldc + i * np + p]))
+          want.append((0..<k).reduce(0.0) { $0 + Double(a[r * k + $1]) * source.entry(i, $1, p) })
+        }
+      }
+    }
+    #expect(maxRelativeError(got, want, floor: 1) < 1e-5, "m \(m) k \(k) n \(n) images \(images) transposed \(transposed)")
+    let padding = (0..<mp * ldc).filter { $0 / ldc >= m || $0 % ldc % np >= n }.map { c[$0] }
+    #expect(padding.allSatisfy { $0 == 0 }, "the padding of C is zero")
+  }
+}
+
+@Test(arguments: [
+  (m: 7, columns: 21, n: 20, images: 30, run: 4),
+  (m: 13, columns: 40, n: 24, images: 12, run: 8),
+  (m: 6, columns: 16, n: 32, images: 9, run: 16),
+  (m: 5, columns: 9, n: 7, images: 50, run: 0),
+])
+func columnTransposedProductAddsEveryImagesWeightGradient(m: Int, columns: Int, n: Int, images: Int, run: Int) {
+  var rng = RNG(seed: 4)
+  let a = randomFloats(images * m * n, &rng)  // image i: [m, n]
+  let source = ColumnSource(rows: columns, n: n, images: images, run: run, rng: &rng)
+  let mp = Int(lam_padded_rows(Int32(m))), cp = Int(lam_padded_cols(Int32(columns)))
+  let start = (0..<mp * cp).map { $0 / cp < m && $0 % cp < columns ? Float($0 % 5) : 0 }
+  var c = start
+  var aBlock = [Float](repeating: .nan, count: mp * Int(LAM_KC))
+  var bPanel = [Float](repeating: .nan, count: Int(LAM_KC * LAM_NR))
+  lam_gemm_columns_t(Int32(m), Int32(columns), Int32(n), Int32(images), a, m * n, source.values,
+                     source.imageStride, source.taps, source.positions, &c, Int32(cp), &aBlock, &bPanel)
+  var got: [Double] = [], want: [Double] = []
+  for r in 0..<m {
+    for j in 0..<columns {
+      got.append(Double(c[r * cp + j]))
+      var sum = Double(start[r * cp + j])
+      for i in 0..<images {
+        for p in 0..<n { sum += Double(a[(i * m + r) * n + p]) * source.entry(i, j, p) }
+      }
+      want.append(sum)
+    }
+  }
+  #expect(maxRelativeError(got, want, floor: 1) < 1e-5)
+  #expect((0..<mp * cp).filter { $0 / cp >= m || $0 % cp >= columns }.allSatisfy { c[$0] == 0 })
+}
+
+@Test(arguments: [0, 4, 8, 16])
+func addColumnsAddsEveryEntryOntoThePlaceItWasReadFrom(run: Int) {
+  var rng = RNG(seed: 5)
+  let rows = 9, n = 48, ldc = 50
+  let positions = positionOffsets(n, run: run)
+  let span = Int(positions.last!) + 1
+  let taps = (0..<rows).map { Int32($0 * span) }  // each row its own place: a row's places do not repeat
+  let c = randomFloats(rows * ldc, &rng)
+  let before = randomFloats(rows * span, &rng)
+  var target = before
+  lam_add_columns(Int32(rows), Int32(n), c, Int32(ldc), &target, taps, positions)
+  var want = before.map(Double.init)
+  for r in 0..<rows {
+    for p in 0..<n { want[Int(taps[r] + positions[p])] += Double(c[r * ldc + p]) }
+  }
+  #expect(maxRelativeError(target.map(Double.init), want) < 1e-6)
+}
