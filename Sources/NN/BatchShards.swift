@@ -1,12 +1,12 @@
 import ConvKernels
 
 /// How a layer splits its work between threads: into `count` pieces, each run by one thread with one-thread
-/// GEMMs. The convolutions cut the batch into shards of whole GEMM chunks with their own buffers and sum the
-/// shards' parameter gradients at the end in shard order; Linear, the activations and Adam cut their work
+/// products. The convolutions cut the batch into shards of whole kernel chunks with their own buffers and sum
+/// the shards' parameter gradients at the end in shard order; Linear, the activations and Adam cut their work
 /// so that no sum crosses pieces.
 ///
-/// The GEMMs of a 32x32 network are small and skinny; OpenBLAS splitting each of them between two
-/// threads gains little, while two threads each running part of the images scale almost perfectly. The
+/// The products of a 32x32 network are small and skinny; splitting each of them between two threads gains
+/// little, while two threads each running part of the images scale almost perfectly. The
 /// piece count is fixed, not the thread count, so every thread count adds the same partial sums in the
 /// same order. Threads take the next free piece.
 public enum BatchShards {
@@ -66,6 +66,22 @@ final class ConvShard {
     return ldc
   }
 
+  /// Folds the columns of `images` images in `product` (rows `rowStride` apart) back onto the images, as
+  /// `col2im` does: each image's columns are added onto its zeroed phase planes, which are then merged into
+  /// target + i * imageSize.
+  func foldProduct(
+    rowStride ldc: Int, images: Int, _ columns: ColumnOffsets, _ phases: PhaseRows,
+    addingInto target: UnsafeMutablePointer<Float>
+  ) {
+    let g = phases.geometry, q = Int(lam_padded_cols(Int32(g.positions)))
+    planes.resize(g.scratchSize)
+    for i in 0..<images {
+      planes.zero()
+      columns.add(product.data + i * q, rowStride: ldc, into: planes.data)
+      phases.merge(planes.data, addingInto: target + i * g.imageSize)
+    }
+  }
+
   /// dWeight = the sum over `images` images of A_i x C_i^T (`lam_gemm_columns_t`): A_i [m, P] is the plain
   /// matrix at a + i*aImageStride, C_i [columns, P] the column matrix at source[i*imageStride + offsets].
   func weightGradient(
@@ -102,7 +118,7 @@ func packWeight(_ w: Parameter, rows m: Int, depth k: Int, transposed: Bool, int
 }
 
 /// Adds `source[0..<count]` into `target`, eight lanes at a time, then four (a shard's gradient partial into
-/// the total, a window row into a phase plane).
+/// the total, a row of dY into a Linear bias gradient).
 @inline(__always)
 func addInto(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, _ count: Int) {
   var i = 0

@@ -133,18 +133,12 @@ public final class Conv2d: Layer {
                          imageStride: scratch, columns, images: images.count)
     (dInput.data + images.lowerBound * g.imageSize).update(repeating: 0, count: images.count * g.imageSize)
     guard inputNeedsGradient else { return }
-    shard.planes.resize(scratch)
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, images.upperBound - n0)
       // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
       let ldc = shard.multiply(packedWeight, rows: g.patchSize, source: dOutput.data + n0 * outChannels * p,
                                imageStride: outChannels * p, dOutputRows, images: b)
-      let q = Int(lam_padded_cols(Int32(p)))
-      for i in 0..<b {
-        shard.planes.zero()
-        columns.add(shard.product.data + i * q, rowStride: ldc, into: shard.planes.data)
-        phases.merge(shard.planes.data, addingInto: dInput.data + (n0 + i) * g.imageSize)
-      }
+      shard.foldProduct(rowStride: ldc, images: b, columns, phases, addingInto: dInput.data + n0 * g.imageSize)
     }
   }
 }

@@ -106,7 +106,6 @@ public final class ConvTranspose2d: Layer {
     guard let g = geometry, let phases, let columns, let inputRows, let x = input else { return }
     let n = inputShape[0], p = g.positions
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
-    shard.planes.resize(g.scratchSize)
     fillChannels(output.data + images.lowerBound * g.imageSize, bias: bias?.value.data, images: images.count,
                  channels: outChannels, positions: g.height * g.width)
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
@@ -114,12 +113,7 @@ public final class ConvTranspose2d: Layer {
       // columns[out*K*K, b*H*W] = W^T[out*K*K, in] x X[in, b*H*W], then folded onto the output images
       let ldc = shard.multiply(packedWeight, rows: g.patchSize, source: x.data + n0 * inChannels * p,
                                imageStride: inChannels * p, inputRows, images: b)
-      let q = Int(lam_padded_cols(Int32(p)))
-      for i in 0..<b {
-        shard.planes.zero()
-        columns.add(shard.product.data + i * q, rowStride: ldc, into: shard.planes.data)
-        phases.merge(shard.planes.data, addingInto: output.data + (n0 + i) * g.imageSize)
-      }
+      shard.foldProduct(rowStride: ldc, images: b, columns, phases, addingInto: output.data + n0 * g.imageSize)
     }
   }
 

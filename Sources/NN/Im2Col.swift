@@ -72,8 +72,8 @@ public struct ConvGeometry: Equatable, Sendable {
 
 // A window row reads every S-th pixel of an image row. Splitting the zero-padded image once into its
 // S x S phase planes (padded pixel (u*S + a, v*S + b) goes to plane (a, b) at (u, v)) turns every window
-// row into a contiguous run of OW floats, so im2col and col2im move whole vectors instead of gathering or
-// scattering single floats; the split itself touches each pixel once.
+// row into a contiguous run of OW floats, so the column kernels copy and add whole runs instead of gathering
+// or scattering single floats; the split itself touches each pixel once.
 extension ConvGeometry {
   /// Phase planes per channel along each axis: min(S, K) (phases no kernel tap reaches are skipped).
   var phasesH: Int { min(strideH, kernelH) }
@@ -82,13 +82,12 @@ extension ConvGeometry {
   var phaseHeight: Int { outHeight + (kernelH - 1) / strideH }
   var phaseWidth: Int { outWidth + (kernelW - 1) / strideW }
 
-  /// The scratch floats `im2col` and `col2im` need for one image: C * phases * phase plane size.
+  /// Floats of one image's phase planes (the scratch of `im2col` and `col2im`): C * phases * phase plane size.
   public var scratchSize: Int { channels * phasesH * phasesW * phaseHeight * phaseWidth }
 
-  /// The phase plane (c, a, b) in `scratch`: [phaseHeight, phaseWidth].
-  @inline(__always)
-  func phasePlane(_ scratch: UnsafeMutablePointer<Float>, c: Int, a: Int, b: Int) -> UnsafeMutablePointer<Float> {
-    scratch + ((c * phasesH + a) * phasesW + b) * phaseHeight * phaseWidth
+  /// Where phase plane (c, a, b), [phaseHeight, phaseWidth], starts among one image's planes.
+  func phasePlaneOffset(c: Int, a: Int, b: Int) -> Int {
+    ((c * phasesH + a) * phasesW + b) * phaseHeight * phaseWidth
   }
 }
 
@@ -179,8 +178,7 @@ final class ColumnOffsets {
     let pw = g.phaseWidth, kk = g.kernelH * g.kernelW
     self.init(rows: g.patchSize, positions: g.positions, tap: { r in
       let (c, ki, kj) = (r / kk, r % kk / g.kernelW, r % g.kernelW)
-      return ((c * g.phasesH + ki % g.strideH) * g.phasesW + kj % g.strideW) * g.phaseHeight * pw
-        + (ki / g.strideH) * pw + kj / g.strideW
+      return g.phasePlaneOffset(c: c, a: ki % g.strideH, b: kj % g.strideW) + (ki / g.strideH) * pw + kj / g.strideW
     }, position: { q in q / g.outWidth * pw + q % g.outWidth })
   }
 
