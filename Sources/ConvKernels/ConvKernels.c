@@ -15,10 +15,7 @@ static void tile_6x16(int k, const float *a, const float *b, float *c, int ldc, 
 #if defined(__AVX2__) && defined(__FMA__)
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  for (int i = 0; i < LAM_MR; i++) _mm_prefetch((const char *)(c + (long)i * ldc), _MM_HINT_T0);
-#pragma clang loop unroll_count(4)
   for (int p = 0; p < k; p++, a += LAM_MR, b += LAM_NR) {
-    _mm_prefetch((const char *)(a + 64), _MM_HINT_T0);
     __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), ai;
     ai = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(ai, b0, c00); c01 = _mm256_fmadd_ps(ai, b1, c01);
     ai = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(ai, b0, c10); c11 = _mm256_fmadd_ps(ai, b1, c11);

@@ -35,6 +35,7 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
 /// a + i*a_image_stride + r*n, and B_i[j][p] = source[i*image_stride + taps[j] + positions[p]] for
 /// j < columns, p < n (the column matrix again, the positions now summed over). C has rows ldc apart and
 /// lam_padded_rows(m) rows, lam_padded_cols(columns) columns, padding included (it stays zero if it was).
+/// `positions` must increase (a run of them is found by its ends).
 /// `a_block` holds lam_padded_rows(m) * LAM_KC floats, `b_panel` LAM_KC * LAM_NR.
 void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, long a_image_stride,
                         const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
