@@ -6,6 +6,11 @@
 
 static inline int min_int(int a, int b) { return a < b ? a : b; }
 
+// dst[j] += src[j] for j < count.
+static inline void add_run(float *dst, const float *src, int count) {
+  for (int j = 0; j < count; j++) dst[j] += src[j];
+}
+
 // MARK: - The register tile
 
 // C[6, 16] (rows ldc apart) = (or +=, when `accumulate`) the sum over p < k of a[p*6 + i] * b[p*16 + j]:
@@ -136,6 +141,50 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
   }
 }
 
+// Adds one strip of C (rows `ldc` apart, 16 columns) onto the places of rows 0..<m: the strip's columns are
+// at `s`'s offsets from dest + out_taps[r].
+static void add_strip(int m, const float *c, int ldc, float *dest, const int32_t *out_taps, const Strip *s) {
+  for (int r = 0; r < m; r++) {
+    const float *src = c + (long)r * ldc;
+    float *dst = dest + out_taps[r];
+    switch (s->runLength) {
+    case 16: add_run(dst + s->offsets[0], src, 16); break;
+    case 8:
+      add_run(dst + s->offsets[0], src, 8);
+      add_run(dst + s->offsets[8], src + 8, 8);
+      break;
+    case 4:
+      for (int j = 0; j < LAM_NR; j += 4) add_run(dst + s->offsets[j], src + j, 4);
+      break;
+    default:
+      for (int j = 0; j < s->valid; j++) dst[s->offsets[j]] += src[j];
+    }
+  }
+}
+
+void lam_gemm_columns_add(int m, int k, int n, int images, const float *packed_a,
+                          const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
+                          float *dest, long dest_stride, const int32_t *out_taps, const int32_t *out_positions,
+                          float *strip, float *b_panel) {
+  int mp = lam_padded_rows(m), np = lam_padded_cols(n);
+  if (k == 0) return;
+  for (int image = 0; image < images; image++) {
+    for (int p0 = 0; p0 < np; p0 += LAM_NR) {
+      Strip in, out;
+      describe_strip(positions, p0, n, &in);
+      describe_strip(out_positions, p0, n, &out);
+      // The strip of C [mp, 16] stays in L1/L2 across the passes, then is added where it belongs.
+      for (int k0 = 0; k0 < k; k0 += LAM_KC) {
+        int kc = min_int(LAM_KC, k - k0);
+        pack_b_strip(source + image * image_stride, taps, k0, kc, &in, b_panel);
+        for (int i0 = 0; i0 < mp; i0 += LAM_MR)
+          tile_6x16(kc, packed_a + (long)i0 * k + k0 * LAM_MR, b_panel, strip + (long)i0 * LAM_NR, LAM_NR, k0 > 0);
+      }
+      add_strip(m, strip, LAM_NR, dest + image * dest_stride, out_taps, &out);
+    }
+  }
+}
+
 // MARK: - Column matrix as B^T (weight gradients)
 
 #if defined(__AVX2__) && defined(__FMA__)
@@ -247,32 +296,13 @@ void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, l
 
 // MARK: - Scatter and phase planes
 
-// dst[j] += src[j] for j < count.
-static inline void add_run(float *dst, const float *src, int count) {
-  for (int j = 0; j < count; j++) dst[j] += src[j];
-}
 
 void lam_add_columns(int m, int n, const float *c, int ldc, float *source, const int32_t *taps,
                      const int32_t *positions) {
   for (int p0 = 0; p0 < n; p0 += LAM_NR) {
     Strip strip;
     describe_strip(positions, p0, n, &strip);
-    for (int r = 0; r < m; r++) {
-      const float *src = c + (long)r * ldc + p0;
-      float *dst = source + taps[r];
-      switch (strip.runLength) {
-      case 16: add_run(dst + strip.offsets[0], src, 16); break;
-      case 8:
-        add_run(dst + strip.offsets[0], src, 8);
-        add_run(dst + strip.offsets[8], src + 8, 8);
-        break;
-      case 4:
-        for (int j = 0; j < LAM_NR; j += 4) add_run(dst + strip.offsets[j], src + j, 4);
-        break;
-      default:
-        for (int j = 0; j < strip.valid; j++) dst[strip.offsets[j]] += src[j];
-      }
-    }
+    add_strip(m, c + p0, ldc, source, taps, &strip);
   }
 }
 

@@ -66,18 +66,22 @@ final class ConvShard {
     return ldc
   }
 
-  /// Folds the columns of `images` images in `product` (rows `rowStride` apart) back onto the images, as
-  /// `col2im` does: each image's columns are added onto its zeroed phase planes, which are then merged into
-  /// target + i * imageSize.
-  func foldProduct(
-    rowStride ldc: Int, images: Int, _ columns: ColumnOffsets, _ phases: PhaseRows,
-    addingInto target: UnsafeMutablePointer<Float>
+  /// Adds A x the column matrices of `images` images (as `multiply`) back onto the images, as `col2im`
+  /// does: image i's product is added onto its zeroed phase planes through `columns` as it is computed
+  /// (`lam_gemm_columns_add`), and the planes are merged into target + i * imageSize.
+  func multiplyAndFold(
+    _ packedA: Tensor, rows m: Int, source: UnsafePointer<Float>, imageStride: Int, _ offsets: ColumnOffsets,
+    images: Int, onto columns: ColumnOffsets, _ phases: PhaseRows, addingInto target: UnsafeMutablePointer<Float>
   ) {
-    let g = phases.geometry, q = Int(lam_padded_cols(Int32(g.positions)))
+    let g = phases.geometry
     planes.resize(g.scratchSize)
+    product.reserve(Int(lam_padded_rows(Int32(m)) * LAM_NR))
+    bBlock.reserve(Int(LAM_KC * LAM_NR))
     for i in 0..<images {
       planes.zero()
-      columns.add(product.data + i * q, rowStride: ldc, into: planes.data)
+      lam_gemm_columns_add(Int32(m), Int32(offsets.rows), Int32(offsets.count), 1, packedA.data,
+                           source + i * imageStride, imageStride, offsets.taps, offsets.positions, planes.data,
+                           g.scratchSize, columns.taps, columns.positions, product.data, bBlock.data)
       phases.merge(planes.data, addingInto: target + i * g.imageSize)
     }
   }

@@ -136,9 +136,9 @@ public final class Conv2d: Layer {
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, images.upperBound - n0)
       // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
-      let ldc = shard.multiply(packedWeight, rows: g.patchSize, source: dOutput.data + n0 * outChannels * p,
-                               imageStride: outChannels * p, dOutputRows, images: b)
-      shard.foldProduct(rowStride: ldc, images: b, columns, phases, addingInto: dInput.data + n0 * g.imageSize)
+      shard.multiplyAndFold(packedWeight, rows: g.patchSize, source: dOutput.data + n0 * outChannels * p,
+                            imageStride: outChannels * p, dOutputRows, images: b, onto: columns, phases,
+                            addingInto: dInput.data + n0 * g.imageSize)
     }
   }
 }

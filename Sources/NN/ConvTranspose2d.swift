@@ -111,9 +111,9 @@ public final class ConvTranspose2d: Layer {
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, images.upperBound - n0)
       // columns[out*K*K, b*H*W] = W^T[out*K*K, in] x X[in, b*H*W], then folded onto the output images
-      let ldc = shard.multiply(packedWeight, rows: g.patchSize, source: x.data + n0 * inChannels * p,
-                               imageStride: inChannels * p, inputRows, images: b)
-      shard.foldProduct(rowStride: ldc, images: b, columns, phases, addingInto: output.data + n0 * g.imageSize)
+      shard.multiplyAndFold(packedWeight, rows: g.patchSize, source: x.data + n0 * inChannels * p,
+                            imageStride: inChannels * p, inputRows, images: b, onto: columns, phases,
+                            addingInto: output.data + n0 * g.imageSize)
     }
   }
 

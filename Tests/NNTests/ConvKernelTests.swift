@@ -122,3 +122,38 @@ func addColumnsAddsEveryEntryOntoThePlaceItWasReadFrom(run: Int) {
   }
   #expect(maxRelativeError(target.map(Double.init), want) < 1e-6)
 }
+
+@Test(arguments: [
+  (m: 7, k: 3, n: 5, images: 2, run: 0),
+  (m: 13, k: 300, n: 40, images: 2, run: 8),
+  (m: 20, k: 64, n: 32, images: 3, run: 4),
+  (m: 6, k: 16, n: 48, images: 1, run: 16),
+])
+func columnProductAddedInPlaceEqualsTheProductScatteredByHand(m: Int, k: Int, n: Int, images: Int, run: Int) {
+  var rng = RNG(seed: 6)
+  let a = randomFloats(m * k, &rng)
+  let source = ColumnSource(rows: k, n: n, images: images, run: run, rng: &rng)
+  let mp = Int(lam_padded_rows(Int32(m)))
+  var packed = [Float](repeating: .nan, count: mp * k)
+  lam_pack_a(a, Int32(m), Int32(k), Int32(k), 0, &packed)
+  // Each row of the product lands on its own stretch of the destination, its positions in the same layout.
+  let outPositions = positionOffsets(n, run: run)
+  let span = Int(outPositions.last!) + 1, destStride = m * span + 5
+  let outTaps = (0..<m).map { Int32(($0 * 5) % m * span + 2) }
+  let before = randomFloats(images * destStride, &rng)
+  var dest = before
+  var strip = [Float](repeating: .nan, count: mp * Int(LAM_NR))
+  var panel = [Float](repeating: .nan, count: Int(LAM_KC * LAM_NR))
+  lam_gemm_columns_add(Int32(m), Int32(k), Int32(n), Int32(images), packed, source.values, source.imageStride,
+                       source.taps, source.positions, &dest, destStride, outTaps, outPositions, &strip, &panel)
+  var want = before.map(Double.init)
+  for i in 0..<images {
+    for r in 0..<m {
+      for p in 0..<n {
+        let product = (0..<k).reduce(0.0) { $0 + Double(a[r * k + $1]) * source.entry(i, $1, p) }
+        want[i * destStride + Int(outTaps[r] + outPositions[p])] += product
+      }
+    }
+  }
+  #expect(maxRelativeError(dest.map(Double.init), want, floor: 1) < 1e-5)
+}

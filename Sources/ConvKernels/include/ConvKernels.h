@@ -31,6 +31,15 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
                       const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
                       float *c, float *b_block);
 
+/// lam_gemm_columns with the product added straight back onto the places it belongs instead of stored:
+/// dest[i*dest_stride + out_taps[r] + out_positions[p]] += C_i[r][p] for r < m, p < n (the scatter of
+/// col2im, without C in memory). The places of one row must not repeat. `strip` holds
+/// lam_padded_rows(m) * LAM_NR floats, `b_panel` LAM_KC * LAM_NR.
+void lam_gemm_columns_add(int m, int k, int n, int images, const float *packed_a,
+                          const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
+                          float *dest, long dest_stride, const int32_t *out_taps, const int32_t *out_positions,
+                          float *strip, float *b_panel);
+
 /// C += sum over images i of A_i x B_i^T, the weight gradient of a convolution: A_i [m, n] has row r at
 /// a + i*a_image_stride + r*n, and B_i[j][p] = source[i*image_stride + taps[j] + positions[p]] for
 /// j < columns, p < n (the column matrix again, the positions now summed over). C has rows ldc apart and
