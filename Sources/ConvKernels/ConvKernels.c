@@ -294,17 +294,8 @@ void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, l
   }
 }
 
-// MARK: - Scatter and phase planes
+// MARK: - Phase planes
 
-
-void lam_add_columns(int m, int n, const float *c, int ldc, float *source, const int32_t *taps,
-                     const int32_t *positions) {
-  for (int p0 = 0; p0 < n; p0 += LAM_NR) {
-    Strip strip;
-    describe_strip(positions, p0, n, &strip);
-    add_strip(m, c + p0, ldc, source, taps, &strip);
-  }
-}
 
 void lam_split_phases(const float *image, float *planes, int rows, int width, int stride, const int32_t *bases,
                       const int32_t *lo, const int32_t *hi) {

@@ -166,13 +166,7 @@ final class ColumnOffsets {
     positions.deallocate()
   }
 
-  /// Adds C [rows, P] (rows `rowStride` apart) onto the places its entries were read from in `source`: for
-  /// a column matrix in phase planes, the scatter half of `col2im`.
-  func add(_ c: UnsafePointer<Float>, rowStride: Int, into source: UnsafeMutablePointer<Float>) {
-    lam_add_columns(Int32(rows), Int32(count), c, Int32(rowStride), source, taps, positions)
-  }
-
-  /// The column matrix [C*KH*KW, OH*OW] of `g` in an image's phase planes (`splitPhases`): row (c, ki, kj)
+  /// The column matrix [C*KH*KW, OH*OW] of `g` in an image's phase planes (`PhaseRows.split`): row (c, ki, kj)
   /// is phase plane (c, ki % S, kj % S) from (ki / S, kj / S) on; position (y, x) is y*PW + x from there.
   convenience init(columnsOf g: ConvGeometry) {
     let pw = g.phaseWidth, kk = g.kernelH * g.kernelW
@@ -216,7 +210,10 @@ public func col2im(
 ) {
   precondition(rowStride >= g.positions, "rowStride \(rowStride) < \(g.positions) positions")
   scratch.update(repeating: 0, count: g.scratchSize)
-  ColumnOffsets(columnsOf: g).add(columns, rowStride: rowStride, into: scratch)
+  let offsets = ColumnOffsets(columnsOf: g)
+  for r in 0..<g.patchSize {
+    for p in 0..<g.positions { scratch[Int(offsets.taps[r] + offsets.positions[p])] += columns[r * rowStride + p] }
+  }
   PhaseRows(g).merge(scratch, addingInto: image)
 }
 

@@ -35,6 +35,11 @@ private struct ColumnSource {
   func entry(_ i: Int, _ r: Int, _ p: Int) -> Double {
     Double(values[i * imageStride + Int(taps[r]) + Int(positions[p])])
   }
+
+  /// Entry (row, p) of A [m, rows] x image i's column matrix, in Double.
+  func product(_ a: [Float], row: Int, _ i: Int, _ p: Int) -> Double {
+    (0..<taps.count).reduce(0.0) { $0 + Double(a[row * taps.count + $1]) * entry(i, $1, p) }
+  }
 }
 
 @Test(arguments: [
@@ -63,7 +68,7 @@ func columnProductEqualsThePlainProductOnEveryImage(m: Int, k: Int, n: Int, imag
       for r in 0..<m {
         for p in 0..<n {
           got.append(Double(c[r * ldc + i * np + p]))
-          want.append((0..<k).reduce(0.0) { $0 + Double(a[r * k + $1]) * source.entry(i, $1, p) })
+          want.append(source.product(a, row: r, i, p))
         }
       }
     }
@@ -105,24 +110,6 @@ func columnTransposedProductAddsEveryImagesWeightGradient(m: Int, columns: Int, 
   #expect((0..<mp * cp).filter { $0 / cp >= m || $0 % cp >= columns }.allSatisfy { c[$0] == 0 })
 }
 
-@Test(arguments: [0, 4, 8, 16])
-func addColumnsAddsEveryEntryOntoThePlaceItWasReadFrom(run: Int) {
-  var rng = RNG(seed: 5)
-  let rows = 9, n = 48, ldc = 50
-  let positions = positionOffsets(n, run: run)
-  let span = Int(positions.last!) + 1
-  let taps = (0..<rows).map { Int32($0 * span) }  // each row its own place: a row's places do not repeat
-  let c = randomFloats(rows * ldc, &rng)
-  let before = randomFloats(rows * span, &rng)
-  var target = before
-  lam_add_columns(Int32(rows), Int32(n), c, Int32(ldc), &target, taps, positions)
-  var want = before.map(Double.init)
-  for r in 0..<rows {
-    for p in 0..<n { want[Int(taps[r] + positions[p])] += Double(c[r * ldc + p]) }
-  }
-  #expect(maxRelativeError(target.map(Double.init), want) < 1e-6)
-}
-
 @Test(arguments: [
   (m: 7, k: 3, n: 5, images: 2, run: 0),
   (m: 13, k: 300, n: 40, images: 2, run: 8),
@@ -150,8 +137,7 @@ func columnProductAddedInPlaceEqualsTheProductScatteredByHand(m: Int, k: Int, n:
   for i in 0..<images {
     for r in 0..<m {
       for p in 0..<n {
-        let product = (0..<k).reduce(0.0) { $0 + Double(a[r * k + $1]) * source.entry(i, $1, p) }
-        want[i * destStride + Int(outTaps[r] + outPositions[p])] += product
+        want[i * destStride + Int(outTaps[r] + outPositions[p])] += source.product(a, row: r, i, p)
       }
     }
   }

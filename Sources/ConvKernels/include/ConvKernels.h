@@ -50,12 +50,6 @@ void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, l
                         const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
                         float *c, int ldc, float *a_block, float *b_panel);
 
-/// Adds C [m, n] (rows ldc apart) onto the column matrix's places in the source:
-/// source[taps[r] + positions[p]] += C[r][p], the scatter half of col2im. The places of one row must not
-/// repeat (true of a column matrix's row in its phase planes).
-void lam_add_columns(int m, int n, const float *c, int ldc, float *source, const int32_t *taps,
-                     const int32_t *positions);
-
 /// Splits an image into the rows of its phase planes, `width` floats each: row r is
 /// image[bases[r] + v*stride] for v in lo[r]..<hi[r] and zero elsewhere.
 void lam_split_phases(const float *image, float *planes, int rows, int width, int stride, const int32_t *bases,
