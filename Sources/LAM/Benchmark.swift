@@ -145,14 +145,17 @@ public final class BenchmarkSession {
 
   /// Copies the next batch (in order, wrapping around) into `o` and `next`.
   private func loadBatch() {
-    let size = o.rowSize, table = byteToFloat
-    frames.withUnsafeBufferPointer { frames in
-      nextFrames.withUnsafeBufferPointer { nextFrames in
-        for i in 0..<batch {
-          let row = (cursor + i) % transitions
-          for j in 0..<size {
-            o.data[i * size + j] = table[Int(frames[row * size + j])]
-            next.data[i * size + j] = table[Int(nextFrames[row * size + j])]
+    // The pointers are read once: each read of a class's `var` is an exclusivity check.
+    let size = o.rowSize, od = o.data, nd = next.data
+    byteToFloat.withUnsafeBufferPointer { table in
+      frames.withUnsafeBufferPointer { frames in
+        nextFrames.withUnsafeBufferPointer { nextFrames in
+          for i in 0..<batch {
+            let row = (cursor + i) % transitions
+            for j in 0..<size {
+              od[i * size + j] = table[Int(frames[row * size + j])]
+              nd[i * size + j] = table[Int(nextFrames[row * size + j])]
+            }
           }
         }
       }
