@@ -13,26 +13,26 @@ static inline void add_run(float *dst, const float *src, int count) {
 
 // MARK: - The register tile
 
-// C[6, 16] (rows ldc apart) = (or +=, when `accumulate`) the sum over p < k of a[p*6 + i] * b[p*16 + j]:
-// one packed A panel times one packed B panel. Twelve 8-float accumulators stay in registers for the
-// whole depth; each step loads 16 floats of B and broadcasts 6 of A.
-static void tile_6x16(int k, const float *a, const float *b, float *c, int ldc, int accumulate) {
+// C[rows, 16] (rows ldc apart) = (or +=, when `accumulate`) the sum over p < k of a[p*6 + i] * b[p*16 + j]:
+// one packed A panel (of which the first `rows` of 6 are used) times one packed B panel. Up to twelve
+// 8-float accumulators stay in registers for the whole depth; each step loads 16 floats of B and
+// broadcasts `rows` of A. Inlined with a constant `rows`, the loops over rows unroll away.
+static inline __attribute__((always_inline)) void tile_rows(int rows, int k, const float *a, const float *b,
+                                                            float *c, int ldc, int accumulate) {
 #if defined(__AVX2__) && defined(__FMA__)
-  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  __m256 acc[LAM_MR][2];
+  for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
   for (int p = 0; p < k; p++, a += LAM_MR, b += LAM_NR) {
-    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), ai;
-    ai = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(ai, b0, c00); c01 = _mm256_fmadd_ps(ai, b1, c01);
-    ai = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(ai, b0, c10); c11 = _mm256_fmadd_ps(ai, b1, c11);
-    ai = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(ai, b0, c20); c21 = _mm256_fmadd_ps(ai, b1, c21);
-    ai = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(ai, b0, c30); c31 = _mm256_fmadd_ps(ai, b1, c31);
-    ai = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(ai, b0, c40); c41 = _mm256_fmadd_ps(ai, b1, c41);
-    ai = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(ai, b0, c50); c51 = _mm256_fmadd_ps(ai, b1, c51);
+    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+    for (int i = 0; i < rows; i++) {
+      __m256 ai = _mm256_broadcast_ss(a + i);
+      acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+      acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+    }
   }
-  __m256 rows[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-  for (int i = 0; i < LAM_MR; i++) {
+  for (int i = 0; i < rows; i++) {
     float *row = c + (long)i * ldc;
-    __m256 r0 = rows[2 * i], r1 = rows[2 * i + 1];
+    __m256 r0 = acc[i][0], r1 = acc[i][1];
     if (accumulate) {
       r0 = _mm256_add_ps(r0, _mm256_loadu_ps(row));
       r1 = _mm256_add_ps(r1, _mm256_loadu_ps(row + 8));
@@ -43,11 +43,24 @@ static void tile_6x16(int k, const float *a, const float *b, float *c, int ldc, 
 #else
   float sum[LAM_MR][LAM_NR] = {{0}};
   for (int p = 0; p < k; p++, a += LAM_MR, b += LAM_NR)
-    for (int i = 0; i < LAM_MR; i++)
+    for (int i = 0; i < rows; i++)
       for (int j = 0; j < LAM_NR; j++) sum[i][j] += a[i] * b[j];
-  for (int i = 0; i < LAM_MR; i++)
+  for (int i = 0; i < rows; i++)
     for (int j = 0; j < LAM_NR; j++) c[(long)i * ldc + j] = (accumulate ? c[(long)i * ldc + j] : 0) + sum[i][j];
 #endif
+}
+
+// tile_rows for the rows of C that exist (up to 6): a last panel of 2 rows of a 32-row A costs a third of
+// a full one instead of as much. Every entry of C is the same sum in the same order whatever `rows` is.
+static void tile(int rows, int k, const float *a, const float *b, float *c, int ldc, int accumulate) {
+  switch (rows < LAM_MR ? rows : LAM_MR) {
+  case 1: tile_rows(1, k, a, b, c, ldc, accumulate); break;
+  case 2: tile_rows(2, k, a, b, c, ldc, accumulate); break;
+  case 3: tile_rows(3, k, a, b, c, ldc, accumulate); break;
+  case 4: tile_rows(4, k, a, b, c, ldc, accumulate); break;
+  case 5: tile_rows(5, k, a, b, c, ldc, accumulate); break;
+  default: tile_rows(LAM_MR, k, a, b, c, ldc, accumulate);
+  }
 }
 
 // MARK: - Packing A
@@ -121,7 +134,7 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
                       float *c, float *b_block) {
   int mp = lam_padded_rows(m), np = lam_padded_cols(n), ldc = images * np;
   int strips = ldc / LAM_NR, block = LAM_NC / LAM_NR;
-  if (k == 0) { memset(c, 0, sizeof(float) * (size_t)mp * ldc); return; }
+  if (k == 0) { memset(c, 0, sizeof(float) * (size_t)m * ldc); return; }
   for (int s0 = 0; s0 < strips; s0 += block) {
     int s1 = min_int(strips, s0 + block);
     for (int k0 = 0; k0 < k; k0 += LAM_KC) {
@@ -135,8 +148,8 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
       // One B strip (16 KB) stays in L1 while every A panel streams past it from L2.
       for (int s = s0; s < s1; s++)
         for (int i0 = 0; i0 < mp; i0 += LAM_MR)
-          tile_6x16(kc, packed_a + (long)i0 * k + k0 * LAM_MR, b_block + (long)(s - s0) * kc * LAM_NR,
-                    c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
+          tile(m - i0, kc, packed_a + (long)i0 * k + k0 * LAM_MR, b_block + (long)(s - s0) * kc * LAM_NR,
+               c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
     }
   }
 }
@@ -178,7 +191,7 @@ void lam_gemm_columns_add(int m, int k, int n, int images, const float *packed_a
         int kc = min_int(LAM_KC, k - k0);
         pack_b_strip(source + image * image_stride, taps, k0, kc, &in, b_panel);
         for (int i0 = 0; i0 < mp; i0 += LAM_MR)
-          tile_6x16(kc, packed_a + (long)i0 * k + k0 * LAM_MR, b_panel, strip + (long)i0 * LAM_NR, LAM_NR, k0 > 0);
+          tile(m - i0, kc, packed_a + (long)i0 * k + k0 * LAM_MR, b_panel, strip + (long)i0 * LAM_NR, LAM_NR, k0 > 0);
       }
       add_strip(m, strip, LAM_NR, dest + image * dest_stride, out_taps, &out);
     }
@@ -272,12 +285,8 @@ void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, l
   for (long q0 = 0; q0 < total; q0 += LAM_KC) {
     int kc = (int)(total - q0 < LAM_KC ? total - q0 : LAM_KC);
     // A block [mp/6][kc][6]: positions q0..<q0+kc of every row, crossing from one image to the next.
-    for (int row = 0; row < mp; row++) {
+    for (int row = 0; row < m; row++) {  // rows past m: never read
       float *dst = a_block + (long)(row / LAM_MR) * LAM_MR * kc + row % LAM_MR;
-      if (row >= m) {
-        for (int kk = 0; kk < kc; kk++) dst[kk * LAM_MR] = 0;
-        continue;
-      }
       for (int kk = 0; kk < kc;) {
         long q = q0 + kk;
         int image = (int)(q / n), p = (int)(q % n), length = min_int(n - p, kc - kk);
@@ -289,7 +298,7 @@ void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, l
     for (int j0 = 0; j0 < cp; j0 += LAM_NR) {
       pack_bt_panel(source, image_stride, taps, j0, columns, positions, n, q0, kc, b_panel);
       for (int i0 = 0; i0 < mp; i0 += LAM_MR)
-        tile_6x16(kc, a_block + (long)i0 * kc, b_panel, c + (long)i0 * ldc + j0, ldc, 1);
+        tile(m - i0, kc, a_block + (long)i0 * kc, b_panel, c + (long)i0 * ldc + j0, ldc, 1);
     }
   }
 }

@@ -25,8 +25,8 @@ void lam_pack_a(const float *a, int m, int k, int lda, int transposed, float *pa
 
 /// C = A x B for `images` images at once, B being each image's column matrix read through offsets:
 /// B_i[r][p] = source[i*image_stride + taps[r] + positions[p]] for r < k, p < n.
-/// C is [lam_padded_rows(m), images * lam_padded_cols(n)] (image i in columns i*padded_n ..); it is
-/// overwritten, padding included. `packed_a` comes from lam_pack_a; `b_block` holds LAM_KC * LAM_NC floats.
+/// C is [lam_padded_rows(m), images * lam_padded_cols(n)] (image i in columns i*padded_n ..); its rows
+/// < m are overwritten, padding columns included, and the rows past m are left as they were. `packed_a` comes from lam_pack_a; `b_block` holds LAM_KC * LAM_NC floats.
 void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
                       const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
                       float *c, float *b_block);
@@ -43,7 +43,8 @@ void lam_gemm_columns_add(int m, int k, int n, int images, const float *packed_a
 /// C += sum over images i of A_i x B_i^T, the weight gradient of a convolution: A_i [m, n] has row r at
 /// a + i*a_image_stride + r*n, and B_i[j][p] = source[i*image_stride + taps[j] + positions[p]] for
 /// j < columns, p < n (the column matrix again, the positions now summed over). C has rows ldc apart and
-/// lam_padded_rows(m) rows, lam_padded_cols(columns) columns, padding included (it stays zero if it was).
+/// lam_padded_rows(m) rows, lam_padded_cols(columns) columns; its padding columns stay zero if they were,
+/// its rows past m are left as they were.
 /// `positions` must increase (a run of them is found by its ends).
 /// `a_block` holds lam_padded_rows(m) * LAM_KC floats, `b_panel` LAM_KC * LAM_NR.
 void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, long a_image_stride,
