@@ -313,11 +313,7 @@ void lam_split_phases(const float *image, float *planes, int rows, int width, in
     const float *src = image + bases[r];
     int v = 0;
     for (; v < lo[r]; v++) dst[v] = 0;
-    if (stride == 2) {  // a constant stride lets the compiler gather with shuffles
-      for (; v < hi[r]; v++) dst[v] = src[2 * v];
-    } else {
-      for (; v < hi[r]; v++) dst[v] = src[v * stride];
-    }
+    for (; v < hi[r]; v++) dst[v] = src[v * stride];
     for (; v < width; v++) dst[v] = 0;
   }
 }
@@ -327,10 +323,49 @@ void lam_merge_phases(const float *planes, float *image, int rows, int width, in
   for (int r = 0; r < rows; r++) {
     const float *src = planes + (long)r * width;
     float *dst = image + bases[r];
-    if (stride == 2) {
-      for (int v = lo[r]; v < hi[r]; v++) dst[2 * v] += src[v];
-    } else {
-      for (int v = lo[r]; v < hi[r]; v++) dst[v * stride] += src[v];
+    for (int v = lo[r]; v < hi[r]; v++) dst[v * stride] += src[v];
+  }
+}
+
+// Stride 2 across: each image row is dealt out to two phase-plane rows, its even pixels to one and its odd
+// pixels to the other, 8 at a time with one permute. Planes are zeroed first, so only the pixels are written.
+void lam_split_pairs(const float *image, float *planes, int size, int rows, const int32_t *src,
+                     const int32_t *even, const int32_t *odd, int evens, int odds) {
+  memset(planes, 0, sizeof(float) * (size_t)size);
+  int pairs = min_int(evens, odds);
+  for (int r = 0; r < rows; r++) {
+    const float *s = image + src[r];
+    float *e = planes + even[r], *o = planes + odd[r];
+    int t = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    const __m256i deal = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    for (; t + 4 <= pairs; t += 4) {
+      __m256 x = _mm256_permutevar8x32_ps(_mm256_loadu_ps(s + 2 * t), deal);
+      _mm_storeu_ps(e + t, _mm256_castps256_ps128(x));
+      _mm_storeu_ps(o + t, _mm256_extractf128_ps(x, 1));
     }
+#endif
+    for (int u = t; u < evens; u++) e[u] = s[2 * u];
+    for (int u = t; u < odds; u++) o[u] = s[2 * u + 1];
+  }
+}
+
+// The adjoint of lam_split_pairs: the two plane rows interleaved and added onto their image row.
+void lam_merge_pairs(const float *planes, float *image, int rows, const int32_t *src, const int32_t *even,
+                     const int32_t *odd, int evens, int odds) {
+  int pairs = min_int(evens, odds);
+  for (int r = 0; r < rows; r++) {
+    float *d = image + src[r];
+    const float *e = planes + even[r], *o = planes + odd[r];
+    int t = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    for (; t + 4 <= pairs; t += 4) {
+      __m128 ev = _mm_loadu_ps(e + t), od = _mm_loadu_ps(o + t);
+      __m256 x = _mm256_set_m128(_mm_unpackhi_ps(ev, od), _mm_unpacklo_ps(ev, od));
+      _mm256_storeu_ps(d + 2 * t, _mm256_add_ps(_mm256_loadu_ps(d + 2 * t), x));
+    }
+#endif
+    for (int u = t; u < evens; u++) d[2 * u] += e[u];
+    for (int u = t; u < odds; u++) d[2 * u + 1] += o[u];
   }
 }

@@ -95,52 +95,90 @@ extension ConvGeometry {
 
 /// The rows of one image's phase planes (`ConvGeometry.scratchSize` floats, PW per row) and where each
 /// reads the image: built once per geometry, so that splitting and merging allocate nothing.
+///
+/// With a stride of 2 across (and a kernel at least 2 wide, so both column phases exist) the plan goes by
+/// image row instead: each row's even and odd pixels are dealt out to two plane rows at once
+/// (`lam_split_pairs`), a few long rows instead of many short ones.
 final class PhaseRows {
   let geometry: ConvGeometry
-  private let count: Int  // C * phases * PH rows
-  private let bases: UnsafeMutablePointer<Int32>  // [count]: the image index of column 0 of each row
-  private let lo: UnsafeMutablePointer<Int32>  // [count]: the first column inside the image
-  private let hi: UnsafeMutablePointer<Int32>  // [count]: one past the last
+  private let byImageRow: Bool
+  private let count: Int  // C * phases * PH plane rows, or the image rows the planes hold
+  // Plane rows: the image index of column 0 of each, the first column inside the image, one past the last.
+  // Image rows: the image index of the row, where its even pixels start in the planes, where its odd ones do.
+  private let first: UnsafeMutablePointer<Int32>  // [count]: bases, or src
+  private let second: UnsafeMutablePointer<Int32>  // [count]: lo, or even
+  private let third: UnsafeMutablePointer<Int32>  // [count]: hi, or odd
+  private let evens: Int32  // image rows: pixels 2t the planes hold (t < evens)
+  private let odds: Int32  // image rows: pixels 2t + 1 the planes hold
 
   init(_ g: ConvGeometry) {
     geometry = g
     let ph = g.phaseHeight, pw = g.phaseWidth
-    count = g.channels * g.phasesH * g.phasesW * ph
-    bases = .allocate(capacity: count)
-    lo = .allocate(capacity: count)
-    hi = .allocate(capacity: count)
-    var r = 0
-    for c in 0..<g.channels {
-      for a in 0..<g.phasesH {
-        let rows = ConvGeometry.validRange(offset: a, pad: g.padH, stride: g.strideH, size: g.height, outCount: ph)
-        for b in 0..<g.phasesW {
-          let cols = ConvGeometry.validRange(offset: b, pad: g.padW, stride: g.strideW, size: g.width, outCount: pw)
-          for u in 0..<ph {
-            // Padded pixel (u*S + a, v*S + b) is image pixel (u*S + a - P, v*S + b - P) of channel c.
-            bases[r] = Int32(c * g.height * g.width + (u * g.strideH + a - g.padH) * g.width + b - g.padW)
-            lo[r] = Int32(rows.contains(u) ? cols.lowerBound : 0)
-            hi[r] = Int32(rows.contains(u) ? cols.upperBound : 0)
-            r += 1
+    byImageRow = g.strideW == 2 && g.phasesW == 2
+    var rows: [(Int, Int, Int)] = []
+    if byImageRow {
+      // Pixel x goes to column phase (x + P) % 2 at (x + P) / 2: the evens to phase P % 2 from P / 2 on,
+      // the odds to the other from (P + 1) / 2 on, as far as the plane is wide.
+      evens = Int32(max(0, min((g.width + 1) / 2, pw - g.padW / 2)))
+      odds = Int32(max(0, min(g.width / 2, pw - (g.padW + 1) / 2)))
+      for c in 0..<g.channels {
+        for y in 0..<g.height {
+          let (a, u) = ((y + g.padH) % g.strideH, (y + g.padH) / g.strideH)
+          guard a < g.phasesH && u < ph else { continue }  // a row no kernel tap reads
+          let plane = { (b: Int) in g.phasePlaneOffset(c: c, a: a, b: b) + u * pw }
+          rows.append(((c * g.height + y) * g.width, plane(g.padW % 2) + g.padW / 2,
+                       plane((g.padW + 1) % 2) + (g.padW + 1) / 2))
+        }
+      }
+    } else {
+      (evens, odds) = (0, 0)
+      for c in 0..<g.channels {
+        for a in 0..<g.phasesH {
+          let inRows = ConvGeometry.validRange(offset: a, pad: g.padH, stride: g.strideH, size: g.height, outCount: ph)
+          for b in 0..<g.phasesW {
+            let cols = ConvGeometry.validRange(offset: b, pad: g.padW, stride: g.strideW, size: g.width, outCount: pw)
+            for u in 0..<ph {
+              // Padded pixel (u*S + a, v*S + b) is image pixel (u*S + a - P, v*S + b - P) of channel c.
+              rows.append((c * g.height * g.width + (u * g.strideH + a - g.padH) * g.width + b - g.padW,
+                           inRows.contains(u) ? cols.lowerBound : 0, inRows.contains(u) ? cols.upperBound : 0))
+            }
           }
         }
       }
     }
+    count = rows.count
+    first = .allocate(capacity: max(count, 1))
+    second = .allocate(capacity: max(count, 1))
+    third = .allocate(capacity: max(count, 1))
+    for (r, row) in rows.enumerated() {
+      (first[r], second[r], third[r]) = (Int32(row.0), Int32(row.1), Int32(row.2))
+    }
   }
 
   deinit {
-    bases.deallocate()
-    lo.deallocate()
-    hi.deallocate()
+    first.deallocate()
+    second.deallocate()
+    third.deallocate()
   }
 
   /// Splits one image [C, H, W] into its zero-padded phase planes.
   func split(_ image: UnsafePointer<Float>, into planes: UnsafeMutablePointer<Float>) {
-    lam_split_phases(image, planes, Int32(count), Int32(geometry.phaseWidth), Int32(geometry.strideW), bases, lo, hi)
+    let g = geometry
+    if byImageRow {
+      lam_split_pairs(image, planes, Int32(g.scratchSize), Int32(count), first, second, third, evens, odds)
+    } else {
+      lam_split_phases(image, planes, Int32(count), Int32(g.phaseWidth), Int32(g.strideW), first, second, third)
+    }
   }
 
   /// The adjoint of `split`: ADDS the phase planes back into the image [C, H, W], dropping the padding.
   func merge(_ planes: UnsafePointer<Float>, addingInto image: UnsafeMutablePointer<Float>) {
-    lam_merge_phases(planes, image, Int32(count), Int32(geometry.phaseWidth), Int32(geometry.strideW), bases, lo, hi)
+    let g = geometry
+    if byImageRow {
+      lam_merge_pairs(planes, image, Int32(count), first, second, third, evens, odds)
+    } else {
+      lam_merge_phases(planes, image, Int32(count), Int32(g.phaseWidth), Int32(g.strideW), first, second, third)
+    }
   }
 }
 

@@ -356,11 +356,20 @@ func expectUniform(_ t: Tensor, bound: Float, _ what: String) {
 
 // MARK: - im2col and col2im
 
-@Test func im2colReadsEveryWindowAndCol2imIsItsAccumulatingAdjoint() {
-  // Separate kernel, stride and padding per axis; non-square image.
-  let g = ConvGeometry(
-    channels: 2, height: 7, width: 5, kernelH: 3, kernelW: 2, strideH: 2, strideW: 3, padH: 1, padW: 2)
-  #expect((g.outHeight, g.outWidth) == (4, 3))
+// Separate kernel, stride and padding per axis, non-square images. Stride 2 across (with a kernel at least 2
+// wide) deals image rows out to plane rows in pairs: odd and even padding and widths, and a last column
+// that no window reads.
+@Test(arguments: [
+  (2, 7, 5, 3, 2, 2, 3, 1, 2, 4, 3), (2, 7, 9, 3, 4, 3, 2, 1, 1, 3, 4), (3, 6, 8, 4, 4, 2, 2, 2, 2, 4, 5),
+  (1, 5, 10, 2, 3, 1, 2, 0, 0, 4, 4), (1, 5, 9, 2, 2, 2, 2, 0, 0, 2, 4), (2, 9, 17, 4, 4, 2, 2, 1, 1, 4, 8),
+  (1, 4, 13, 4, 4, 2, 2, 1, 1, 2, 6), (2, 6, 6, 4, 4, 2, 2, 1, 1, 3, 3),
+])
+func im2colReadsEveryWindowAndCol2imIsItsAccumulatingAdjoint(
+  c: Int, h: Int, w: Int, kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int, oh: Int, ow: Int
+) {
+  let g = ConvGeometry(channels: c, height: h, width: w, kernelH: kh, kernelW: kw, strideH: sh, strideW: sw,
+                       padH: ph, padW: pw)
+  #expect((g.outHeight, g.outWidth) == (oh, ow))
   var rng = RNG(seed: 7)
   let image = Tensor([g.channels, g.height, g.width])
   for i in 0..<image.count { image[i] = rng.uniform(-1, 1) }
@@ -370,20 +379,22 @@ func expectUniform(_ t: Tensor, bound: Float, _ what: String) {
   let scratch = Tensor([g.scratchSize])
   scratch.fill(.nan)  // stale scratch contents must not leak into the result
   im2col(image.data, g, into: columns.data, rowStride: rowStride, scratch: scratch.data)
-  for c in 0..<2 {
-    for ki in 0..<3 {
-      for kj in 0..<2 {
-        for oy in 0..<4 {
-          for ox in 0..<3 {
-            let y = oy * 2 - 1 + ki, x = ox * 3 - 2 + kj
-            let inside = y >= 0 && y < 7 && x >= 0 && x < 5
-            let expected = inside ? image[(c * 7 + y) * 5 + x] : 0
-            #expect(columns[((c * 3 + ki) * 2 + kj) * rowStride + oy * 3 + ox] == expected)
+  var wrong = 0
+  for ch in 0..<c {
+    for ki in 0..<kh {
+      for kj in 0..<kw {
+        for oy in 0..<oh {
+          for ox in 0..<ow {
+            let y = oy * sh - ph + ki, x = ox * sw - pw + kj
+            let inside = y >= 0 && y < h && x >= 0 && x < w
+            let expected = inside ? image[(ch * h + y) * w + x] : 0
+            if columns[((ch * kh + ki) * kw + kj) * rowStride + oy * ow + ox] != expected { wrong += 1 }
           }
         }
       }
     }
   }
+  #expect(wrong == 0)
   #expect(columns[rowStride - 1].isNaN)  // nothing written past the positions
 
   // <im2col(x), C> == <x, col2im(C)> for random C, and col2im adds rather than overwrites.
