@@ -290,14 +290,22 @@ func fillChannels(
 }
 
 /// db[c] += the sum of dY[n, c, :] over the batch [N, C, P]: the bias gradient of a convolution.
+///
+/// Each plane is summed in eight lanes (position j in lane j % 8), then across them: one running Float sum
+/// would wait on every add's latency.
 func addChannelSums(
   _ batch: UnsafePointer<Float>, images: Int, channels: Int, positions p: Int, into db: UnsafeMutablePointer<Float>
 ) {
+  let whole = p / 8 * 8
   for n in 0..<images {
     for c in 0..<channels {
       let plane = batch + (n * channels + c) * p
-      var sum: Float = 0
-      for j in 0..<p { sum += plane[j] }
+      var lanes = SIMD8<Float>()
+      for j in Swift.stride(from: 0, to: whole, by: 8) {
+        lanes += UnsafeRawPointer(plane + j).loadUnaligned(as: SIMD8<Float>.self)
+      }
+      var sum = lanes.sum()
+      for j in whole..<p { sum += plane[j] }
       db[c] += sum
     }
   }
