@@ -6,8 +6,17 @@
 
 static inline int min_int(int a, int b) { return a < b ? a : b; }
 
-// dst[j] += src[j] for j < count.
+// dst[j] += src[j] for j < count: whole vectors for the runs of a strip (4, 8 or 16), where a loop of
+// unknown length would go float by float.
 static inline void add_run(float *dst, const float *src, int count) {
+#if defined(__AVX2__) && defined(__FMA__)
+  if (count == 4) { _mm_storeu_ps(dst, _mm_add_ps(_mm_loadu_ps(dst), _mm_loadu_ps(src))); return; }
+  if (count == 8 || count == 16) {
+    for (int j = 0; j < count; j += 8)
+      _mm256_storeu_ps(dst + j, _mm256_add_ps(_mm256_loadu_ps(dst + j), _mm256_loadu_ps(src + j)));
+    return;
+  }
+#endif
   for (int j = 0; j < count; j++) dst[j] += src[j];
 }
 
