@@ -6,28 +6,19 @@
 
 static inline int min_int(int a, int b) { return a < b ? a : b; }
 
-// dst[j] += src[j] for j < count: whole vectors for the runs of a strip (4, 8 or 16), where a loop of
-// unknown length would go float by float.
-static inline void add_run(float *dst, const float *src, int count) {
-#if defined(__AVX2__) && defined(__FMA__)
-  if (count == 4) { _mm_storeu_ps(dst, _mm_add_ps(_mm_loadu_ps(dst), _mm_loadu_ps(src))); return; }
-  if (count == 8 || count == 16) {
-    for (int j = 0; j < count; j += 8)
-      _mm256_storeu_ps(dst + j, _mm256_add_ps(_mm256_loadu_ps(dst + j), _mm256_loadu_ps(src + j)));
-    return;
-  }
-#endif
-  for (int j = 0; j < count; j++) dst[j] += src[j];
-}
-
 // MARK: - The register tile
 
 // C[rows, 16] (rows ldc apart) = (or +=, when `accumulate`) the sum over p < k of a[p*6 + i] * b[p*16 + j]:
 // one packed A panel (of which the first `rows` of 6 are used) times one packed B panel. Up to twelve
 // 8-float accumulators stay in registers for the whole depth; each step loads 16 floats of B and
 // broadcasts `rows` of A. Inlined with a constant `rows`, the loops over rows unroll away.
+//
+// With `fold_taps`, row i of the result is added onto fold + fold_taps[i] instead of stored in C: columns
+// 4j..4j+3 at fold_offsets[4j] on (a strip of runs of 4 or more, `run` long). C is then only read.
 static inline __attribute__((always_inline)) void tile_rows(int rows, int k, const float *a, const float *b,
-                                                            float *c, int ldc, int accumulate) {
+                                                            float *c, int ldc, int accumulate, float *fold,
+                                                            const int32_t *fold_taps, const int32_t *fold_offsets,
+                                                            int run) {
 #if defined(__AVX2__) && defined(__FMA__)
   __m256 acc[LAM_MR][2];
   for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
@@ -46,8 +37,21 @@ static inline __attribute__((always_inline)) void tile_rows(int rows, int k, con
       r0 = _mm256_add_ps(r0, _mm256_loadu_ps(row));
       r1 = _mm256_add_ps(r1, _mm256_loadu_ps(row + 8));
     }
-    _mm256_storeu_ps(row, r0);
-    _mm256_storeu_ps(row + 8, r1);
+    if (!fold_taps) {
+      _mm256_storeu_ps(row, r0);
+      _mm256_storeu_ps(row + 8, r1);
+    } else if (run >= 8) {
+      float *d0 = fold + fold_taps[i] + fold_offsets[0], *d1 = fold + fold_taps[i] + fold_offsets[8];
+      _mm256_storeu_ps(d0, _mm256_add_ps(_mm256_loadu_ps(d0), r0));
+      _mm256_storeu_ps(d1, _mm256_add_ps(_mm256_loadu_ps(d1), r1));
+    } else {
+      __m128 q[4] = {_mm256_castps256_ps128(r0), _mm256_extractf128_ps(r0, 1), _mm256_castps256_ps128(r1),
+                     _mm256_extractf128_ps(r1, 1)};
+      for (int j = 0; j < 4; j++) {
+        float *d = fold + fold_taps[i] + fold_offsets[4 * j];
+        _mm_storeu_ps(d, _mm_add_ps(_mm_loadu_ps(d), q[j]));
+      }
+    }
   }
 #else
   float sum[LAM_MR][LAM_NR] = {{0}};
@@ -55,7 +59,12 @@ static inline __attribute__((always_inline)) void tile_rows(int rows, int k, con
     for (int i = 0; i < rows; i++)
       for (int j = 0; j < LAM_NR; j++) sum[i][j] += a[i] * b[j];
   for (int i = 0; i < rows; i++)
-    for (int j = 0; j < LAM_NR; j++) c[(long)i * ldc + j] = (accumulate ? c[(long)i * ldc + j] : 0) + sum[i][j];
+    for (int j = 0; j < LAM_NR; j++) {
+      float v = (accumulate ? c[(long)i * ldc + j] : 0) + sum[i][j];
+      if (fold_taps) fold[fold_taps[i] + fold_offsets[j / 4 * 4] + j % 4] += v;
+      else c[(long)i * ldc + j] = v;
+    }
+  (void)run;
 #endif
 }
 
@@ -63,12 +72,26 @@ static inline __attribute__((always_inline)) void tile_rows(int rows, int k, con
 // a full one instead of as much. Every entry of C is the same sum in the same order whatever `rows` is.
 static void tile(int rows, int k, const float *a, const float *b, float *c, int ldc, int accumulate) {
   switch (rows < LAM_MR ? rows : LAM_MR) {
-  case 1: tile_rows(1, k, a, b, c, ldc, accumulate); break;
-  case 2: tile_rows(2, k, a, b, c, ldc, accumulate); break;
-  case 3: tile_rows(3, k, a, b, c, ldc, accumulate); break;
-  case 4: tile_rows(4, k, a, b, c, ldc, accumulate); break;
-  case 5: tile_rows(5, k, a, b, c, ldc, accumulate); break;
-  default: tile_rows(LAM_MR, k, a, b, c, ldc, accumulate);
+  case 1: tile_rows(1, k, a, b, c, ldc, accumulate, 0, 0, 0, 0); break;
+  case 2: tile_rows(2, k, a, b, c, ldc, accumulate, 0, 0, 0, 0); break;
+  case 3: tile_rows(3, k, a, b, c, ldc, accumulate, 0, 0, 0, 0); break;
+  case 4: tile_rows(4, k, a, b, c, ldc, accumulate, 0, 0, 0, 0); break;
+  case 5: tile_rows(5, k, a, b, c, ldc, accumulate, 0, 0, 0, 0); break;
+  default: tile_rows(LAM_MR, k, a, b, c, ldc, accumulate, 0, 0, 0, 0);
+  }
+}
+
+// tile with the rows added onto fold + fold_taps[i] at the offsets of a strip of runs (tile_rows); `c` holds
+// the earlier passes' sums when `accumulate`. The product goes from registers to its places, not via C.
+static void tile_fold(int rows, int k, const float *a, const float *b, float *c, int accumulate, float *fold,
+                      const int32_t *fold_taps, const int32_t *fold_offsets, int run) {
+  switch (rows < LAM_MR ? rows : LAM_MR) {
+  case 1: tile_rows(1, k, a, b, c, LAM_NR, accumulate, fold, fold_taps, fold_offsets, run); break;
+  case 2: tile_rows(2, k, a, b, c, LAM_NR, accumulate, fold, fold_taps, fold_offsets, run); break;
+  case 3: tile_rows(3, k, a, b, c, LAM_NR, accumulate, fold, fold_taps, fold_offsets, run); break;
+  case 4: tile_rows(4, k, a, b, c, LAM_NR, accumulate, fold, fold_taps, fold_offsets, run); break;
+  case 5: tile_rows(5, k, a, b, c, LAM_NR, accumulate, fold, fold_taps, fold_offsets, run); break;
+  default: tile_rows(LAM_MR, k, a, b, c, LAM_NR, accumulate, fold, fold_taps, fold_offsets, run);
   }
 }
 
@@ -163,24 +186,12 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
   }
 }
 
-// Adds one strip of C (rows `ldc` apart, 16 columns) onto the places of rows 0..<m: the strip's columns are
-// at `s`'s offsets from dest + out_taps[r].
-static void add_strip(int m, const float *c, int ldc, float *dest, const int32_t *out_taps, const Strip *s) {
+// Adds one strip of C [m, 16] onto the places of rows 0..<m, column j at dest + out_taps[r] + the strip's
+// offsets[j]: for strips that are not runs (tile_fold adds those).
+static void add_strip(int m, const float *c, float *dest, const int32_t *out_taps, const Strip *s) {
   for (int r = 0; r < m; r++) {
-    const float *src = c + (long)r * ldc;
     float *dst = dest + out_taps[r];
-    switch (s->runLength) {
-    case 16: add_run(dst + s->offsets[0], src, 16); break;
-    case 8:
-      add_run(dst + s->offsets[0], src, 8);
-      add_run(dst + s->offsets[8], src + 8, 8);
-      break;
-    case 4:
-      for (int j = 0; j < LAM_NR; j += 4) add_run(dst + s->offsets[j], src + j, 4);
-      break;
-    default:
-      for (int j = 0; j < s->valid; j++) dst[s->offsets[j]] += src[j];
-    }
+    for (int j = 0; j < s->valid; j++) dst[s->offsets[j]] += c[(long)r * LAM_NR + j];
   }
 }
 
@@ -195,14 +206,22 @@ void lam_gemm_columns_add(int m, int k, int n, int images, const float *packed_a
       Strip in, out;
       describe_strip(positions, p0, n, &in);
       describe_strip(out_positions, p0, n, &out);
-      // The strip of C [mp, 16] stays in L1/L2 across the passes, then is added where it belongs.
+      // The strip of C [mp, 16] stays in L1/L2 across the passes. The last pass adds it where it belongs
+      // straight from the register tile when its places are runs; otherwise it is added afterwards.
+      float *target = dest + image * dest_stride;
       for (int k0 = 0; k0 < k; k0 += LAM_KC) {
-        int kc = min_int(LAM_KC, k - k0);
+        int kc = min_int(LAM_KC, k - k0), last = k0 + kc == k;
         pack_b_strip(source + image * image_stride, taps, k0, kc, &in, b_panel);
-        for (int i0 = 0; i0 < mp; i0 += LAM_MR)
-          tile(m - i0, kc, packed_a + (long)i0 * k + k0 * LAM_MR, b_panel, strip + (long)i0 * LAM_NR, LAM_NR, k0 > 0);
+        for (int i0 = 0; i0 < mp; i0 += LAM_MR) {
+          const float *a = packed_a + (long)i0 * k + k0 * LAM_MR;
+          float *c = strip + (long)i0 * LAM_NR;
+          if (last && out.runLength)
+            tile_fold(m - i0, kc, a, b_panel, c, k0 > 0, target, out_taps + i0, out.offsets, out.runLength);
+          else
+            tile(m - i0, kc, a, b_panel, c, LAM_NR, k0 > 0);
+        }
       }
-      add_strip(m, strip, LAM_NR, dest + image * dest_stride, out_taps, &out);
+      if (!out.runLength) add_strip(m, strip, target, out_taps, &out);
     }
   }
 }
