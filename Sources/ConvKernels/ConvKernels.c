@@ -229,8 +229,8 @@ void lam_gemm_columns_add(int m, int k, int n, int images, const float *packed_a
 // MARK: - Column matrix as B^T (weight gradients)
 
 #if defined(__AVX2__) && defined(__FMA__)
-// Stores the transpose of eight rows r[0..7] of 8 floats: dst + i*ld gets (r[0][i], ..., r[7][i]).
-static inline void store_transposed_8x8(__m256 r[8], float *dst, int ld) {
+// Transposes eight rows r[0..7] of 8 floats in place: r[i] becomes (r[0][i], ..., r[7][i]).
+static inline void transpose_8x8(__m256 r[8]) {
   __m256 t[8], u[8];
   for (int i = 0; i < 8; i += 2) {
     t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
@@ -243,9 +243,15 @@ static inline void store_transposed_8x8(__m256 r[8], float *dst, int ld) {
     u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
   }
   for (int i = 0; i < 4; i++) {
-    _mm256_storeu_ps(dst + i * ld, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
-    _mm256_storeu_ps(dst + (i + 4) * ld, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
   }
+}
+
+// Stores the transpose of eight rows r[0..7] of 8 floats: dst + i*ld gets (r[0][i], ..., r[7][i]).
+static inline void store_transposed_8x8(__m256 r[8], float *dst, int ld) {
+  transpose_8x8(r);
+  for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + i * ld, r[i]);
 }
 
 // Stores the transpose of eight rows of 4 floats, rows[j] at src[j]: dst + i*ld gets (src[0][i], ..., src[7][i]).
@@ -312,14 +318,30 @@ void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, l
   long total = (long)images * n;
   for (long q0 = 0; q0 < total; q0 += LAM_KC) {
     int kc = (int)(total - q0 < LAM_KC ? total - q0 : LAM_KC);
-    // A block [mp/6][kc][6]: positions q0..<q0+kc of every row, crossing from one image to the next.
-    for (int row = 0; row < m; row++) {  // rows past m: never read
-      float *dst = a_block + (long)(row / LAM_MR) * LAM_MR * kc + row % LAM_MR;
+    // A block [mp/6][kc][6]: positions q0..<q0+kc of every row (rows past m are never read), crossing from
+    // one image to the next; a panel of 6 rows is transposed 8 positions at a time in registers.
+    for (int row0 = 0; row0 < m; row0 += LAM_MR) {
+      int rows = min_int(LAM_MR, m - row0);
+      float *panel = a_block + (long)row0 * kc;  // [kc][6]
       for (int kk = 0; kk < kc;) {
         long q = q0 + kk;
-        int image = (int)(q / n), p = (int)(q % n), length = min_int(n - p, kc - kk);
-        const float *src = a + image * a_image_stride + (long)row * n + p;
-        for (int t = 0; t < length; t++) dst[(kk + t) * LAM_MR] = src[t];
+        int image = (int)(q / n), p = (int)(q % n), length = min_int(n - p, kc - kk), t = 0;
+        const float *src = a + image * a_image_stride + (long)row0 * n + p;  // row i at src + i*n
+#if defined(__AVX2__) && defined(__FMA__)
+        for (; rows == LAM_MR && t + 8 <= length; t += 8) {
+          __m256 r[8];
+          for (int i = 0; i < LAM_MR; i++) r[i] = _mm256_loadu_ps(src + (long)i * n + t);
+          r[6] = r[7] = _mm256_setzero_ps();
+          transpose_8x8(r);
+          for (int j = 0; j < 8; j++) {  // the first 6 floats of each: 4, then 2
+            float *dst = panel + (long)(kk + t + j) * LAM_MR;
+            _mm_storeu_ps(dst, _mm256_castps256_ps128(r[j]));
+            _mm_storel_pi((__m64 *)(dst + 4), _mm256_extractf128_ps(r[j], 1));
+          }
+        }
+#endif
+        for (; t < length; t++)
+          for (int i = 0; i < rows; i++) panel[(long)(kk + t) * LAM_MR + i] = src[(long)i * n + t];
         kk += length;
       }
     }
