@@ -52,7 +52,7 @@ final class ConvShard {
   let dBias = Tensor([0])  // [out]: this shard's bias gradient
 
   /// product = A x the column matrices of `images` images, side by side (`lam_gemm_columns`): A [m, k] is
-  /// `packedA` (`packWeight`); image i's matrix [k, P] is source[i*imageStride + offsets]. Returns the
+  /// `packedA` (`PackedWeight`); image i's matrix [k, P] is source[i*imageStride + offsets]. Returns the
   /// product's row stride; image i's columns start at i * lam_padded_cols(P).
   func multiply(
     _ packedA: Tensor, rows m: Int, source: UnsafePointer<Float>, imageStride: Int, _ offsets: ColumnOffsets,
@@ -115,10 +115,35 @@ final class ConvShard {
   }
 }
 
-/// Packs the weight matrix A [m, k] (or, when `transposed`, A = W^T for W [k, m]) for `lam_gemm_columns`.
-func packWeight(_ w: Parameter, rows m: Int, depth k: Int, transposed: Bool, into packed: Tensor) {
-  packed.reserve(Int(lam_padded_rows(Int32(m))) * k)
-  lam_pack_a(w.value.data, Int32(m), Int32(k), Int32(transposed ? m : k), transposed ? 1 : 0, packed.data)
+/// A convolution's weight packed for the column kernels (`lam_pack_a`), once per layer call. The shards
+/// pack whole 6-row panels each, on the threads that then use them: packed by the caller alone, the other
+/// core would wait for it before every call.
+final class PackedWeight {
+  let packed = Tensor([0])  // [lam_padded_rows(m) * k]: A in panels of 6 rows
+  private var source: UnsafePointer<Float>?  // W while `pack` runs
+  private var rows = 0  // m
+  private var depth = 0  // k
+  private var transposed = false
+  private lazy var packShard: (Int) -> Void = { [unowned self] in self.pack(shard: $0) }
+
+  /// Packs A [m, k] = W, or A = W^T for W [k, m] when `transposed`.
+  func pack(_ w: Parameter, rows m: Int, depth k: Int, transposed: Bool) {
+    packed.reserve(Int(lam_padded_rows(Int32(m))) * k)
+    (source, rows, depth, self.transposed) = (UnsafePointer(w.value.data), m, k, transposed)
+    BatchShards.run(packShard)
+    source = nil
+  }
+
+  /// The panels of shard `s`: rows first..<end of A, whole panels (the last one padded with zeros).
+  private func pack(shard s: Int) {
+    guard let source else { return }
+    let rows = BatchShards.images(s, of: self.rows, chunk: Int(LAM_MR))
+    guard !rows.isEmpty else { return }
+    // Row i of A is row i of W, or column i of W [k, m] when transposed.
+    let a = source + (transposed ? rows.lowerBound : rows.lowerBound * depth)
+    lam_pack_a(a, Int32(rows.count), Int32(depth), Int32(transposed ? self.rows : depth), transposed ? 1 : 0,
+               packed.data + rows.lowerBound * depth)
+  }
 }
 
 /// Adds `source[0..<count]` into `target`, eight lanes at a time, then four (a shard's gradient partial into

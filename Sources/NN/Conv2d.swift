@@ -31,7 +31,7 @@ public final class Conv2d: Layer {
   private var chunk = 1  // images per kernel call
   private var input: Tensor?  // [N, in, H, W], forward's argument while its shards run
   private let planes = Tensor([0])  // [N, g.scratchSize]: every input image's phase planes; kept for backward
-  private let packedWeight = Tensor([0])  // W [out, in*K*K] packed for forward, W^T for backward
+  private let weightPanels = PackedWeight()  // W [out, in*K*K] packed for forward, W^T for backward
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
   private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
@@ -80,7 +80,7 @@ public final class Conv2d: Layer {
     chunk = max(1, min(imagesPerGEMM, n, Int(LAM_NC / lam_padded_cols(Int32(g.positions)))))
     planes.resize(n, g.scratchSize)
     output.resize(n, outChannels, g.outHeight, g.outWidth)
-    packWeight(weight, rows: outChannels, depth: g.patchSize, transposed: false, into: packedWeight)
+    weightPanels.pack(weight, rows: outChannels, depth: g.patchSize, transposed: false)
     BatchShards.run(forwardShard)
     input = nil
     return output
@@ -91,7 +91,7 @@ public final class Conv2d: Layer {
     precondition(dOutput.shape == output.shape, "Conv2d.backward got \(dOutput.shape), expected \(output.shape)")
     dInput.resize(batchSize, inChannels, g.height, g.width)
     if inputNeedsGradient {
-      packWeight(weight, rows: g.patchSize, depth: outChannels, transposed: true, into: packedWeight)
+      weightPanels.pack(weight, rows: g.patchSize, depth: outChannels, transposed: true)
     }
     self.dOutput = dOutput
     BatchShards.run(backwardShard)
@@ -109,7 +109,7 @@ public final class Conv2d: Layer {
       let b = min(chunk, images.upperBound - n0)
       for i in n0..<n0 + b { phases.split(x.data + i * g.imageSize, into: planes.data + i * scratch) }
       // Y[out, b*P] = W[out, in*K*K] x columns[in*K*K, b*P]
-      let ldc = shard.multiply(packedWeight, rows: outChannels, source: planes.data + n0 * scratch,
+      let ldc = shard.multiply(weightPanels.packed, rows: outChannels, source: planes.data + n0 * scratch,
                                imageStride: scratch, columns, images: b)
       unpackImages(shard.product.data, rowStride: ldc, bias: bias?.value.data, rows: outChannels,
                    positions: g.positions, into: output.data, first: n0, count: b)
@@ -136,7 +136,7 @@ public final class Conv2d: Layer {
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, images.upperBound - n0)
       // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
-      shard.multiplyAndFold(packedWeight, rows: g.patchSize, source: dOutput.data + n0 * outChannels * p,
+      shard.multiplyAndFold(weightPanels.packed, rows: g.patchSize, source: dOutput.data + n0 * outChannels * p,
                             imageStride: outChannels * p, dOutputRows, images: b, onto: columns, phases,
                             addingInto: dInput.data + n0 * g.imageSize)
     }

@@ -28,7 +28,7 @@ public final class ConvTranspose2d: Layer {
   private var chunk = 1  // images per kernel call
   private var input: Tensor?  // [N, in, H, W], the caller's tensor, kept for backward
   private let dOutputPlanes = Tensor([0])  // [N, g.scratchSize]: the phase planes of every dY image
-  private let packedWeight = Tensor([0])  // W^T [out*K*K, in] packed for forward, W for backward
+  private let weightPanels = PackedWeight()  // W^T [out*K*K, in] packed for forward, W for backward
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
   private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
@@ -82,7 +82,7 @@ public final class ConvTranspose2d: Layer {
     input = x
     chunk = max(1, min(imagesPerGEMM, n, Int(LAM_NC / lam_padded_cols(Int32(g.positions)))))
     output.resize(n, outChannels, oh, ow)
-    packWeight(weight, rows: g.patchSize, depth: inChannels, transposed: true, into: packedWeight)
+    weightPanels.pack(weight, rows: g.patchSize, depth: inChannels, transposed: true)
     BatchShards.run(forwardShard)
     return output
   }
@@ -93,7 +93,7 @@ public final class ConvTranspose2d: Layer {
                  "ConvTranspose2d.backward got \(dOutput.shape), expected \(output.shape)")
     dInput.resize(inputShape)
     dOutputPlanes.resize(inputShape[0], g.scratchSize)
-    packWeight(weight, rows: inChannels, depth: g.patchSize, transposed: false, into: packedWeight)
+    weightPanels.pack(weight, rows: inChannels, depth: g.patchSize, transposed: false)
     self.dOutput = dOutput
     BatchShards.run(backwardShard)
     self.dOutput = nil
@@ -111,7 +111,7 @@ public final class ConvTranspose2d: Layer {
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, images.upperBound - n0)
       // columns[out*K*K, b*H*W] = W^T[out*K*K, in] x X[in, b*H*W], then folded onto the output images
-      shard.multiplyAndFold(packedWeight, rows: g.patchSize, source: x.data + n0 * inChannels * p,
+      shard.multiplyAndFold(weightPanels.packed, rows: g.patchSize, source: x.data + n0 * inChannels * p,
                             imageStride: inChannels * p, inputRows, images: b, onto: columns, phases,
                             addingInto: output.data + n0 * g.imageSize)
     }
@@ -136,7 +136,7 @@ public final class ConvTranspose2d: Layer {
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, images.upperBound - n0)
       // dX[in, b*H*W] = W[in, out*K*K] x dColumns[out*K*K, b*H*W]
-      let ldc = shard.multiply(packedWeight, rows: inChannels, source: dOutputPlanes.data + n0 * scratch,
+      let ldc = shard.multiply(weightPanels.packed, rows: inChannels, source: dOutputPlanes.data + n0 * scratch,
                                imageStride: scratch, columns, images: b)
       unpackImages(shard.product.data, rowStride: ldc, bias: nil, rows: inChannels, positions: p,
                    into: dInput.data, first: n0, count: b)
