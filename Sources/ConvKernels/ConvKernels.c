@@ -285,6 +285,7 @@ static void pack_bt_panel(const float *source, long image_stride, const int32_t 
         src[j] = j0 + jb + j < columns ? base + taps[j0 + jb + j] : 0;
         live += src[j] != 0;
       }
+      (void)live;  // read by the vector paths only
       float *dst = panel + (long)kk * LAM_NR + jb;
       for (int t = 0; t < length;) {
         const int32_t *at = positions + p + t;
@@ -383,14 +384,13 @@ void lam_merge_phases(const float *planes, float *image, int rows, int width, in
 void lam_split_pairs(const float *image, float *planes, int size, int rows, const int32_t *src,
                      const int32_t *even, const int32_t *odd, int evens, int odds) {
   memset(planes, 0, sizeof(float) * (size_t)size);
-  int pairs = min_int(evens, odds);
   for (int r = 0; r < rows; r++) {
     const float *s = image + src[r];
     float *e = planes + even[r], *o = planes + odd[r];
     int t = 0;
 #if defined(__AVX2__) && defined(__FMA__)
     const __m256i deal = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-    for (; t + 4 <= pairs; t += 4) {
+    for (; t + 4 <= evens && t + 4 <= odds; t += 4) {
       __m256 x = _mm256_permutevar8x32_ps(_mm256_loadu_ps(s + 2 * t), deal);
       _mm_storeu_ps(e + t, _mm256_castps256_ps128(x));
       _mm_storeu_ps(o + t, _mm256_extractf128_ps(x, 1));
@@ -404,13 +404,12 @@ void lam_split_pairs(const float *image, float *planes, int size, int rows, cons
 // The adjoint of lam_split_pairs: the two plane rows interleaved and added onto their image row.
 void lam_merge_pairs(const float *planes, float *image, int rows, const int32_t *src, const int32_t *even,
                      const int32_t *odd, int evens, int odds) {
-  int pairs = min_int(evens, odds);
   for (int r = 0; r < rows; r++) {
     float *d = image + src[r];
     const float *e = planes + even[r], *o = planes + odd[r];
     int t = 0;
 #if defined(__AVX2__) && defined(__FMA__)
-    for (; t + 4 <= pairs; t += 4) {
+    for (; t + 4 <= evens && t + 4 <= odds; t += 4) {
       __m128 ev = _mm_loadu_ps(e + t), od = _mm_loadu_ps(o + t);
       __m256 x = _mm256_set_m128(_mm_unpackhi_ps(ev, od), _mm_unpacklo_ps(ev, od));
       _mm256_storeu_ps(d + 2 * t, _mm256_add_ps(_mm256_loadu_ps(d + 2 * t), x));
