@@ -26,7 +26,8 @@ void lam_pack_a(const float *a, int m, int k, int lda, int transposed, float *pa
 /// C = A x B for `images` images at once, B being each image's column matrix read through offsets:
 /// B_i[r][p] = source[i*image_stride + taps[r] + positions[p]] for r < k, p < n.
 /// C is [lam_padded_rows(m), images * lam_padded_cols(n)] (image i in columns i*padded_n ..); its rows
-/// < m are overwritten, padding columns included, and the rows past m are left as they were. `packed_a` comes from lam_pack_a; `b_block` holds LAM_KC * LAM_NC floats.
+/// < m are overwritten, padding columns included, and the rows past m are left as they were. `packed_a`
+/// comes from lam_pack_a; `b_block` holds LAM_KC * LAM_NC floats.
 void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
                       const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
                       float *c, float *b_block);
