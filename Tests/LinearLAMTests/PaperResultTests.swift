@@ -72,7 +72,12 @@ private func run(_ configs: [LinearConfig]) throws -> [LinearResult] {
   // sigma = 1: action and noise variances tie, so d_z = d_a holds about half of each.
   let r = try run([fast(sigma: 1), fast(sigma: 1) { $0.cleanFraction = 0.3 }])
   #expect(r[1].trained.actionMSE < r[0].trained.actionMSE * 2 / 3)
-  #expect(r[0].pca.actionMSE > 0.3 && r[0].pca.actionMSE < 0.7)
+  // Uncleaned, the 4th and 5th eigenvalues tie (action and noise blocks of equal variance), so PCA has no
+  // unique answer: which tied eigenvectors LAPACK returns differs between CPUs, and so does the PCA probe.
+  // Cleaning breaks the tie in the action's favour and makes the PCA latent the action.
+  let (plain, cleaned) = (r[0].eigenvalues, r[1].eigenvalues)
+  #expect(abs(plain[3] - plain[4]) < 1e-9 * plain[0])
+  #expect(cleaned[3] > cleaned[4] * 1.2)
   #expect(r[1].pca.actionMSE < 0.25)
 }
 
