@@ -47,6 +47,9 @@ public enum NPY {
   static let alignment = 64
   static let growthAxisDigits = 21
 
+  /// Whether `bytes` begin like a .npy file (its magic string).
+  public static func hasMagic(_ bytes: Data) -> Bool { bytes.starts(with: magic) }
+
   /// The header (magic through the final newline) for an array of `descr` and `shape`.
   public static func header(descr: String, shape: [Int]) -> [UInt8] {
     let shapeText: String
@@ -126,8 +129,11 @@ public enum NPY {
     guard descr == T.npyDescr else {
       throw LamError("\(source): expected dtype \(T.npyName) ('\(T.npyDescr)'), found '\(descr)'")
     }
-    let count = shape.reduce(1, *)
-    let expectedBytes = count * MemoryLayout<T>.stride
+    let stride = MemoryLayout<T>.stride
+    guard let expectedBytes = byteCount(shape, itemSize: stride) else {
+      throw LamError("\(source): shape \(shapeString(shape)) of \(T.npyName) needs more bytes than fit in memory")
+    }
+    let count = expectedBytes / stride
     let found = data.count - offset
     guard found == expectedBytes else {
       let what = found < expectedBytes ? "truncated" : "has trailing bytes"
@@ -150,53 +156,59 @@ public enum NPY {
   }
 
   /// Parses the header of a `.npy` file (versions 1.0, 2.0 and 3.0): its dtype, shape and data offset.
+  ///
+  /// As strict as NumPy's reader: the header must be a Python dict literal with exactly the keys 'descr',
+  /// 'fortran_order' and 'shape' (see `HeaderParser`), and the shape's element count must fit in an Int.
+  /// Every problem is a one-line `LamError`; nothing here traps or allocates by what the file claims.
   public static func parseHeader(_ data: Data, source: String) throws -> (descr: String, shape: [Int], dataOffset: Int) {
-    let bytes = [UInt8](data.prefix(12))
-    guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+    let prefix = [UInt8](data.prefix(12))
+    guard prefix.starts(with: magic) else {
       throw LamError("\(source): not a .npy file (missing the \\x93NUMPY magic)")
     }
-    let major = bytes[6]
-    let headerLength: Int
-    let start: Int
-    switch major {
-    case 1:
-      headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-      start = 10
-    case 2, 3:
-      guard bytes.count >= 12 else { throw LamError("\(source): truncated .npy header") }
-      headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-      start = 12
-    default:
-      throw LamError("\(source): unsupported .npy format version \(major).\(bytes[7])")
+    guard prefix.count >= 8 else { throw LamError("\(source): truncated .npy header (the file ends inside the version)") }
+    let (major, minor) = (prefix[6], prefix[7])
+    guard (1...3).contains(major), minor == 0 else {
+      throw LamError("\(source): unsupported .npy format version \(major).\(minor) (expected 1.0, 2.0 or 3.0)")
     }
-    guard data.count >= start + headerLength else {
+    // The header length is a little-endian u16 in version 1.0 and a u32 since 2.0.
+    let start = major == 1 ? 10 : 12
+    guard prefix.count >= start else {
+      throw LamError("\(source): truncated .npy header (the file ends inside the header length)")
+    }
+    let headerLength = prefix[8..<start].reversed().reduce(0) { $0 << 8 | Int($1) }
+    guard data.count - start >= headerLength else {
       throw LamError("\(source): truncated .npy header (needs \(start + headerLength) bytes, file has \(data.count))")
     }
-    let text = String(decoding: data[(data.startIndex + start)..<(data.startIndex + start + headerLength)], as: UTF8.self)
-    guard let descr = quotedValue(of: "descr", in: text) else {
-      throw LamError("\(source): .npy header has no 'descr' entry")
+    let text = [UInt8](data.dropFirst(start).prefix(headerLength))
+    // Versions 1.0 and 2.0 are latin-1, 3.0 is UTF-8. The dict's syntax is ASCII and so is every dtype we
+    // read, so a latin-1 byte >= 0x80 can only be an error; UTF-8 is checked whole, as NumPy decodes it.
+    if major < 3, let i = text.firstIndex(where: { $0 >= 0x80 }) {
+      throw LamError("\(source): .npy header: byte \(hex(text[i])) at header byte \(i) is not ASCII (expected a Python dict in ASCII)")
     }
-    guard let fortran = rawValue(of: "fortran_order", in: text), fortran.hasPrefix("False") || fortran.hasPrefix("True") else {
-      throw LamError("\(source): .npy header has no 'fortran_order' entry")
+    if major == 3, String(validating: text, as: UTF8.self) == nil {
+      throw LamError("\(source): .npy header: not valid UTF-8 (a version 3.0 header is UTF-8)")
     }
-    guard fortran.hasPrefix("False") else {
+    var parser = HeaderParser(text: text, source: source)
+    let (descr, fortranOrder, shape) = try parser.parse()
+    guard !fortranOrder else {
       throw LamError("\(source): Fortran-ordered arrays are not supported (expected fortran_order False)")
     }
-    guard let shapeText = rawValue(of: "shape", in: text), shapeText.hasPrefix("("),
-      let close = shapeText.firstIndex(of: ")")
-    else {
-      throw LamError("\(source): .npy header has no 'shape' entry")
-    }
-    var shape: [Int] = []
-    for part in shapeText[shapeText.index(after: shapeText.startIndex)..<close].split(separator: ",") {
-      let trimmed = part.trimmingCharacters(in: .whitespaces)
-      if trimmed.isEmpty { continue }
-      guard let n = Int(trimmed), n >= 0 else {
-        throw LamError("\(source): .npy header has a bad shape \(shapeText[...close])")
-      }
-      shape.append(n)
+    guard byteCount(shape, itemSize: 1) != nil else {
+      throw LamError("\(source): shape \(shapeString(shape)) holds more elements than fit in memory")
     }
     return (descr, shape, start + headerLength)
+  }
+
+  /// `itemSize` times the product of `shape`'s dimensions, or nil if that overflows an Int. As in NumPy,
+  /// the non-zero dimensions must multiply without overflow even when another one is 0.
+  private static func byteCount(_ shape: [Int], itemSize: Int) -> Int? {
+    var bytes = itemSize
+    for dim in shape where dim != 0 {
+      let (product, overflow) = bytes.multipliedReportingOverflow(by: dim)
+      if overflow { return nil }
+      bytes = product
+    }
+    return shape.contains(0) ? 0 : bytes
   }
 
   /// `(2, 3)` for [2, 3], as NumPy prints a shape.
@@ -204,24 +216,151 @@ public enum NPY {
     shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
   }
 
-  // The text after `'key':`, with leading spaces removed.
-  private static func rawValue(of key: String, in text: String) -> Substring? {
-    for quote in ["'", "\""] {
-      if let range = text.range(of: "\(quote)\(key)\(quote)") {
-        var rest = text[range.upperBound...].drop(while: { $0 == " " })
-        guard rest.first == ":" else { return nil }
-        rest = rest.dropFirst().drop(while: { $0 == " " })
-        return rest
-      }
+  fileprivate static func hex(_ byte: UInt8) -> String { String(format: "0x%02X", byte) }
+}
+
+/// A recursive-descent parser for the `.npy` header: `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`
+/// then spaces and a newline. NumPy reads it with Python's `ast.literal_eval` and then demands exactly these
+/// three keys; this accepts the part of Python's syntax such a dict can use: single- or double-quoted strings
+/// (no escapes), `True`/`False`, tuples of non-negative decimal integers, and spaces between tokens.
+private struct HeaderParser {
+  static let keys = ["descr", "fortran_order", "shape"]
+  static let maxDimensions = 64  // NumPy 2's NPY_MAXDIMS
+  static let expectedKeys = "expected each of 'descr', 'fortran_order', 'shape' once"
+
+  enum Value { case string(String), bool(Bool), tuple([Int]) }
+
+  let text: [UInt8]
+  let source: String
+  var at = 0
+
+  mutating func parse() throws -> (descr: String, fortranOrder: Bool, shape: [Int]) {
+    guard take("{") else { throw unexpected("'{' opening the header dict") }
+    var entries: [String: Value] = [:]
+    while !take("}") {
+      let key = try string(expected: "a quoted key or the closing '}'")
+      guard Self.keys.contains(key) else { throw fail("unknown key '\(key)' (\(Self.expectedKeys))") }
+      guard entries[key] == nil else { throw fail("the key '\(key)' appears twice (\(Self.expectedKeys))") }
+      guard take(":") else { throw unexpected("':' after the key '\(key)'") }
+      entries[key] = try value()
+      guard take(",") || next == "}" else { throw unexpected("',' or '}' after the value of '\(key)'") }
     }
-    return nil
+    skipSpaces()
+    if next == "\n" { at += 1 }
+    guard at == text.count else { throw unexpected("only spaces and a final newline after the closing '}'") }
+    if let missing = Self.keys.first(where: { entries[$0] == nil }) {
+      throw fail("the key '\(missing)' is missing (\(Self.expectedKeys))")
+    }
+    guard case .string(let descr) = entries["descr"] else {
+      throw fail("'descr' must be a quoted dtype string such as '<f4'")
+    }
+    guard case .bool(let fortranOrder) = entries["fortran_order"] else {
+      throw fail("'fortran_order' must be True or False")
+    }
+    guard case .tuple(let shape) = entries["shape"] else {
+      throw fail("'shape' must be a tuple of non-negative integers such as (2, 3) or (3,)")
+    }
+    return (descr, fortranOrder, shape)
   }
 
-  // The string value of `'key': '...'`.
-  private static func quotedValue(of key: String, in text: String) -> String? {
-    guard let rest = rawValue(of: key, in: text), let quote = rest.first, quote == "'" || quote == "\"" else { return nil }
-    let body = rest.dropFirst()
-    guard let end = body.firstIndex(of: quote) else { return nil }
-    return String(body[..<end])
+  mutating func value() throws -> Value {
+    skipSpaces()
+    switch next {
+    case "'", "\"": return .string(try string(expected: "a string"))
+    case "(": return .tuple(try tuple())
+    case let c? where c.isASCII && Character(c).isLetter:
+      let start = at
+      while let c = next, c.isASCII, Character(c).isLetter { at += 1 }
+      switch String(decoding: text[start..<at], as: UTF8.self) {
+      case "True": return .bool(true)
+      case "False": return .bool(false)
+      case let name: throw fail("unexpected name '\(name)' at header byte \(start) (expected True or False)")
+      }
+    default: throw unexpected("a value (a quoted string, True, False or a tuple)")
+    }
+  }
+
+  /// A single- or double-quoted string.
+  mutating func string(expected: String) throws -> String {
+    skipSpaces()
+    guard let quote = next, quote == "'" || quote == "\"" else { throw unexpected(expected) }
+    let start = at + 1
+    guard let end = text[start...].firstIndex(where: { $0 == UInt8(ascii: quote) || $0 == UInt8(ascii: "\\") }) else {
+      throw fail("the string at header byte \(at) is never closed")
+    }
+    guard text[end] == UInt8(ascii: quote) else {
+      throw fail("backslash at header byte \(end) (escapes in header strings are not supported)")
+    }
+    let body = String(decoding: text[start..<end], as: UTF8.self)
+    // A line break ends a Python string too soon; control characters belong in no key or dtype (nor in messages).
+    let bad: [Unicode.GeneralCategory] = [.control, .lineSeparator, .paragraphSeparator]
+    guard !body.unicodeScalars.contains(where: { bad.contains($0.properties.generalCategory) }) else {
+      throw fail("control character or line break in the string at header byte \(at)")
+    }
+    at = end + 1
+    return body
+  }
+
+  /// `()`, `(3,)`, `(2, 3)` or `(2, 3,)`.
+  mutating func tuple() throws -> [Int] {
+    at += 1  // the '('
+    var items: [Int] = []
+    var endsWithComma = false
+    while !take(")") {
+      guard items.count < Self.maxDimensions else {
+        throw fail("a tuple of more than \(Self.maxDimensions) items (NumPy arrays have at most \(Self.maxDimensions) dimensions)")
+      }
+      items.append(try dimension())
+      endsWithComma = take(",")
+      guard endsWithComma || next == ")" else { throw unexpected("',' or ')' in the tuple") }
+    }
+    // In Python `(3)` is the integer 3; only `(3,)` is a one-element tuple.
+    guard items.count != 1 || endsWithComma else {
+      throw fail("(\(items[0])) is the integer \(items[0]), not a tuple (expected (\(items[0]),))")
+    }
+    return items
+  }
+
+  /// A non-negative decimal integer literal that fits in an Int.
+  mutating func dimension() throws -> Int {
+    skipSpaces()
+    let start = at
+    while let c = next, ("0"..."9").contains(c) { at += 1 }
+    guard at > start else { throw unexpected("a non-negative integer dimension") }
+    let digits = text[start..<at]
+    // Python rejects `012` but allows `0` and `00`.
+    guard digits.first != UInt8(ascii: "0") || digits.allSatisfy({ $0 == UInt8(ascii: "0") }) else {
+      throw fail("the dimension at header byte \(start) has a leading zero (not a Python integer)")
+    }
+    guard let dim = Int(String(decoding: digits, as: UTF8.self)) else {
+      let shown = String(decoding: digits.prefix(40), as: UTF8.self) + (digits.count > 40 ? "..." : "")
+      throw fail("the dimension \(shown) does not fit in a 64-bit integer")
+    }
+    return dim
+  }
+
+  var next: Unicode.Scalar? { at < text.count ? Unicode.Scalar(text[at]) : nil }
+
+  mutating func skipSpaces() { while next == " " { at += 1 } }
+
+  /// Skips spaces, then consumes `char` if it comes next.
+  mutating func take(_ char: Unicode.Scalar) -> Bool {
+    skipSpaces()
+    guard next == char else { return false }
+    at += 1
+    return true
+  }
+
+  func fail(_ what: String) -> LamError { LamError("\(source): .npy header: \(what)") }
+
+  /// "expected <what>, found <the next byte>".
+  func unexpected(_ expected: String) -> LamError {
+    let found: String
+    switch next {
+    case nil: found = "the end of the header"
+    case let c? where (0x21...0x7E).contains(c.value): found = "'\(c)' at header byte \(at)"
+    case let c?: found = "byte \(NPY.hex(UInt8(c.value))) at header byte \(at)"
+    }
+    return fail("expected \(expected), found \(found)")
   }
 }
