@@ -67,12 +67,26 @@ public enum StrictJSON {
 
   /// Decodes `T` from `data`; `source` names where the data came from in error messages.
   public static func decode<T: Decodable>(_ type: T.Type, from data: Data, source: String) throws -> T {
+    try checkSyntax(data, source: source)
     do {
       return try JSONDecoder().decode(type, from: data)
     } catch let error as DecodingError {
       throw LamError("\(source): \(describe(error))")
     } catch let error as LamError {
       throw LamError("\(source): \(error.message)")
+    }
+  }
+
+  /// Throws unless `data` is one JSON value in UTF-8 with no key twice in an object and at most 64
+  /// levels of nesting: JSONDecoder and JSONSerialization silently keep one of two duplicate keys.
+  /// `source` names where the data came from in the message.
+  public static func checkSyntax(_ data: Data, source: String) throws {
+    // Foundation skips a UTF-8 byte order mark, which some editors write; so does this check.
+    let text = data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data
+    do {
+      _ = try JSON.parse([UInt8](text))
+    } catch let error as JSON.SyntaxError {
+      throw LamError("\(source): \(error.isDuplicateKey ? error.message : "not valid JSON (\(error.message))")")
     }
   }
 
@@ -88,12 +102,7 @@ public enum StrictJSON {
   /// One line: the field path and what was wrong with it.
   public static func describe(_ error: DecodingError) -> String {
     func path(_ codingPath: [CodingKey]) -> String {
-      let parts = codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-      var result = ""
-      for part in parts {
-        if part.hasPrefix("[") { result += part } else { result += result.isEmpty ? part : ".\(part)" }
-      }
-      return result.isEmpty ? "top level" : "field '\(result)'"
+      JSON.fieldName(codingPath.map { key in key.intValue.map(JSON.PathComponent.index) ?? .key(key.stringValue) })
     }
     switch error {
     case .keyNotFound(let key, let context):

@@ -40,7 +40,7 @@ public enum Safetensors {
     func key(_ name: String) {
       if !first { header.append(UInt8(ascii: ",")) }
       first = false
-      header += HeaderJSON.quoted(name) + Array(":".utf8)
+      header += JSON.quoted(name) + Array(":".utf8)
     }
     if !metadata.isEmpty {
       key(metadataKey)
@@ -48,7 +48,7 @@ public enum Safetensors {
       header += Array("{".utf8)
       for (i, pair) in pairs.enumerated() {
         if i > 0 { header.append(UInt8(ascii: ",")) }
-        header += HeaderJSON.quoted(pair.key) + Array(":".utf8) + HeaderJSON.quoted(pair.value)
+        header += JSON.quoted(pair.key) + Array(":".utf8) + JSON.quoted(pair.value)
       }
       header += Array("}".utf8)
     }
@@ -115,10 +115,10 @@ public enum Safetensors {
     }
     let header = Array(file[8..<(8 + headerLength)])
     guard String(validating: header, as: UTF8.self) != nil else { throw fail("the header is not valid UTF-8") }
-    let json: HeaderJSON
+    let json: JSON
     do {
-      json = try HeaderJSON.parse(header)
-    } catch let error as HeaderJSONError {
+      json = try JSON.parse(header)
+    } catch let error as JSON.SyntaxError {
       throw fail("the header is not valid JSON: \(error.message)")
     }
     guard case .object(let entries) = json else {
@@ -155,7 +155,7 @@ public enum Safetensors {
     let end: Int
   }
 
-  private static func parseMetadata(_ value: HeaderJSON, fail: (String) -> LamError) throws -> [String: String] {
+  private static func parseMetadata(_ value: JSON, fail: (String) -> LamError) throws -> [String: String] {
     // The reference reads `"__metadata__": null` as no metadata.
     if case .null = value { return [:] }
     guard case .object(let pairs) = value else {
@@ -172,7 +172,7 @@ public enum Safetensors {
   }
 
   private static func parseEntry(
-    _ name: String, _ value: HeaderJSON, bufferLength: Int, fail: (String) -> LamError
+    _ name: String, _ value: JSON, bufferLength: Int, fail: (String) -> LamError
   ) throws -> Layout {
     let known = ["dtype", "shape", "data_offsets"]
     guard case .object(let fields) = value else {
@@ -181,7 +181,7 @@ public enum Safetensors {
     for (key, _) in fields where !known.contains(key) {
       throw fail("tensor '\(name)': unknown field '\(key)' (expected dtype, shape, data_offsets)")
     }
-    func field(_ key: String) throws -> HeaderJSON {
+    func field(_ key: String) throws -> JSON {
       guard let found = fields.first(where: { $0.key == key }) else {
         throw fail("tensor '\(name)': missing field '\(key)'")
       }
@@ -248,7 +248,7 @@ public enum Safetensors {
   }
 
   /// The number as written in the header, for messages.
-  private static func describe(_ value: HeaderJSON) -> String {
+  private static func describe(_ value: JSON) -> String {
     if case .number(let text) = value { return text }
     return value.kind
   }

@@ -1,18 +1,22 @@
-/// A JSON value as a safetensors header needs it: objects keep their key order and numbers keep their
-/// text, so integers are read exactly (no detour through Double) and duplicate keys can be reported.
+/// A JSON value as strict readers need it: objects keep their key order and numbers keep their text,
+/// so integers are read exactly (no detour through Double) and duplicate keys can be reported.
 ///
-/// Foundation's JSONSerialization is not used because it silently keeps one of two duplicate keys,
-/// turns large integers into inexact doubles and recurses without a depth limit.
-enum HeaderJSON {
-  case object([(key: String, value: HeaderJSON)])
-  case array([HeaderJSON])
+/// Foundation's JSONSerialization and JSONDecoder are not enough alone: they silently keep one of two
+/// duplicate keys, turn large integers into inexact doubles and recurse without a depth limit.
+public enum JSON {
+  case object([(key: String, value: JSON)])
+  case array([JSON])
   case string(String)
   case number(String)
   case bool(Bool)
   case null
 
+  /// The deepest nesting of arrays and objects accepted. Configs nest about 5 levels and safetensors
+  /// headers 3; the limit keeps a hostile "[[[[..." from exhausting the stack.
+  static let maxDepth = 64
+
   /// What kind of value this is, for "expected X, got Y" messages.
-  var kind: String {
+  public var kind: String {
     switch self {
     case .object: return "an object"
     case .array: return "an array"
@@ -23,18 +27,27 @@ enum HeaderJSON {
     }
   }
 
-  /// Parses one JSON value (surrounded by optional whitespace) from UTF-8 `bytes`.
-  static func parse(_ bytes: [UInt8]) throws -> HeaderJSON {
+  /// Text that is not one JSON value in UTF-8, nests too deep or has a key twice in one object. The
+  /// message is one line: where the key is, or the byte position where the syntax error was noticed.
+  public struct SyntaxError: Error {
+    public let message: String
+    /// Whether the text is JSON apart from a key that appears twice in one object.
+    public let isDuplicateKey: Bool
+  }
+
+  /// Parses one JSON value (surrounded by optional whitespace) from UTF-8 `bytes`; any bytes are
+  /// safe to pass, whatever is wrong with them is a `SyntaxError`.
+  public static func parse(_ bytes: [UInt8]) throws -> JSON {
     var parser = Parser(bytes: bytes)
     parser.skipWhitespace()
-    let value = try parser.value(depth: 0)
+    let value = try parser.value()
     parser.skipWhitespace()
     guard parser.position == bytes.count else { throw parser.error("unexpected text after the JSON value") }
     return value
   }
 
   /// A JSON integer literal read exactly, or why it is not a usable count or offset.
-  enum Integer: Equatable {
+  public enum Integer: Equatable {
     case value(Int)
     case negative
     case tooLarge
@@ -42,7 +55,7 @@ enum HeaderJSON {
   }
 
   /// The value as a non-negative integer, if it is a number written without fraction or exponent.
-  var integer: Integer {
+  public var integer: Integer {
     guard case .number(let text) = self else { return .notAnInteger }
     var digits = Substring(text)
     let negative = digits.first == "-"
@@ -59,9 +72,9 @@ enum HeaderJSON {
     return .value(result)
   }
 
-  /// `string` as a JSON string literal, escaped exactly as serde_json (the reference writer) does:
-  /// quote, backslash and control characters only; everything else stays raw UTF-8.
-  static func quoted(_ string: String) -> [UInt8] {
+  /// `string` as a JSON string literal, escaped exactly as serde_json (the safetensors reference
+  /// writer) does: quote, backslash and control characters only; everything else stays raw UTF-8.
+  public static func quoted(_ string: String) -> [UInt8] {
     var out: [UInt8] = [UInt8(ascii: "\"")]
     let hex = Array("0123456789abcdef".utf8)
     for byte in string.utf8 {
@@ -80,28 +93,62 @@ enum HeaderJSON {
     out.append(UInt8(ascii: "\""))
     return out
   }
-}
 
-/// A header that is not JSON, or has a key twice, with the byte position where it was noticed.
-struct HeaderJSONError: Error {
-  let message: String
+  /// One step from a JSON value into a member of it.
+  enum PathComponent {
+    case key(String)
+    case index(Int)
+  }
+
+  /// How messages name a place in a JSON text: "field 'conditions[2].name'" (keys joined by dots,
+  /// array indices in brackets), or "top level".
+  static func fieldName(_ path: [PathComponent]) -> String {
+    guard !path.isEmpty else { return "top level" }
+    var text = ""
+    for component in path {
+      switch component {
+      case .key(let key): text += (text.isEmpty ? "" : ".") + oneLine(key)
+      case .index(let index): text += "[\(index)]"
+      }
+    }
+    return "field '\(text)'"
+  }
+
+  /// `text` with line breaks and other control or invisible characters written as escapes, so a
+  /// message that quotes it stays on one line and shows what is there.
+  static func oneLine(_ text: String) -> String {
+    text.unicodeScalars.map { scalar in
+      switch scalar.properties.generalCategory {
+      case .control, .format, .lineSeparator, .paragraphSeparator: return scalar.escaped(asASCII: true)
+      default: return String(scalar)
+      }
+    }.joined()
+  }
 }
 
 private struct Parser {
   let bytes: [UInt8]
   var position = 0
-
-  // A safetensors header nests three levels deep; the limit keeps a hostile "[[[[..." from
-  // exhausting the stack.
-  static let maxDepth = 64
+  /// The keys and indices leading to the value being read, to say where a duplicate key is.
+  var path: [JSON.PathComponent] = []
 
   init(bytes: [UInt8]) { self.bytes = bytes }
 
-  func error(_ what: String) -> HeaderJSONError {
-    HeaderJSONError(message: "\(what) at byte \(position)")
+  func error(_ what: String) -> JSON.SyntaxError {
+    JSON.SyntaxError(message: "\(what) at byte \(position)", isDuplicateKey: false)
   }
 
   var current: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+  /// The character at `position` for a message, or its byte in hex where the text is not UTF-8.
+  var shownCurrent: String {
+    var iterator = bytes[position...].makeIterator()
+    var decoder = UTF8()
+    guard case .scalarValue(let scalar) = decoder.decode(&iterator) else {
+      return "byte 0x" + String(bytes[position], radix: 16, uppercase: true)
+    }
+    return "character '\(JSON.oneLine(String(scalar)))'"
+  }
 
   mutating func skipWhitespace() {
     while let c = current, c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { position += 1 }
@@ -114,24 +161,24 @@ private struct Parser {
     }
   }
 
-  mutating func value(depth: Int) throws -> HeaderJSON {
-    guard depth < Parser.maxDepth else { throw error("nested deeper than \(Parser.maxDepth) levels") }
-    guard let c = current else { throw error("unexpected end of the header") }
+  mutating func value() throws -> JSON {
+    guard path.count < JSON.maxDepth else { throw error("nested deeper than \(JSON.maxDepth) levels") }
+    guard let c = current else { throw error("unexpected end of the text") }
     switch c {
-    case UInt8(ascii: "{"): return try object(depth: depth)
-    case UInt8(ascii: "["): return try array(depth: depth)
+    case UInt8(ascii: "{"): return try object()
+    case UInt8(ascii: "["): return try array()
     case UInt8(ascii: "\""): return .string(try string())
     case UInt8(ascii: "t"): try expect("true"); return .bool(true)
     case UInt8(ascii: "f"): try expect("false"); return .bool(false)
     case UInt8(ascii: "n"): try expect("null"); return .null
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
-    default: throw error("unexpected character '\(Character(Unicode.Scalar(c)))'")
+    default: throw error("unexpected \(shownCurrent)")
     }
   }
 
-  mutating func object(depth: Int) throws -> HeaderJSON {
+  mutating func object() throws -> JSON {
     position += 1  // {
-    var members: [(key: String, value: HeaderJSON)] = []
+    var members: [(key: String, value: JSON)] = []
     var seen = Set<String>()
     skipWhitespace()
     if current == UInt8(ascii: "}") {
@@ -141,18 +188,19 @@ private struct Parser {
     while true {
       skipWhitespace()
       guard current == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
-      let keyPosition = position
       let key = try string()
+      path.append(.key(key))
       guard seen.insert(key).inserted else {
-        throw HeaderJSONError(message: "the key '\(key)' appears twice (again at byte \(keyPosition))")
+        throw JSON.SyntaxError(message: "\(JSON.fieldName(path)) appears twice", isDuplicateKey: true)
       }
       skipWhitespace()
       guard current == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
       position += 1
       skipWhitespace()
-      members.append((key, try value(depth: depth + 1)))
+      members.append((key, try value()))
+      path.removeLast()
       skipWhitespace()
-      guard let c = current else { throw error("unexpected end of the header in an object") }
+      guard let c = current else { throw error("unexpected end of the text in an object") }
       position += 1
       if c == UInt8(ascii: "}") { return .object(members) }
       guard c == UInt8(ascii: ",") else {
@@ -162,9 +210,9 @@ private struct Parser {
     }
   }
 
-  mutating func array(depth: Int) throws -> HeaderJSON {
+  mutating func array() throws -> JSON {
     position += 1  // [
-    var elements: [HeaderJSON] = []
+    var elements: [JSON] = []
     skipWhitespace()
     if current == UInt8(ascii: "]") {
       position += 1
@@ -172,9 +220,11 @@ private struct Parser {
     }
     while true {
       skipWhitespace()
-      elements.append(try value(depth: depth + 1))
+      path.append(.index(elements.count))
+      elements.append(try value())
+      path.removeLast()
       skipWhitespace()
-      guard let c = current else { throw error("unexpected end of the header in an array") }
+      guard let c = current else { throw error("unexpected end of the text in an array") }
       position += 1
       if c == UInt8(ascii: "]") { return .array(elements) }
       guard c == UInt8(ascii: ",") else {
@@ -184,8 +234,9 @@ private struct Parser {
     }
   }
 
-  /// A string literal; the header was checked to be UTF-8 before parsing, so raw bytes are copied.
+  /// A string literal; raw bytes are copied and checked to be UTF-8 once the string is complete.
   mutating func string() throws -> String {
+    let start = position
     position += 1  // opening quote
     var out: [UInt8] = []
     while true {
@@ -193,7 +244,11 @@ private struct Parser {
       position += 1
       switch c {
       case UInt8(ascii: "\""):
-        return String(decoding: out, as: UTF8.self)
+        guard let text = String(validating: out, as: UTF8.self) else {
+          position = start
+          throw error("invalid UTF-8 in the string")
+        }
+        return text
       case UInt8(ascii: "\\"):
         guard let e = current else { throw error("unterminated string") }
         position += 1
@@ -207,7 +262,7 @@ private struct Parser {
         case UInt8(ascii: "u"): out += Array(String(Character(try unicodeEscape())).utf8)
         default:
           position -= 1
-          throw error("invalid escape '\\\(Character(Unicode.Scalar(e)))'")
+          throw error("invalid escape: \(shownCurrent) after a backslash")
         }
       case 0..<0x20:
         position -= 1
