@@ -108,6 +108,14 @@ extension Dataset {
     }
   }
 
+  /// Bytes of all arrays of a dataset of this size, or nil if they cannot be counted in an Int.
+  public static func arrayBytes(episodes e: Int, steps t: Int, frameShape: [Int], distractors k: Int) -> Int? {
+    Sizes.sum(arrayNames.map { name in
+      let layout = arrayLayout(name, episodes: e, steps: t, frameShape: frameShape, distractors: k)
+      return Sizes.product(layout.shape + [layout.dtype == "int64" ? 8 : layout.dtype == "float32" ? 4 : 1])
+    })
+  }
+
   func shape(of name: String) -> [Int] {
     Dataset.arrayLayout(name, episodes: episodes, steps: steps, frameShape: frameShape, distractors: distractorCount).shape
   }
@@ -130,10 +138,10 @@ extension Dataset {
   }
 
   /// Writes the dataset folder at `path`: dataset.json and one .npy file per array. The folder is built
-  /// aside and renamed into place at the end; an existing `path` is refused unless `force` is true.
-  public func write(to path: String, force: Bool = false) throws {
-    let staging = try Files.stagingFolder(for: path, force: force)
-    do {
+  /// aside and renamed into place at the end; an existing `path` is replaced only with `force` and only
+  /// if lam made it, and never when it is, contains or lies inside one of `inputs`.
+  public func write(to path: String, force: Bool = false, inputs: [Files.Input] = []) throws {
+    try Files.writeFolder(path, force: force, inputs: inputs) { staging in
       var infos: [String: DatasetManifest.ArrayInfo] = [:]
       var hashes: [UInt64] = []
       for name in Dataset.arrayNames {
@@ -153,10 +161,6 @@ extension Dataset {
       } catch {
         throw LamError("\(path)/dataset.json: cannot write (disk full or not writable?)")
       }
-      try Files.commitFolder(staging, to: path)
-    } catch {
-      try? FileManager.default.removeItem(atPath: staging)
-      throw error
     }
   }
 
@@ -181,6 +185,11 @@ extension Dataset {
     try Check.that(
       k == manifest.environment.distractorCount, "distractorCount",
       "the environment's \(manifest.environment.distractorCount) distractors, got \(k)", file: manifestPath)
+
+    // The arrays are held twice while they are read (the file's bytes, then the values): refuse a dataset
+    // that cannot fit before reading any of it.
+    let bytes = arrayBytes(episodes: e, steps: t, frameShape: manifest.frameShape, distractors: k).flatMap { Sizes.product([$0, 2]) }
+    try Check.memory(bytes, "episodes", what: "dataset (\(e) episodes of \(t) steps, read)", file: manifestPath)
 
     var hashes: [UInt64] = []
     func read<T: NPYScalar>(_ name: String, _ type: T.Type) throws -> [T] {
@@ -223,8 +232,25 @@ extension Dataset {
     guard combined == manifest.contentHash else {
       throw LamError("\(manifestPath): contentHash \(manifest.contentHash) does not match the files (\(combined))")
     }
-    if let bad = actions.firstIndex(where: { $0 < 0 || $0 >= Action.allCases.count }) {
-      throw LamError("\(path)/actions.npy: value \(actions[bad]) at index \(bad) is not an action code (0...4)")
+    // Every value later code indexes with is range-checked here, once: codes index tables, cells index grids.
+    func check(_ values: [Int], _ name: String, _ expected: String, _ isValid: (_ value: Int, _ index: Int) -> Bool) throws {
+      if let bad = values.indices.first(where: { !isValid(values[$0], $0) }) {
+        throw LamError("\(path)/\(name).npy: value \(values[bad]) at flat index \(bad): expected \(expected)")
+      }
+    }
+    let grid = manifest.environment.grid
+    let onGrid = { (value: Int, index: Int) in value >= 0 && value < (index % 2 == 0 ? grid.height : grid.width) }
+    let cells = "a cell of the \(grid.height)x\(grid.width) grid (rows 0...\(grid.height - 1), columns 0...\(grid.width - 1))"
+    try check(actions, "actions", "an action code 0...4") { v, _ in (0..<Action.allCases.count).contains(v) }
+    try check(agentPositions, "agent_pos", cells, onGrid)
+    try check(distractorActions, "distractor_actions", "an action code 0...4 or \(Action.teleportCode) (teleport)") { v, _ in
+      (0...Action.teleportCode).contains(v)
+    }
+    try check(distractorPositions, "distractor_pos", cells, onGrid)
+    let m = manifest.environment.shake.maxPixels
+    try check(shake, "shake", "an offset in -\(m)...\(m) pixels (shake.maxPixels)") { v, _ in (-m...m).contains(v) }
+    if let bad = exogenous.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+      throw LamError("\(path)/exogenous_change.npy: value \(exogenous[bad]) at flat index \(bad): expected a mean absolute change in 0...1")
     }
     return Dataset(
       config: manifest.environment, source: manifest.source, seed: manifest.seed, episodes: e, steps: t, frames: frames,

@@ -16,12 +16,15 @@ extension Dataset {
     try config.validate()
     try Check.range(episodes, "episodes", 1...10_000_000)
     try Check.range(steps, "steps", 1...100_000)
-    try Check.range(threads, "threads", 1...64)
+    try Check.range(threads, "threads", 1...256)
     let frameSize = config.grid.frameShape.reduce(1, *)
     let (frameBytes, overflow) = episodes.multipliedReportingOverflow(by: (steps + 1) * frameSize)
     try Check.that(
       !overflow && frameBytes <= maxFrameBytes, "episodes * (steps + 1) * frame size",
       "at most \(maxFrameBytes) bytes of frames in memory, got \(overflow ? "more than Int.max" : String(frameBytes))")
+    try Check.memory(arrayBytes(episodes: episodes, steps: steps, frameShape: config.grid.frameShape,
+                                distractors: config.distractorCount),
+                     "episodes", what: "dataset (\(episodes) episodes of \(steps) steps)")
 
     let e = episodes, t = steps, k = config.distractorCount
     let records = Records(

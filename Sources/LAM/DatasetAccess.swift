@@ -61,4 +61,18 @@ public struct EpisodeSplit: Codable, Equatable, Sendable {
     let labelled = Array(train.prefix(labelFraction > 0 ? max(1, nLabelled) : 0)).sorted()
     return EpisodeSplit(train: train.sorted(), validation: validation, labelled: labelled)
   }
+
+  /// Checks that the split can index `episodes` episodes: every index in range and listed once, training
+  /// and validation episodes disjoint and neither empty, labelled episodes among the training ones.
+  public func validate(episodes: Int, file: String? = nil) throws {
+    for (field, list) in [("train", train), ("validation", validation), ("labelled", labelled)] {
+      if let bad = list.first(where: { !(0..<episodes).contains($0) }) {
+        throw LamError("\(file.map { "\($0): " } ?? "")\(field): episode \(bad) is not among the dataset's 0...\(episodes - 1)")
+      }
+      try Check.that(Set(list).count == list.count, field, "each episode at most once", file: file)
+    }
+    try Check.that(!train.isEmpty && !validation.isEmpty, "train, validation", "at least one episode each", file: file)
+    try Check.that(Set(train).isDisjoint(with: validation), "validation", "no training episode", file: file)
+    try Check.that(Set(labelled).isSubset(of: train), "labelled", "training episodes only", file: file)
+  }
 }

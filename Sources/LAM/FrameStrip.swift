@@ -110,25 +110,18 @@ public struct FrameStrip: Sendable {
   }
 
   /// Writes frame-0000.png ... (one per shown frame, numbered by step) and strip.png into a new folder
-  /// `path`, built aside and renamed into place; refuses an existing folder unless `force`.
-  /// Returns the names of the files written.
+  /// `path`, built aside and renamed into place (`Files.writeFolder`). Returns the names of the files written.
   @discardableResult
-  public func write(to path: String, force: Bool) throws -> [String] {
-    let staging = try Files.stagingFolder(for: path, force: force)
-    var names: [String] = []
-    do {
+  public func write(to path: String, force: Bool, inputs: [Files.Input] = []) throws -> [String] {
+    try Files.writeFolder(path, force: force, inputs: inputs) { staging in
+      var names: [String] = []
       for step in frames {
         let name = String(format: "frame-%04d.png", step)
         try PNG.write(frameImage(step: step), to: staging + "/" + name)
         names.append(name)
       }
       try PNG.write(render(), to: staging + "/strip.png")
-      names.append("strip.png")
-      try Files.commitFolder(staging, to: path)
-    } catch {
-      try? FileManager.default.removeItem(atPath: staging)
-      throw error
+      return names + ["strip.png"]
     }
-    return names
   }
 }

@@ -44,104 +44,99 @@ public struct ReportResult: Sendable {
 public enum Report {
   public static let summaryFile = "summary.md"
 
-  /// Writes the report folder for `options.runDir`; refuses an existing folder unless `force`.
+  /// Writes the report folder for `options.runDir` (`Files.writeFolder`: built aside, replaced only with `force`).
   public static func write(_ options: ReportOptions) throws -> ReportResult {
     let runDir = options.runDir
-    let (_, split, info) = try TrainingRun.load(runDir)
-    let checkpoint = runDir + "/" + Checkpoint.modelFile
-    guard FileManager.default.fileExists(atPath: checkpoint) else {
-      throw LamError("\(checkpoint): no checkpoint in the run folder (train it first with `lam train`)")
-    }
-    let (model, config, step) = try Checkpoint.loadModel(from: checkpoint)
-    let data = try Dataset.load(from: info.data)
-    try Check.that(data.frame == model.frame, "\(info.data)", "frames of shape \(model.frame) like the checkpoint's, got \(data.frame)")
     try Check.range(options.swapPairs, "--pairs", 1...1_000_000)
+    let run = try RunData.open(runDir, data: nil)
+    let (model, config, step, split, info, data) = (run.model, run.config, run.step, run.split, run.info, run.dataset)
     let records = try readMetrics(runDir + "/" + TrainingRun.metricsFile)
     let probe = ProbeFile(path: runDir + "/probe.json")
 
-    let staging = try Files.stagingFolder(for: options.out, force: options.force)
-    var files: [String] = []
-    func save(_ image: Image, _ name: String) throws {
-      try PNG.write(image, to: staging + "/" + name)
-      files.append(name)
-    }
-    var rng = RNG(seed: options.seed)
-    let frame = data.frame
-    let validation = data.transitions(of: split.validation)
-    let training = data.transitions(of: split.train)
-    let evaluated = sample(validation, count: 2000, rng: &rng)
-    let fitted = sample(training, count: 4000, rng: &rng)
-    let outputs = ModelOutputs(model: model, data: data, indices: evaluated)
-    let fitOutputs = ModelOutputs(model: model, data: data, indices: fitted)
-
-    if !records.isEmpty { try save(ReportFigures.losses(records), "losses.png") }
-    try save(reconstructions(outputs, data: data, frame: frame), "reconstructions.png")
-
-    // Confusion matrices: a nearest-centroid read-out of z_e, fitted on training transitions.
-    let actionNames = Action.names
-    let actionLabels = evaluated.map { data.actions[$0] }
-    let actionCentroids = NearestCentroid(points: fitOutputs, labels: fitted.map { data.actions[$0] }, classes: 5)
-    let actionCounts = actionCentroids.confusion(points: outputs, labels: actionLabels)
-    try save(ReportFigures.confusion(actionCounts.map { $0.map(Double.init) }, names: actionNames,
-                                     title: "Agent action from z: nearest centroid, % of row"),
-             "confusion-action.png")
-    var distractorAccuracy: Double? = nil
-    let k = data.distractorCount
-    let distractorNames = actionNames + ["teleport"]
-    let distractorLabels = evaluated.map { k > 0 ? data.distractorActions[$0 * k] : 0 }
-    if k > 0 {
-      let centroids = NearestCentroid(points: fitOutputs, labels: fitted.map { data.distractorActions[$0 * k] }, classes: 6)
-      var counts = centroids.confusion(points: outputs, labels: distractorLabels)
-      var names = distractorNames
-      if counts[5].reduce(0, +) == 0 && centroids.centroids[5].isEmpty {
-        counts = counts.prefix(5).map { Array($0.prefix(5)) }
-        names.removeLast()
+    let inputs = TrainingRun.inputs(runDir) + [Files.Input(info.data, flag: "dataset")]
+    return try Files.writeFolder(options.out, force: options.force, inputs: inputs) { staging in
+      var files: [String] = []
+      func save(_ image: Image, _ name: String) throws {
+        try PNG.write(image, to: staging + "/" + name)
+        files.append(name)
       }
-      distractorAccuracy = accuracy(counts)
-      try save(ReportFigures.confusion(counts.map { $0.map(Double.init) }, names: names,
-                                       title: "Distractor 1 action from z: nearest centroid, % of row"),
-               "confusion-distractor.png")
-    }
+      var rng = RNG(seed: options.seed)
+      let frame = data.frame
+      let validation = data.transitions(of: split.validation)
+      let training = data.transitions(of: split.train)
+      let evaluated = sample(validation, count: 2000, rng: &rng)
+      let fitted = sample(training, count: 4000, rng: &rng)
+      let outputs = ModelOutputs(model: model, data: data, indices: evaluated)
+      let fitOutputs = ModelOutputs(model: model, data: data, indices: fitted)
 
-    if let matrix = probe.matrix(["action.confusion", "action.linear.confusion", "action.mlp.confusion"]),
-       matrix.count == 5 {
-      try save(ReportFigures.confusion(matrix, names: actionNames, title: "Agent action probe (probe.json), % of row"),
-               "confusion-probe.png")
-    }
-    if var matrix = probe.matrix(["distractors.0.mlp.confusion"]), matrix.count == 6 {
-      var names = distractorNames
-      // Without teleports the last row and column are empty: leave them out.
-      if matrix[5].allSatisfy({ $0 == 0 }) && matrix.allSatisfy({ $0[5] == 0 }) {
-        matrix = matrix.prefix(5).map { Array($0.prefix(5)) }
-        names.removeLast()
+      if !records.isEmpty { try save(ReportFigures.losses(records), "losses.png") }
+      try save(reconstructions(outputs, data: data, frame: frame), "reconstructions.png")
+
+      // Confusion matrices: a nearest-centroid read-out of z_e, fitted on training transitions.
+      let actionNames = Action.names
+      let actionLabels = evaluated.map { data.actions[$0] }
+      let actionCentroids = NearestCentroid(points: fitOutputs, labels: fitted.map { data.actions[$0] }, classes: 5)
+      let actionCounts = actionCentroids.confusion(points: outputs, labels: actionLabels)
+      try save(ReportFigures.confusion(actionCounts.map { $0.map(Double.init) }, names: actionNames,
+                                       title: "Agent action from z: nearest centroid, % of row"),
+               "confusion-action.png")
+      var distractorAccuracy: Double? = nil
+      let k = data.distractorCount
+      let distractorNames = actionNames + ["teleport"]
+      let distractorLabels = evaluated.map { k > 0 ? data.distractorActions[$0 * k] : 0 }
+      if k > 0 {
+        let centroids = NearestCentroid(points: fitOutputs, labels: fitted.map { data.distractorActions[$0 * k] }, classes: 6)
+        var counts = centroids.confusion(points: outputs, labels: distractorLabels)
+        var names = distractorNames
+        if counts[5].reduce(0, +) == 0 && centroids.centroids[5].isEmpty {
+          counts = counts.prefix(5).map { Array($0.prefix(5)) }
+          names.removeLast()
+        }
+        distractorAccuracy = accuracy(counts)
+        try save(ReportFigures.confusion(counts.map { $0.map(Double.init) }, names: names,
+                                         title: "Distractor 1 action from z: nearest centroid, % of row"),
+                 "confusion-distractor.png")
       }
-      try save(ReportFigures.confusion(matrix, names: names, title: "Distractor 1 action probe (probe.json), % of row"),
-               "confusion-probe-distractor.png")
+
+      if let matrix = probe.matrix(["action.confusion", "action.linear.confusion", "action.mlp.confusion"]),
+         matrix.count == 5 {
+        try save(ReportFigures.confusion(matrix, names: actionNames, title: "Agent action probe (probe.json), % of row"),
+                 "confusion-probe.png")
+      }
+      if var matrix = probe.matrix(["distractors.0.mlp.confusion"]), matrix.count == 6 {
+        var names = distractorNames
+        // Without teleports the last row and column are empty: leave them out.
+        if matrix[5].allSatisfy({ $0 == 0 }) && matrix.allSatisfy({ $0[5] == 0 }) {
+          matrix = matrix.prefix(5).map { Array($0.prefix(5)) }
+          names.removeLast()
+        }
+        try save(ReportFigures.confusion(matrix, names: names, title: "Distractor 1 action probe (probe.json), % of row"),
+                 "confusion-probe-distractor.png")
+      }
+
+      // Latent scatter: z_e on its first two principal axes.
+      let pca = try PCA(points: outputs.encoded, count: evaluated.count, dim: outputs.dz)
+      let projected = (0..<evaluated.count).map { pca.project(outputs.encoded($0), components: min(2, outputs.dz)) }
+      try save(ReportFigures.scatter(projected, classes: actionLabels, names: actionNames,
+                                     title: "z (IDM output) by the agent's action, PCA", variance: pca.variances),
+               "latents-action.png")
+      if k > 0 {
+        try save(ReportFigures.scatter(projected, classes: distractorLabels, names: distractorNames,
+                                       title: "z (IDM output) by the first distractor's action, PCA", variance: pca.variances),
+                 "latents-distractor.png")
+      }
+
+      let effects = try latentEffects(model: model, outputs: outputs, data: data, rng: &rng)
+      try save(effects, "latent-effects.png")
+      let swap = SwapTest.run(model: model, data: data, transitions: validation, pairs: options.swapPairs, rng: &rng)
+      try save(SwapTest.examples(swap, data: data), "swap-examples.png")
+
+      let result = ReportResult(files: files + [summaryFile], step: step, centroidActionAccuracy: accuracy(actionCounts),
+                                centroidDistractorAccuracy: distractorAccuracy, counterfactual: swap)
+      let markdown = summary(result, config: config, records: records, probe: probe, info: info, data: data, files: files)
+      try Files.writeAtomically(Data(markdown.utf8), to: staging + "/" + summaryFile)
+      return result
     }
-
-    // Latent scatter: z_e on its first two principal axes.
-    let pca = try PCA(points: outputs.encoded, count: evaluated.count, dim: outputs.dz)
-    let projected = (0..<evaluated.count).map { pca.project(outputs.encoded($0), components: min(2, outputs.dz)) }
-    try save(ReportFigures.scatter(projected, classes: actionLabels, names: actionNames,
-                                   title: "z (IDM output) by the agent's action, PCA", variance: pca.variances),
-             "latents-action.png")
-    if k > 0 {
-      try save(ReportFigures.scatter(projected, classes: distractorLabels, names: distractorNames,
-                                     title: "z (IDM output) by the first distractor's action, PCA", variance: pca.variances),
-               "latents-distractor.png")
-    }
-
-    let effects = try latentEffects(model: model, outputs: outputs, data: data, rng: &rng)
-    try save(effects, "latent-effects.png")
-    let swap = SwapTest.run(model: model, data: data, transitions: validation, pairs: options.swapPairs, rng: &rng)
-    try save(SwapTest.examples(swap, data: data), "swap-examples.png")
-
-    let result = ReportResult(files: files + [summaryFile], step: step, centroidActionAccuracy: accuracy(actionCounts),
-                              centroidDistractorAccuracy: distractorAccuracy, counterfactual: swap)
-    let markdown = summary(result, config: config, records: records, probe: probe, info: info, data: data, files: files)
-    try Files.writeAtomically(Data(markdown.utf8), to: staging + "/" + summaryFile)
-    try Files.commitFolder(staging, to: options.out)
-    return result
   }
 
   static func sample(_ list: [Int], count: Int, rng: inout RNG) -> [Int] {

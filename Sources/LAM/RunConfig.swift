@@ -3,6 +3,9 @@ import Foundation
 
 /// How long and how fast to train, and how to log and checkpoint.
 public struct TrainConfig: Codable, Equatable, Sendable {
+  /// The most steps a run may take.
+  public static let maxSteps = 100_000_000
+
   public var steps: Int = 3000
   public var batch: Int = 64
   public var lr: Float = 1e-3
@@ -48,7 +51,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
   }
 
   public func validate() throws {
-    try Check.range(steps, "train.steps", 1...100_000_000)
+    try Check.range(steps, "train.steps", 1...TrainConfig.maxSteps)
     try Check.range(batch, "train.batch", 1...65536)
     try Check.that(lr > 0 && lr <= 10, "train.lr", "a value in (0, 10], got \(lr)")
     try Check.range(weightDecay, "train.weightDecay", 0...10)
@@ -171,6 +174,7 @@ extension RunConfig {
       do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
         throw LamError("\(file): cannot read the config file")
       }
+      try StrictJSON.checkSyntax(data, source: file)  // JSONSerialization keeps one of two duplicate keys
       guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
         _ = try StrictJSON.decode(RunConfig.self, from: data, source: file)  // names the JSON error
         throw LamError("\(file): expected a JSON object")

@@ -14,16 +14,40 @@ public enum RunData {
     return (dataset, hash)
   }
 
-  /// The run's model, config, split and dataset (`data` overrides the dataset path saved in run.json).
-  public static func open(_ runDir: String, data: String?) throws
-    -> (model: LatentActionModel, config: RunConfig, split: EpisodeSplit, dataset: Dataset)
-  {
+  /// The dataset at `path`, which must be the one run.json names: the same content hash, episodes,
+  /// steps and frame shape.
+  public static func loadDataset(_ path: String, for info: RunInfo) throws -> Dataset {
+    let dataset = try loadDataset(path, expectedHash: info.dataHash).dataset
+    try Check.that(dataset.episodes == info.episodes && dataset.steps == info.steps && dataset.frame == info.frame,
+                   "run.json", "the dataset's \(dataset.episodes) episodes of \(dataset.steps) steps and frames \(dataset.frame.dims), got \(info.episodes), \(info.steps), \(info.frame.dims)",
+                   file: path)
+    return dataset
+  }
+
+  /// A trained run, read and cross-checked for inference: its model and saved config, split, data
+  /// reference and dataset.
+  public struct Opened {
+    public var model: LatentActionModel
+    public var config: RunConfig
+    public var step: Int
+    public var split: EpisodeSplit
+    public var info: RunInfo
+    public var dataset: Dataset
+  }
+
+  /// The run's model, config, split and dataset (`data` overrides the dataset path saved in run.json). The
+  /// checkpoint's config and frame must be the run folder's (apart from what a resume may change).
+  public static func open(_ runDir: String, data: String?) throws -> Opened {
     let saved = try TrainingRun.load(runDir)
     let checkpoint = runDir + "/" + Checkpoint.modelFile
-    try Check.that(FileManager.default.fileExists(atPath: checkpoint), checkpoint,
-                   "a model checkpoint (train the run first with `lam train`)")
-    let (model, config, _) = try Checkpoint.loadModel(from: checkpoint)
-    let (dataset, _) = try loadDataset(data ?? saved.info.data, expectedHash: saved.info.dataHash)
-    return (model, config, saved.split, dataset)
+    guard FileManager.default.fileExists(atPath: checkpoint) else {
+      throw LamError("\(checkpoint): no checkpoint in the run folder (train it first with `lam train`)")
+    }
+    let (model, config, step) = try Checkpoint.loadModel(from: checkpoint)
+    try Check.that(config.resumeKey == saved.config.resumeKey && model.frame == saved.info.frame,
+                   "metadata 'config' and 'frame'",
+                   "the run folder's config.json and run.json (apart from train.steps and train.threads)", file: checkpoint)
+    let dataset = try loadDataset(data ?? saved.info.data, for: saved.info)
+    return Opened(model: model, config: config, step: step, split: saved.split, info: saved.info, dataset: dataset)
   }
 }

@@ -121,10 +121,15 @@ public struct SweepManifest: Codable, Equatable, Sendable {
   }
 
   /// Creates `outDir` (and runs/) and writes sweep.json; refuses a folder that belongs to another spec or
-  /// quick setting unless `force` (which rewrites sweep.json and keeps every finished run).
+  /// quick setting unless `force` (which rewrites sweep.json and keeps every finished run), and a folder
+  /// that is not empty and not a sweep folder (whatever `force` says: a sweep never takes over a folder).
   public static func prepare(_ outDir: String, plan: SweepPlan, force: Bool) throws {
     let manifest = SweepManifest(plan: plan)
     let path = outDir + "/" + file
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: outDir)) ?? []
+    if !entries.contains(file) && !entries.allSatisfy({ [Files.marker, FolderLock.file].contains($0) }) {
+      throw LamError("\(outDir): not a sweep folder (no \(file)) and not empty; choose another --out")
+    }
     if FileManager.default.fileExists(atPath: path) {
       let existing = try StrictJSON.load(SweepManifest.self, from: path)
       if existing.spec == manifest.spec && existing.quick == manifest.quick {
@@ -137,6 +142,7 @@ public struct SweepManifest: Codable, Equatable, Sendable {
       }
     }
     try createFolders(outDir)
+    try Files.markOutputFolder(outDir)
     try Files.writeAtomically(StrictJSON.encode(manifest), to: path)
   }
 

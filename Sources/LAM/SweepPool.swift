@@ -33,6 +33,16 @@ public final class SweepPool: @unchecked Sendable {
     }
   }
 
+  /// The environment variable that gives a child the pool's pid: a child whose parent is gone (killed)
+  /// stops at its next step instead of training on unwatched (`parentIsGone`).
+  public static let parentVariable = "LAM_SWEEP_PARENT"
+
+  /// True in a child of a pool whose pool process has exited.
+  public static var parentIsGone: Bool {
+    guard let parent = ProcessInfo.processInfo.environment[parentVariable].flatMap(pid_t.init) else { return false }
+    return getppid() != parent
+  }
+
   private let lock = NSCondition()
   private var exited: [(index: Int, status: Int32, seconds: Double)] = []
   private var processes: [Int: Process] = [:]
@@ -104,6 +114,7 @@ public final class SweepPool: @unchecked Sendable {
     process.standardOutput = FileHandle.nullDevice
     process.standardError = logHandle
     process.standardInput = FileHandle.nullDevice
+    process.environment = ProcessInfo.processInfo.environment.merging([SweepPool.parentVariable: String(getpid())]) { $1 }
     let index = job.index
     process.terminationHandler = { [weak self] p in
       guard let self else { return }

@@ -67,6 +67,8 @@ public final class Trainer {
   /// A new run: the model and head are initialized from the seed.
   public init(config: RunConfig, data: Dataset, split: EpisodeSplit) throws {
     try config.validate(frame: data.frame)
+    try config.model.checkMemory(frame: data.frame, batch: config.train.batch, training: true)
+    try split.validate(episodes: data.episodes)
     self.config = config
     self.data = data
     self.split = split

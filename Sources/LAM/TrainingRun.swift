@@ -60,35 +60,67 @@ public enum TrainingRun {
   public static let metricsFile = "metrics.jsonl"
   public static let summaryFile = "summary.json"
 
-  /// Creates the run folder with its config, split and data reference. Refuses an existing folder
-  /// unless `force`, in which case the old folder is removed only after everything was validated.
-  public static func create(_ runDir: String, trainer: Trainer, info: RunInfo, force: Bool) throws {
+  static let resumeHint = ", or --resume to continue it"
+
+  /// The files of the run folder a command reads: what `--force` and file outputs must never touch.
+  public static func inputs(_ runDir: String) -> [Files.Input] {
+    [configFile, splitFile, infoFile, metricsFile, summaryFile, Checkpoint.modelFile, Checkpoint.stateFile, "probe.json"]
+      .map { Files.Input(runDir + "/" + $0, flag: "run file") }
+  }
+
+  /// Creates the run folder with its config, split and data reference, and takes its lock. An existing
+  /// folder is refused unless `force`, and replaced only if lam made it (its marker); it is emptied under
+  /// the lock, after everything was validated. The folder must not be, contain or lie inside an input.
+  public static func create(_ runDir: String, trainer: Trainer, info: RunInfo, force: Bool, inputs: [Files.Input] = []) throws {
+    try Files.checkOutputFolder(runDir, force: force, inputs: inputs, alternative: resumeHint)
     let fm = FileManager.default
-    if fm.fileExists(atPath: runDir) {
-      guard force else { throw LamError("\(runDir): the run folder already exists (pass --force to replace it, or --resume to continue it)") }
-      do { try fm.removeItem(atPath: runDir) } catch { throw LamError("\(runDir): cannot remove the old run folder") }
-    }
+    let existed = fm.fileExists(atPath: runDir)
     do {
       try fm.createDirectory(atPath: runDir, withIntermediateDirectories: true)
     } catch {
       throw LamError("\(runDir): cannot create the run folder (is the parent writable?)")
     }
+    do {
+      try FolderLock.lock(runDir)
+    } catch {
+      if !existed { try? fm.removeItem(atPath: runDir) }
+      throw error
+    }
+    for entry in existed ? (try? fm.contentsOfDirectory(atPath: runDir)) ?? [] : [] where entry != FolderLock.file {
+      do { try fm.removeItem(atPath: runDir + "/" + entry) } catch {
+        throw LamError("\(runDir)/\(entry): cannot remove it from the old run folder")
+      }
+    }
+    try Files.markOutputFolder(runDir)
     try Files.writeAtomically(StrictJSON.encode(trainer.config), to: runDir + "/" + configFile)
     try Files.writeAtomically(StrictJSON.encode(trainer.split), to: runDir + "/" + splitFile)
     try Files.writeAtomically(StrictJSON.encode(info), to: runDir + "/" + infoFile)
     try Files.writeAtomically(Data(), to: runDir + "/" + metricsFile)
   }
 
-  /// Reads a run folder's saved config, split and data reference.
+  /// Reads a run folder's saved config, split and data reference, each validated: the config like
+  /// `--config`, run.json's counts and frame, and the split against the one the config and dataset give.
   public static func load(_ runDir: String) throws -> (config: RunConfig, split: EpisodeSplit, info: RunInfo) {
     guard FileManager.default.fileExists(atPath: runDir + "/" + configFile) else {
       throw LamError("\(runDir): not a run folder (no \(configFile))")
     }
-    return (
-      try StrictJSON.load(RunConfig.self, from: runDir + "/" + configFile),
-      try StrictJSON.load(EpisodeSplit.self, from: runDir + "/" + splitFile),
-      try StrictJSON.load(RunInfo.self, from: runDir + "/" + infoFile)
-    )
+    let infoPath = runDir + "/" + infoFile, configPath = runDir + "/" + configFile, splitPath = runDir + "/" + splitFile
+    let info = try StrictJSON.load(RunInfo.self, from: infoPath)
+    try info.frame.validate("frame", file: infoPath)
+    try Check.range(info.episodes, "episodes", 2...Int(Int32.max), file: infoPath)
+    try Check.range(info.steps, "steps", 1...100_000, file: infoPath)
+    let config = try StrictJSON.load(RunConfig.self, from: configPath)
+    do { try config.validate(frame: info.frame) } catch let error as LamError {
+      throw LamError("\(configPath): \(error.message)")
+    }
+    let split = try StrictJSON.load(EpisodeSplit.self, from: splitPath)
+    let expected = try EpisodeSplit.make(episodes: info.episodes, valFraction: config.train.valFraction,
+                                         labelFraction: config.remedies.labelFraction, seed: config.train.seed)
+    guard split == expected else {
+      try split.validate(episodes: info.episodes, file: splitPath)
+      throw LamError("\(splitPath): not the split of this run's config and \(info.episodes) episodes (edited?); expected train \(expected.train.count), validation \(expected.validation.count), labelled \(expected.labelled.count) episodes")
+    }
+    return (config, split, info)
   }
 
   /// Trains until the configured step count or until `shouldStop` returns true, writing metrics,
@@ -193,5 +225,15 @@ final class MetricsLog {
     var line = try encoder.encode(record)
     line.append(0x0A)
     handle.write(line)
+  }
+}
+
+extension RunConfig {
+  /// The config without what a resume may change (train.steps and train.threads): runs with equal keys
+  /// train the same model the same way, so a checkpoint of one continues the other.
+  var resumeKey: RunConfig {
+    var key = self
+    (key.train.steps, key.train.threads) = (0, 0)
+    return key
   }
 }

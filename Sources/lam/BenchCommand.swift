@@ -13,27 +13,39 @@ struct BenchCommand: ParsableCommand {
     discussion: "Workloads and method: docs/performance.md.")
 
   @Option(help: "conv, mlp or all.") var workload = "all"
-  @Option(help: "Comma-separated BLAS thread counts.") var threads = "1,2"
-  @Option(help: "Timed seconds per workload and thread count.") var seconds = 10.0
-  @Option(help: "Timed windows (the median, min and max are over these).") var windows = 5
-  @Option(help: "Untimed warm-up steps.") var warmup = 20
-  @Option(help: "Run exactly this many steps after warm-up and print nothing but the final loss (for allocation counts).")
+  @Option(help: "Comma-separated thread counts, each 1...256.") var threads = "1,2"
+  @Option(help: "Timed seconds per workload and thread count (0.001...86400).") var seconds = 10.0
+  @Option(help: "Timed windows (the median, min and max are over these; 1...10000).") var windows = 5
+  @Option(help: "Untimed warm-up steps (0...1000000).") var warmup = 20
+  @Option(help: "Run exactly this many steps after warm-up and print nothing but the final loss (for allocation counts; 1...100000000).")
   var steps: Int?
   @Option(help: "A dataset folder: time `lam train`'s step on it (with --config).") var data: String?
   @Option(help: "A run config JSON file, used with --data.") var config: String?
   @Flag(help: "Print a per-layer breakdown of one step (mean over at least 20 steps and 1 s).") var profile = false
   @Flag(help: "One JSON object per line per result.") var json = false
 
-  func run() throws {
-    let counts = try threads.split(separator: ",").map { s -> Int in
-      guard let n = Int(s.trimmingCharacters(in: .whitespaces)), (1...256).contains(n) else {
-        throw LamError("--threads: expected comma-separated counts in 1...256, got '\(threads)'")
+  /// The --threads list.
+  private var counts: [Int] {
+    get throws {
+      try threads.split(separator: ",", omittingEmptySubsequences: false).map { s -> Int in
+        guard let n = Int(s.trimmingCharacters(in: .whitespaces)), Limits.threads.contains(n) else {
+          throw ValidationError("--threads: expected comma-separated counts in 1...256, got '\(threads)'")
+        }
+        return n
       }
-      return n
     }
-    guard seconds > 0, windows >= 1, warmup >= 0 else {
-      throw LamError("--seconds must be > 0, --windows >= 1 and --warmup >= 0")
-    }
+  }
+
+  func validate() throws {
+    _ = try counts
+    try Limits.check(seconds, "--seconds", Limits.seconds)
+    try Limits.check(windows, "--windows", Limits.windows)
+    try Limits.check(warmup, "--warmup", Limits.warmup)
+    try Limits.check(steps, "--steps", Limits.trainSteps)
+  }
+
+  func run() throws {
+    let counts = try self.counts
     if let data {
       try benchRealRun(data: data, counts: counts)
       return

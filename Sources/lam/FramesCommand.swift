@@ -38,20 +38,21 @@ struct FramesCommand: ParsableCommand {
   @Option(help: "The folder to create (frame-0000.png ... and strip.png).")
   var out: String
 
-  @Flag(help: "Replace the output folder if it exists.")
+  @Flag(help: "Replace the output folder if it exists and lam made it.")
   var force = false
 
   func validate() throws {
     guard (data == nil) != (env == nil) else { throw ValidationError("give exactly one of --data and --env") }
-    if let steps, steps < 1 { throw ValidationError("--steps: expected at least 1, got \(steps)") }
-    if let scale, !(1...256).contains(scale) { throw ValidationError("--scale: expected 1...256, got \(scale)") }
-    if let range, parseRange(range) == nil { throw ValidationError("--range: expected A:B with whole numbers A <= B, got \(range)") }
+    try Limits.check(steps, "--steps", Limits.episodeSteps)
+    try Limits.check(scale, "--scale", Limits.scale)
+    try Limits.check(episode, "--episode", 0...Limits.episodes.upperBound - 1)
+    if let range, parseRange(range) == nil { throw ValidationError("--range: expected A:B with whole numbers 0 <= A <= B <= 100000, got \(range)") }
   }
 
   func run() throws {
-    if FileManager.default.fileExists(atPath: out) && !force {
-      throw LamError("\(out): already exists (pass --force to replace it)")
-    }
+    let inputs = [Files.Input(data ?? env!, flag: data == nil ? "--env" : "--data")]
+      .filter { FileManager.default.fileExists(atPath: $0.path) }
+    try Files.checkOutputFolder(out, force: force, inputs: inputs)
     let dataset: Dataset
     if let data {
       dataset = try Dataset.load(from: data)
@@ -75,14 +76,15 @@ struct FramesCommand: ParsableCommand {
     let shape = dataset.frameShape
     let scale = self.scale ?? FrameStrip.defaultScale(height: shape[1], width: shape[2])
     let strip = FrameStrip(dataset: dataset, episode: episode, frames: frames, scale: scale)
-    let names = try strip.write(to: out, force: force)
+    let names = try strip.write(to: out, force: force, inputs: inputs)
     print("wrote \(out): \(names.count - 1) frames (\(shape[2] * scale)x\(shape[1] * scale) px each) and strip.png")
   }
 
   /// "A:B" with 0 <= A <= B, or nil.
   private func parseRange(_ text: String) -> (Int, Int)? {
     let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-    guard parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]), a >= 0, a <= b else { return nil }
+    guard parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]), a >= 0, a <= b, b <= Limits.episodeSteps.upperBound
+    else { return nil }
     return (a, b)
   }
 }

@@ -14,10 +14,10 @@ struct GenerateCommand: ParsableCommand {
   @Option(help: "An environment JSON file, or a preset name from environments/.")
   var env: String
 
-  @Option(help: "Number of episodes.")
+  @Option(help: "Number of episodes (1...10000000).")
   var episodes: Int
 
-  @Option(help: "Steps per episode (frames = steps + 1). Default: the config's episodeLength.")
+  @Option(help: "Steps per episode, frames = steps + 1 (1...100000). Default: the config's episodeLength.")
   var steps: Int?
 
   @Option(help: "Random seed; the same config and seed give byte-identical files.")
@@ -26,24 +26,23 @@ struct GenerateCommand: ParsableCommand {
   @Option(help: "The dataset folder to create.")
   var out: String
 
-  @Flag(help: "Replace the output folder if it exists.")
+  @Flag(help: "Replace the output folder if it exists and lam made it.")
   var force = false
 
-  @Option(help: "Worker threads (the output does not depend on it).")
+  @Option(help: "Worker threads (1...256; the output does not depend on it).")
   var threads = 2
 
   func validate() throws {
-    guard episodes >= 1 else { throw ValidationError("--episodes: expected at least 1, got \(episodes)") }
-    if let steps, steps < 1 { throw ValidationError("--steps: expected at least 1, got \(steps)") }
-    guard (1...64).contains(threads) else { throw ValidationError("--threads: expected 1...64, got \(threads)") }
+    try Limits.check(episodes, "--episodes", Limits.episodes)
+    try Limits.check(steps, "--steps", Limits.episodeSteps)
+    try Limits.check(threads, "--threads", Limits.threads)
   }
 
   func run() throws {
     let (config, source) = try Presets.resolve(env, in: presetFolders())
-    // Refuse an existing folder before spending time on generation.
-    if FileManager.default.fileExists(atPath: out) && !force {
-      throw LamError("\(out): already exists (pass --force to replace it)")
-    }
+    let inputs = [Files.Input(env, flag: "--env")].filter { FileManager.default.fileExists(atPath: $0.path) }
+    // Refuse the output folder before spending time on generation.
+    try Files.checkOutputFolder(out, force: force, inputs: inputs)
     let steps = self.steps ?? config.episodeLength
     let shape = config.grid.frameShape.map(String.init).joined(separator: "x")
     print("generating \(episodes) episodes x \(steps) steps of \(source) (frames \(shape), seed \(seed))")
@@ -54,7 +53,7 @@ struct GenerateCommand: ParsableCommand {
       progress: progress.update)
     progress.finish()
     let generated = DispatchTime.now()
-    try dataset.write(to: out, force: force)
+    try dataset.write(to: out, force: force, inputs: inputs)
     let end = DispatchTime.now()
     let frames = episodes * (steps + 1)
     let total = seconds(start, end)

@@ -47,7 +47,7 @@ struct LinearCommand: ParsableCommand {
   var lr = LinearConfig().learningRate
   @Option(help: "Seed of the first run.")
   var seed: UInt64 = 0
-  @Option(help: "Runs per configuration, with seeds seed, seed+1, ...")
+  @Option(help: "Runs per configuration, with seeds seed, seed+1, ... (1...10000).")
   var seeds = 1
 
   // MARK: Remedies
@@ -73,26 +73,24 @@ struct LinearCommand: ParsableCommand {
   var sweep: [String] = []
   @Option(help: "Run a named experiment: \(LinearExperiment.allCases.map(\.rawValue).joined(separator: ", ")).")
   var experiment: String?
-  @Option(help: "Runs in parallel (each single-threaded; results do not depend on it).")
+  @Option(help: "Runs in parallel (1...256; each single-threaded; results do not depend on it).")
   var threads = 2
   @Option(help: "Output folder (created; sweeps and experiments default to checkpoints/linear-<name>).")
   var out: String?
-  @Flag(help: "Replace an existing --out folder.")
+  @Flag(help: "Replace an existing --out folder that lam made.")
   var force = false
   @Flag(help: "Print the result rows as JSON instead of text.")
   var json = false
 
   func validate() throws {
-    try Check.that(seeds >= 1, "--seeds", "an integer >= 1, got \(seeds)")
-    try Check.that(threads >= 1, "--threads", "an integer >= 1, got \(threads)")
+    try Limits.check(seeds, "--seeds", Limits.seeds)
+    try Limits.check(threads, "--threads", Limits.threads)
     if experiment != nil && !sweep.isEmpty {
       throw LamError("--experiment: cannot be combined with --sweep")
     }
     let plan = try plan()
     // Refuse an existing output folder before any training, not after.
-    if let folder = outputFolder(plan), !force, FileManager.default.fileExists(atPath: folder) {
-      throw LamError("\(folder): already exists (pass --force to replace it)")
-    }
+    if let folder = outputFolder(plan) { try Files.checkOutputFolder(folder, force: force, inputs: []) }
   }
 
   /// --out, or for sweeps and experiments checkpoints/linear-<name>; nil: write nothing.
@@ -119,14 +117,7 @@ struct LinearCommand: ParsableCommand {
 
     let folder = outputFolder(plan)
     if let folder {
-      let staging = try Files.stagingFolder(for: folder, force: force)
-      do {
-        try writeOutputs(plan: plan, results: results, to: staging)
-        try Files.commitFolder(staging, to: folder)
-      } catch {
-        try? FileManager.default.removeItem(atPath: staging)
-        throw error
-      }
+      try Files.writeFolder(folder, force: force) { staging in try writeOutputs(plan: plan, results: results, to: staging) }
     }
     if json {
       FileHandle.standardOutput.write(try LinearTable.json(results))

@@ -22,14 +22,15 @@ struct ProbeCommand: ParsableCommand {
   @Flag(help: "Probe the bottleneck's output z (after quantization or noise) instead of z_e.")
   var quantized = false
 
-  @Option(help: "Probe training epochs.") var epochs: Int = 60
-  @Option(help: "Probe training uses at most this many training transitions, evenly spaced.")
+  @Option(help: "Probe training epochs (1...10000).") var epochs: Int = 60
+  @Option(help: "Probe training uses at most this many training transitions, evenly spaced (1...100000000).")
   var maxTrain: Int = 50_000
-  @Option(help: "BLAS threads.") var threads: Int = 1
+  @Option(help: "Threads for BLAS (1...256).") var threads: Int = 1
 
   func validate() throws {
-    guard epochs >= 1 else { throw ValidationError("--epochs: expected at least 1, got \(epochs)") }
-    guard maxTrain >= 1 else { throw ValidationError("--max-train: expected at least 1, got \(maxTrain)") }
+    try Limits.check(epochs, "--epochs", Limits.epochs)
+    try Limits.check(maxTrain, "--max-train", Limits.transitions)
+    try Limits.check(threads, "--threads", Limits.threads)
   }
 
   func run() throws {

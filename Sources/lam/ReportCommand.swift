@@ -15,17 +15,17 @@ struct ReportCommand: ParsableCommand {
   @Option(help: "The report folder to create (default: RUN/report).")
   var out: String?
 
-  @Flag(help: "Replace the report folder if it exists.")
+  @Flag(help: "Replace the report folder if it exists and lam made it.")
   var force = false
 
   @Option(help: "Seed for the sample transitions and swap pairs.")
   var seed: UInt64 = 0
 
-  @Option(help: "How many (source, target) pairs the latent swap test decodes.")
+  @Option(help: "How many (source, target) pairs the latent swap test decodes (1...1000000).")
   var pairs = 1000
 
   func validate() throws {
-    guard (1...1_000_000).contains(pairs) else { throw ValidationError("--pairs: expected 1...1000000, got \(pairs)") }
+    try Limits.check(pairs, "--pairs", Limits.pairs)
   }
 
   func run() throws {

@@ -40,20 +40,21 @@ struct SweepRun: ParsableCommand {
     discussion: "Finished runs are skipped and interrupted runs resume from their checkpoints, so rerunning continues a sweep.")
 
   @OptionGroup var target: SweepTarget
-  @Option(help: "Runs at a time (default: the number of cores, at most the number of runs).") var jobs: Int?
-  @Option(help: "BLAS threads per run for training (default: cores / jobs, at least 1).") var threads: Int?
+  @Option(help: "Runs at a time (1...256; default: the number of cores, at most the number of runs).") var jobs: Int?
+  @Option(help: "Threads per run for training (1...256; default: cores / jobs, at least 1).") var threads: Int?
   @Flag(help: "Use the folder even if its sweep.json holds another spec or quick setting (rewrites sweep.json; keeps every run).")
   var force = false
 
   func validate() throws {
-    if let jobs, jobs < 1 { throw ValidationError("--jobs: expected at least 1, got \(jobs)") }
-    if let threads, !(1...256).contains(threads) { throw ValidationError("--threads: expected 1...256, got \(threads)") }
+    try Limits.check(jobs, "--jobs", Limits.jobs)
+    try Limits.check(threads, "--threads", Limits.threads)
   }
 
   func run() throws {
     let plan = try target.plan()
     let outDir = target.outDir
     try SweepManifest.prepare(outDir, plan: plan, force: force)
+    try FolderLock.lock(outDir)
     try SweepData.generate(plan, in: outDir, threads: cores) { print($0) }
     let todo = plan.runs.filter { !SweepRunner.isFinished($0, in: outDir) }
     let skipped = plan.runs.count - todo.count
@@ -99,10 +100,10 @@ struct SweepOne: ParsableCommand {
 
   @OptionGroup var target: SweepTarget
   @Option(help: "The run's index in the run list (`lam sweep list`).") var index: Int
-  @Option(help: "BLAS threads.") var threads: Int = 1
+  @Option(help: "Threads for training (1...256).") var threads: Int = 1
 
   func validate() throws {
-    guard (1...256).contains(threads) else { throw ValidationError("--threads: expected 1...256, got \(threads)") }
+    try Limits.check(threads, "--threads", Limits.threads)
   }
 
   func run() throws {
@@ -130,7 +131,9 @@ struct SweepOne: ParsableCommand {
     log("=== \(stamp) attempt: \(run.name) (run \(index) of \(plan.runs.count), \(threads) thread\(threads == 1 ? "" : "s"), host \(ProcessInfo.processInfo.hostName))")
     StopSignal.install()
     do {
-      let outcome = try SweepRunner.run(plan, index: index, in: outDir, threads: threads, log: log, shouldStop: StopSignal.requested)
+      let outcome = try SweepRunner.run(plan, index: index, in: outDir, threads: threads, log: log) {
+        StopSignal.requested() || SweepPool.parentIsGone
+      }
       log(outcome == .alreadyFinished ? "\(run.name): already finished" : "\(run.name): finished")
     } catch {
       log("\(run.name): failed: \((error as? LamError)?.message ?? String(describing: error))")
@@ -145,12 +148,17 @@ struct SweepDataCommand: ParsableCommand {
     abstract: "Only generate the sweep's datasets (DIR/data/), each once; complete ones are skipped.")
 
   @OptionGroup var target: SweepTarget
-  @Option(help: "Generation threads (the data does not depend on it; default: the number of cores).") var threads: Int?
+  @Option(help: "Generation threads (1...256; the data does not depend on it; default: the number of cores).") var threads: Int?
   @Flag(help: "Use the folder even if its sweep.json holds another spec or quick setting.") var force = false
+
+  func validate() throws {
+    try Limits.check(threads, "--threads", Limits.threads)
+  }
 
   func run() throws {
     let plan = try target.plan()
     try SweepManifest.prepare(target.outDir, plan: plan, force: force)
+    try FolderLock.lock(target.outDir)
     try SweepData.generate(plan, in: target.outDir, threads: threads ?? cores) { print($0) }
     print("\(plan.datasets.count) dataset\(plan.datasets.count == 1 ? "" : "s") ready in \(target.outDir)/data")
   }
@@ -189,11 +197,12 @@ struct SweepEmitCommand: ParsableCommand {
   @Flag(help: "Write DIR/parallel/commands.txt.") var parallel = false
   @Option(help: "Slurm partition.") var partition: String?
   @Option(help: "Slurm time limit per job, HH:MM:SS.") var time = "04:00:00"
-  @Option(help: "CPUs (BLAS threads) per run.") var cpus = 2
+  @Option(help: "CPUs (training threads) per run (1...256).") var cpus = 2
   @Flag(help: "Use the folder even if its sweep.json holds another spec or quick setting.") var force = false
 
   func validate() throws {
     guard slurm != parallel else { throw ValidationError("expected exactly one of --slurm and --parallel") }
+    try Limits.check(cpus, "--cpus", Limits.threads)
   }
 
   func run() throws {

@@ -31,7 +31,7 @@ struct TrainCommand: ParsableCommand {
   @Option(name: .customLong("init"), help: "Start from the weights of this checkpoint file (a warm start; same architecture).")
   var initFrom: String?
 
-  @Flag(help: "Replace the run folder if it exists.")
+  @Flag(help: "Replace the run folder if it exists and lam made it.")
   var force = false
 
   @Option(help: "model.architecture: mlp or conv.") var arch: String?
@@ -42,7 +42,7 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "train.batch.") var batch: Int?
   @Option(help: "train.lr.") var lr: Float?
   @Option(help: "train.seed.") var seed: UInt64?
-  @Option(help: "train.threads: BLAS threads.") var threads: Int?
+  @Option(help: "train.threads: threads for BLAS and the convolutions (1...256).") var threads: Int?
   @Option(help: "remedies.augment: none, shift or kappa.") var augment: String?
   @Option(help: "remedies.labelFraction: fraction of episodes with action labels.") var labelFraction: Double?
   @Option(help: "remedies.labelMode: head or codes.") var labelMode: String?
@@ -97,7 +97,10 @@ struct TrainCommand: ParsableCommand {
     } else {
       runDir = out!
       let config = try RunConfig.load(file: self.config, overrides: overrides)
-      trainer = try TrainingRun.start(runDir, config: config, dataPath: data!, initFrom: initFrom, force: force)
+      let inputs = [(self.config, "--config"), (initFrom, "--init")].compactMap { path, flag in
+        path.map { Files.Input($0, flag: flag) }
+      }
+      trainer = try TrainingRun.start(runDir, config: config, dataPath: data!, initFrom: initFrom, force: force, inputs: inputs)
       let m = config.model
       print("training \(m.architecture.rawValue) LAM (\(m.bottleneck.kind.rawValue) latent, dz \(m.bottleneck.dz)) on \(data!): "
             + "\(trainer.trainTransitions.count) training transitions, \(config.train.steps) steps of \(config.train.batch)")

@@ -28,7 +28,7 @@ import TestSupport
   let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/ds").sorted()
   #expect(
     files == [
-      "actions.npy", "agent_pos.npy", "dataset.json", "distractor_actions.npy", "distractor_pos.npy",
+      ".lam-output", "actions.npy", "agent_pos.npy", "dataset.json", "distractor_actions.npy", "distractor_pos.npy",
       "exogenous_change.npy", "frames.npy", "moved.npy", "shake.npy",
     ])
   let manifest = try String(contentsOfFile: folder + "/ds/dataset.json", encoding: .utf8)
@@ -96,5 +96,8 @@ import TestSupport
 @Test func generateRejectsANonPositiveEpisodeCount() throws {
   let result = try runLam(["generate", "--env", "paper-4x4-clean", "--episodes", "0", "--out", "ds"])
   #expect(result.status != 0)
-  #expect(result.stderr.contains("--episodes: expected at least 1, got 0"))
+  #expect(result.stderr.contains("--episodes: expected a value in 1...10000000, got 0"))
+  let negative = try runLam(["generate", "--env", "paper-4x4-clean", "--episodes", "-5", "--out", "ds"])
+  #expect(negative.status != 0)
+  #expect(negative.stderr.contains("--episodes: expected a value in 1...10000000, got -5"))
 }

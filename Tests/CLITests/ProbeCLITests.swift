@@ -44,7 +44,7 @@ private func folderWithRun() throws -> String {
   try FileManager.default.removeItem(atPath: folder + "/run/checkpoint.safetensors")
   let result = try runLam(["probe", "--run", "run"], currentDirectory: folder)
   #expect(result.status != 0)
-  #expect(result.stderr.contains("run/checkpoint.safetensors") && result.stderr.contains("a model checkpoint"))
+  #expect(result.stderr.contains("run/checkpoint.safetensors") && result.stderr.contains("no checkpoint in the run folder"))
 }
 
 @Test func probeRefusesADatasetFromAnotherEnvironment() throws {

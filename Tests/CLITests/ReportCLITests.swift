@@ -22,7 +22,7 @@ private func folderWithRun(bottleneck: String) throws -> String {
   #expect(result.stdout.contains("latent swap: the agent moved as the source's action would in "))
   #expect(result.stdout.contains("wrote 9 files to run/report"))
   let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/run/report").sorted()
-  #expect(files == ["confusion-action.png", "confusion-distractor.png", "latent-effects.png", "latents-action.png",
+  #expect(files == [".lam-output", "confusion-action.png", "confusion-distractor.png", "latent-effects.png", "latents-action.png",
                     "latents-distractor.png", "losses.png", "reconstructions.png", "summary.md", "swap-examples.png"])
   let summary = try String(contentsOfFile: folder + "/run/report/summary.md", encoding: .utf8)
   #expect(summary.contains("run `lam probe` first"))

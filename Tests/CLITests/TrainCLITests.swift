@@ -20,8 +20,8 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
   #expect(result.stdout.contains("training mlp LAM (continuous latent, dz 4) on ds"))
   #expect(result.stdout.contains("finished at step 30 in "))
   let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/run").sorted()
-  #expect(files == ["checkpoint.safetensors", "config.json", "metrics.jsonl", "run.json", "split.json", "summary.json",
-                    "training-state.safetensors"])
+  #expect(files == [".lam-lock", ".lam-output", "checkpoint.safetensors", "config.json", "metrics.jsonl", "run.json",
+                    "split.json", "summary.json", "training-state.safetensors"])
   let metrics = try String(contentsOfFile: folder + "/run/metrics.jsonl", encoding: .utf8).split(separator: "\n")
   #expect(metrics.count == 3)
   #expect(metrics.last!.contains("\"step\":30") && metrics.last!.contains("\"val_recon\":"))
@@ -104,7 +104,10 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
   try Data("notes".utf8).write(to: URL(fileURLWithPath: folder + "/run/notes.txt"))
   let result = try runLam(["train", "--data", "ds", "--out", "run"] + quick, currentDirectory: folder)
   #expect(result.status != 0)
-  #expect(result.stderr.contains("run: the run folder already exists"))
+  #expect(result.stderr.contains("run: already exists (pass --force to replace it, or --resume to continue it)"))
+  let forced = try runLam(["train", "--data", "ds", "--out", "run", "--force"] + quick, currentDirectory: folder)
+  #expect(forced.status != 0)
+  #expect(forced.stderr.contains("run: --force replaces only folders lam made"))
   #expect(try String(contentsOfFile: folder + "/run/notes.txt", encoding: .utf8) == "notes")
 }
 

@@ -73,13 +73,19 @@ private func handMadeDataset() -> Dataset {
   #expect(FrameStrip.defaultScale(height: 300, width: 300) == 1)
 }
 
-@Test func writingRefusesAnExistingFolderWithoutForceAndLeavesItAlone() throws {
+@Test func writingReplacesOnlyAFolderLamMadeAndOnlyWithForce() throws {
   let strip = FrameStrip(dataset: handMadeDataset(), episode: 0, frames: 0...1, scale: 2)
   let folder = makeTemporaryFolder() + "/frames"
   try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
   try Data("keep".utf8).write(to: URL(fileURLWithPath: folder + "/note.txt"))
-  #expect(throws: LamError.self) { try strip.write(to: folder, force: false) }
+  #expect(throws: LamError("\(folder): already exists (pass --force to replace it)")) { try strip.write(to: folder, force: false) }
+  #expect(throws: LamError.self) { try strip.write(to: folder, force: true) }  // no marker: not lam's
   #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["note.txt"])
+  try FileManager.default.removeItem(atPath: folder)
+  try strip.write(to: folder, force: false)
   try strip.write(to: folder, force: true)
-  #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["frame-0000.png", "frame-0001.png", "strip.png"])
+  #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+    == [".lam-output", "frame-0000.png", "frame-0001.png", "strip.png"])
+  // Nothing is left beside it: no staging folder, no old copy.
+  #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/..") == ["frames"])
 }

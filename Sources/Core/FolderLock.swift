@@ -1,0 +1,43 @@
+import Foundation
+
+/// One writer per folder: an exclusive `flock` on `.lam-lock` inside a run or sweep folder, held until
+/// `unlock` or until the process ends (a killed process releases it too, so it never goes stale). The
+/// file holds the holder's pid, which the refusal names.
+public enum FolderLock {
+  public static let file = ".lam-lock"
+
+  // Canonical folder path -> the open descriptor that holds its lock. A process may lock a folder it
+  // already holds (a sweep's runs trained in-process), so locking is re-entrant per process.
+  private static let held = Mutex<[String: Int32]>([:])
+
+  /// Takes the lock on the existing folder `folder`, or throws naming the process that holds it.
+  public static func lock(_ folder: String) throws {
+    let key = Files.canonicalPath(folder)
+    try held.withLock { held in
+      if held[key] != nil { return }
+      let path = folder + "/" + file
+      // Close-on-exec: processes this one starts must not inherit (and so keep) the lock.
+      let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+      guard fd >= 0 else { throw LamError("\(path): cannot create the lock file (\(String(cString: strerror(errno))))") }
+      guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        let count = pread(fd, &bytes, bytes.count, 0)
+        close(fd)
+        let pid = String(decoding: bytes.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        throw LamError("\(folder): another lam process (pid \(pid.isEmpty ? "unknown" : pid)) is writing this folder; wait for it to finish or stop it")
+      }
+      let text = Array("\(getpid())\n".utf8)
+      _ = ftruncate(fd, 0)
+      _ = pwrite(fd, text, text.count, 0)
+      held[key] = fd
+    }
+  }
+
+  /// Releases the lock on `folder` if this process holds it.
+  public static func unlock(_ folder: String) {
+    let key = Files.canonicalPath(folder)
+    held.withLock { held in
+      if let fd = held.removeValue(forKey: key) { close(fd) }
+    }
+  }
+}
