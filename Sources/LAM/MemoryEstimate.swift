@@ -25,7 +25,7 @@ extension ModelConfig {
       }
       let down = 1 << min(channels.count, 30)
       let last = channels.last ?? 0
-      layers += [[last, frame.height / down, frame.width / down, encoderHidden], [encoderHidden + 1, dz],
+      layers += [[last, frame.height / down, frame.width / down, encoderHidden], [encoderHidden], [encoderHidden + 1, dz],
                  [dz + 1, latentEmbed]]
       var c = last + latentEmbed
       for out in Array(channels.reversed().dropFirst()) + [frame.channels] {

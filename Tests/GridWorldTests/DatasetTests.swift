@@ -178,3 +178,79 @@ func loadError(_ folder: String) -> String {
     try Dataset.generate(config: EnvironmentConfig(grid: GridConfig(width: 64, height: 64, cellSize: 8, channels: 3)), episodes: 1_000_000, steps: 100, seed: 0)
   }
 }
+
+/// Replaces value `index` of the int64 array `name` by `value` and recomputes dataset.json's checksums, as a
+/// user who edits an array with NumPy and reruns the documented hash snippet would: only range checks remain.
+private func rewrite(_ folder: String, _ name: String, index: Int, value: Int) throws {
+  var (values, shape) = try NPY.read(Int.self, from: folder + "/\(name).npy")
+  values[index] = value
+  try NPY.write(values, shape: shape, to: folder + "/\(name).npy")
+  try rehash(folder)
+}
+
+private func rehash(_ folder: String) throws {
+  var manifest = try StrictJSON.load(DatasetManifest.self, from: folder + "/dataset.json")
+  var hashes: [UInt64] = []
+  for name in Dataset.arrayNames {
+    let hash = ContentHash.of(try fileBytes(folder + "/\(name).npy"))
+    manifest.arrays[name]!.hash = ContentHash.hex(hash)
+    hashes.append(hash)
+  }
+  manifest.contentHash = ContentHash.hex(ContentHash.combine(hashes))
+  try StrictJSON.encode(manifest).write(to: URL(fileURLWithPath: folder + "/dataset.json"))
+}
+
+@Test func everyCodeCellAndOffsetIsRangeCheckedEvenBehindAMatchingChecksum() throws {
+  // camera-shake-8x8: an 8x8 grid, 2 distractors, shake of up to 2 px.
+  let cases: [(array: String, index: Int, value: Int, message: String)] = [
+    ("actions", 4, 5, "actions.npy: value 5 at flat index 4: expected an action code 0...4"),
+    ("actions", 0, -1, "actions.npy: value -1 at flat index 0: expected an action code 0...4"),
+    ("agent_pos", 2, 8, "agent_pos.npy: value 8 at flat index 2: expected a cell of the 8x8 grid"),
+    ("agent_pos", 3, -1, "agent_pos.npy: value -1 at flat index 3: expected a cell of the 8x8 grid"),
+    ("distractor_actions", 1, 6, "distractor_actions.npy: value 6 at flat index 1: expected an action code 0...4 or 5 (teleport)"),
+    ("distractor_pos", 5, 1 << 40, "distractor_pos.npy: value 1099511627776 at flat index 5: expected a cell"),
+    ("shake", 1, 3, "shake.npy: value 3 at flat index 1: expected an offset in -2...2 pixels"),
+  ]
+  for c in cases {
+    let folder = try writtenDataset("camera-shake-8x8")
+    #expect(try Dataset.load(from: folder).episodes == 3)  // valid before the edit
+    try rewrite(folder, c.array, index: c.index, value: c.value)
+    let message = loadError(folder)
+    #expect(message.hasPrefix("\(folder)/\(c.message)"), "\(message)")
+  }
+  // A teleport code is a valid distractor action.
+  let folder = try writtenDataset("camera-shake-8x8")
+  try rewrite(folder, "distractor_actions", index: 1, value: 5)
+  #expect(try Dataset.load(from: folder).distractorActions[1] == 5)
+}
+
+@Test func anExogenousChangeOutsideZeroToOneIsRefused() throws {
+  for bad in [Float.nan, -0.5, 1.5, .infinity] {
+    let folder = try writtenDataset()
+    var (values, shape) = try NPY.read(Float.self, from: folder + "/exogenous_change.npy")
+    values[2] = bad
+    try NPY.write(values, shape: shape, to: folder + "/exogenous_change.npy")
+    try rehash(folder)
+    #expect(loadError(folder).hasPrefix("\(folder)/exogenous_change.npy: value \(bad) at flat index 2: expected a mean absolute change in 0...1"))
+  }
+}
+
+@Test func aDatasetLargerThanThisMachinesMemoryIsRefusedBeforeReading() throws {
+  let folder = try writtenDataset()
+  let path = folder + "/dataset.json"
+  var manifest = try StrictJSON.load(DatasetManifest.self, from: path)
+  manifest.episodes = Int(Int32.max)
+  try StrictJSON.encode(manifest).write(to: URL(fileURLWithPath: path))
+  let message = loadError(folder)
+  #expect(message.hasPrefix("\(path): episodes: the dataset (2147483647 episodes of 5 steps, read) needs about "), "\(message)")
+  #expect(message.contains("more than this machine's"))
+}
+
+@Test func generateRefusesADatasetLargerThanThisMachinesMemory() {
+  // 8 GiB of frames pass the frames limit; the 2.6 billion distractor positions of 256 distractors do not fit.
+  var config = EnvironmentConfig()
+  config.distractors = (0..<4).map { _ in DistractorGroup(count: 64) }
+  #expect {
+    try Dataset.generate(config: config, episodes: 10_000_000, steps: 50, seed: 0)
+  } throws: { "\($0)".hasPrefix("episodes: the dataset (10000000 episodes of 50 steps) needs about ") }
+}
