@@ -10,7 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 trials="${1:-30}"
 RANDOM="${2:-1}"
-work="${3:-$(mktemp -d /tmp/lam-soak.XXXXXX)}"
+work="${3:-}"
+if [ -z "$work" ]; then
+  work=$(mktemp -d /tmp/lam-soak.XXXXXX)
+  trap '[ "${failures:-1}" -eq 0 ] && rm -rf "$work"' EXIT  # kept for a look when a trial failed
+fi
 mkdir -p "$work"
 scripts/setup.sh
 swift build -c release >/dev/null

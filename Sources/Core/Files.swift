@@ -110,7 +110,8 @@ public enum Files {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return }
     guard isFolder.boolValue else { throw LamError("\(path): exists and is a file, not a folder lam made") }
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+    // A lock file alone is what a process killed while creating the folder leaves: the folder is empty.
+    let entries = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0 != FolderLock.file }
     guard !entries.isEmpty else { return }
     guard force else { throw LamError("\(path): already exists (pass --force to replace it\(alternative))") }
     guard entries.contains(marker) else {

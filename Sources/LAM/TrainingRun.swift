@@ -114,10 +114,14 @@ public enum TrainingRun {
       throw LamError("\(configPath): \(error.message)")
     }
     let split = try StrictJSON.load(EpisodeSplit.self, from: splitPath)
+    try split.validate(episodes: info.episodes, file: splitPath)
+    // Every episode trains or validates: this bounds run.json's count by the file before the split is redrawn.
+    try Check.that(split.train.count + split.validation.count == info.episodes, "train, validation",
+                   "the run's \(info.episodes) episodes between them, got \(split.train.count + split.validation.count)",
+                   file: splitPath)
     let expected = try EpisodeSplit.make(episodes: info.episodes, valFraction: config.train.valFraction,
                                          labelFraction: config.remedies.labelFraction, seed: config.train.seed)
     guard split == expected else {
-      try split.validate(episodes: info.episodes, file: splitPath)
       throw LamError("\(splitPath): not the split of this run's config and \(info.episodes) episodes (edited?); expected train \(expected.train.count), validation \(expected.validation.count), labelled \(expected.labelled.count) episodes")
     }
     return (config, split, info)

@@ -143,7 +143,8 @@ private func editEmbeddedConfig(_ path: String, _ edit: (inout String) -> Void) 
   try expectRefusal({ $0.validation[0] = -1 }, "validation: episode -1 is not among the dataset's 0...5")
   try expectRefusal({ $0.train.append($0.train[0]) }, "train: expected each episode at most once")
   try expectRefusal({ $0.train.append($0.validation[0]) }, "validation: expected no training episode")
-  try expectRefusal({ $0.train.removeLast() }, "not the split of this run's config and 6 episodes (edited?)")
+  try expectRefusal({ $0.train.removeLast() }, "train, validation: expected the run's 6 episodes between them, got 5")
+  try expectRefusal({ $0.validation.append($0.train.removeLast()) }, "not the split of this run's config and 6 episodes (edited?)")
 }
 
 @Test func resumingToFewerStepsThanTheCheckpointIsRefused() throws {
