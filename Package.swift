@@ -47,13 +47,18 @@ let package = Package(
     .target(name: "Imaging", dependencies: ["Core", "CPNG"]),
     .target(name: "GridWorld", dependencies: ["Core"]),
     .target(name: "LinearLAM", dependencies: ["Core", "NN", "Imaging"]),
-    .target(name: "LAM", dependencies: ["Core", "NN", "GridWorld", "Imaging"]),
+    .target(name: "LAM", dependencies: ["Core", "NN"]),
+    .target(name: "Training", dependencies: ["Core", "NN", "GridWorld", "LAM"]),
+    .target(name: "Probing", dependencies: ["Core", "NN", "GridWorld", "LAM", "Training"]),
+    .target(name: "Reports", dependencies: ["Core", "NN", "GridWorld", "Imaging", "LAM", "Training", "Probing"]),
+    .target(name: "Sweeps", dependencies: ["Core", "GridWorld", "Imaging", "LAM", "Training", "Probing"]),
+    .target(name: "Bench", dependencies: ["Core", "NN", "GridWorld", "LAM", "Training"]),
 
     // MARK: - The command-line tool
     .executableTarget(
       name: "lam",
       dependencies: [
-        "Core", "NN", "Imaging", "GridWorld", "LAM", "LinearLAM",
+        "Core", "NN", "Imaging", "GridWorld", "LAM", "Training", "Probing", "Reports", "Sweeps", "Bench", "LinearLAM",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -64,7 +69,12 @@ let package = Package(
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Core", "TestSupport"]),
     .testTarget(name: "GridWorldTests", dependencies: ["GridWorld", "Core", "TestSupport"]),
     .testTarget(name: "LinearLAMTests", dependencies: ["LinearLAM", "NN", "Core", "TestSupport"]),
-    .testTarget(name: "LAMTests", dependencies: ["LAM", "NN", "GridWorld", "Core", "TestSupport"]),
+    .testTarget(name: "LAMTests", dependencies: ["LAM", "NN", "Core", "TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "LAM", "NN", "GridWorld", "Core", "TestSupport"]),
+    .testTarget(name: "ProbingTests", dependencies: ["Probing", "Training", "LAM", "GridWorld", "Core", "TestSupport"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "LAM", "GridWorld", "Imaging", "Core", "TestSupport"]),
+    .testTarget(name: "SweepsTests", dependencies: ["Sweeps", "Probing", "Training", "LAM", "Core", "TestSupport"]),
+    .testTarget(name: "BenchTests", dependencies: ["Bench", "LAM", "NN", "Core", "TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["lam", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]

@@ -9,10 +9,10 @@ import NN
 public final class FDM {
   public let predict: PredictionTarget
   public let frame: FrameShape
-  let body: Body  // internal so the benchmark profiler can time each layer
+  private let body: Body
   private let output = Tensor([0])  // [N, C, H, W]: the prediction when predicting the delta
 
-  enum Body {
+  private enum Body {
     case mlp(flatten: Reshape, join: Concat, net: Sequential, unflatten: Reshape)
     case conv(encoder: Sequential, embed: Sequential, broadcast: Broadcast, join: Concat, decoder: Sequential)
   }
@@ -41,29 +41,41 @@ public final class FDM {
 
   /// Predicted o' [N, C, H, W] from o [N, C, H, W] and z [N, dz].
   public func forward(_ o: Tensor, _ z: Tensor) -> Tensor {
-    let raw: Tensor
-    switch body {
-    case .mlp(let flatten, let join, let net, let unflatten):
-      raw = unflatten.forward(net.forward(join.forward(flatten.forward(o), z)))
-    case .conv(let encoder, let embed, let broadcast, let join, let decoder):
-      raw = decoder.forward(join.forward(encoder.forward(o), broadcast.forward(embed.forward(z))))
+    timingScope("fdm") {
+      let raw: Tensor
+      switch body {
+      case .mlp(let flatten, let join, let net, let unflatten):
+        let joined = timed("concat", .forward) { join.forward(flatten.forward(o), z) }
+        raw = unflatten.forward(net.forward(joined))
+      case .conv(let encoder, let embed, let broadcast, let join, let decoder):
+        let features = timingScope("encoder") { encoder.forward(o) }
+        let embedded = timed("embed", .forward) { broadcast.forward(embed.forward(z)) }
+        let joined = timed("concat", .forward) { join.forward(features, embedded) }
+        raw = timingScope("decoder") { decoder.forward(joined) }
+      }
+      guard predict == .delta else { return raw }
+      return timed("add o", .forward) {
+        output.resize(raw.shape)
+        for i in 0..<raw.count { output.data[i] = raw.data[i] + o.data[i] }
+        return output
+      }
     }
-    guard predict == .delta else { return raw }
-    output.resize(raw.shape)
-    for i in 0..<raw.count { output.data[i] = raw.data[i] + o.data[i] }
-    return output
   }
 
   /// Accumulates the parameter gradients and returns dLoss/dz [N, dz]. Adding o back has
   /// gradient 1, so dPrediction passes through unchanged; o itself needs no gradient.
   public func backward(_ dPrediction: Tensor) -> Tensor {
-    switch body {
-    case .mlp(_, let join, let net, let unflatten):
-      return join.backward(net.backward(unflatten.backward(dPrediction))).1
-    case .conv(let encoder, let embed, let broadcast, let join, let decoder):
-      let (dFeatures, dBroadcast) = join.backward(decoder.backward(dPrediction))
-      _ = encoder.backward(dFeatures)
-      return embed.backward(broadcast.backward(dBroadcast))
+    timingScope("fdm") {
+      switch body {
+      case .mlp(_, let join, let net, let unflatten):
+        let dJoined = net.backward(unflatten.backward(dPrediction))
+        return timed("concat", .backward) { join.backward(dJoined).1 }
+      case .conv(let encoder, let embed, let broadcast, let join, let decoder):
+        let dJoined = timingScope("decoder") { decoder.backward(dPrediction) }
+        let (dFeatures, dBroadcast) = timed("concat", .backward) { join.backward(dJoined) }
+        _ = timingScope("encoder") { encoder.backward(dFeatures) }
+        return timed("embed", .backward) { embed.backward(broadcast.backward(dBroadcast)) }
+      }
     }
   }
 

@@ -6,7 +6,7 @@ import NN
 /// mlp: concat(o, o') flattened -> fc layers. conv: concat along channels -> stride-2 convs ->
 /// flatten -> fc(encoder_hidden) -> ReLU -> fc(dz).
 public final class IDM {
-  let pair = Concat()  // internal so the benchmark profiler can time it
+  private let pair = Concat()
   public let net: Sequential
 
   public init(_ config: ModelConfig, frame: FrameShape, rng: inout RNG) {
@@ -29,12 +29,12 @@ public final class IDM {
 
   /// z_e for a batch of transitions: o and o' are [N, C, H, W]; the result is [N, dz].
   public func forward(_ o: Tensor, _ next: Tensor) -> Tensor {
-    net.forward(pair.forward(o, next))
+    timingScope("idm") { net.forward(timed("concat", .forward) { pair.forward(o, next) }) }
   }
 
   /// Accumulates the parameter gradients for dLoss/dz_e (the frames need no gradient).
   public func backward(_ dz: Tensor) {
-    _ = net.backward(dz)
+    _ = timingScope("idm") { net.backward(dz) }
   }
 
   public var namedParameters: [(name: String, parameter: Parameter)] { net.namedParameters() }

@@ -41,9 +41,11 @@ public final class LatentActionModel {
   /// encodes and decodes from differently perturbed copies of o), else from o.
   public func forward(_ o: Tensor, _ next: Tensor, decodeFrom: Tensor? = nil, training: Bool, rng: inout RNG) -> Tensor {
     encoded = idm.forward(o, next)
-    switch bottleneck {
-    case .continuous(let c): latent = c.forward(encoded, training: training, rng: &rng)
-    case .vq(let q): latent = q.forward(encoded, training: training, rng: &rng)
+    latent = timed("bottleneck", .forward) {
+      switch bottleneck {
+      case .continuous(let c): return c.forward(encoded, training: training, rng: &rng)
+      case .vq(let q): return q.forward(encoded, training: training, rng: &rng)
+      }
     }
     return fdm.forward(decodeFrom ?? o, latent)
   }
@@ -63,10 +65,11 @@ public final class LatentActionModel {
   /// acts on z_e directly (an action-label remedy).
   public func backward(_ dPrediction: Tensor, dEncoded extra: Tensor? = nil) {
     let dz = fdm.backward(dPrediction)
-    var dEncoded: Tensor
-    switch bottleneck {
-    case .continuous(let c): dEncoded = c.backward(dz)
-    case .vq(let q): dEncoded = q.backward(dz)
+    var dEncoded = timed("bottleneck", .backward) {
+      switch bottleneck {
+      case .continuous(let c): return c.backward(dz)
+      case .vq(let q): return q.backward(dz)
+      }
     }
     if let extra {
       dEncodedTotal.copy(from: dEncoded)

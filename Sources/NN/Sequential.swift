@@ -9,13 +9,19 @@ public final class Sequential: Layer {
 
   public func forward(_ x: Tensor) -> Tensor {
     var h = x
-    for child in children { h = child.layer.forward(h) }
+    for child in children {
+      let input = h
+      h = timed(child.name, .forward) { child.layer.forward(input) }
+    }
     return h
   }
 
   public func backward(_ dOutput: Tensor) -> Tensor {
     var d = dOutput
-    for child in children.reversed() { d = child.layer.backward(d) }
+    for child in children.reversed() {
+      let dChild = d
+      d = timed(child.name, .backward) { child.layer.backward(dChild) }
+    }
     return d
   }
 

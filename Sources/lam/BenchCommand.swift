@@ -1,9 +1,11 @@
 import ArgumentParser
+import Bench
 import Core
 import Foundation
 import GridWorld
 import LAM
 import NN
+import Training
 
 /// `lam bench`: training throughput of the reference workloads (or a real run config) against the sgemm peak.
 struct BenchCommand: ParsableCommand {
@@ -69,7 +71,8 @@ struct BenchCommand: ParsableCommand {
           continue
         }
         if profile {
-          printProfile(warmedUp(w).session, title: "\(w.rawValue), \(n) thread(s), batch \(w.batch)")
+          let session = warmedUp(w).session
+          printProfile(title: "\(w.rawValue), \(n) thread(s), batch \(w.batch)") { session.trainStep() }
           continue
         }
         // The peak just before and just after the timing, the higher one counting: the other core may be
@@ -110,6 +113,10 @@ struct BenchCommand: ParsableCommand {
       let trainer = try Trainer(config: run, data: dataset, split: split)
       var loss: Float = 0
       for _ in 0..<warmup { loss = trainer.trainStep().total }
+      if profile {
+        printProfile(title: "run, \(n) thread(s), batch \(run.train.batch)") { trainer.trainStep() }
+        continue
+      }
       let (rates, total) = timeWindows(batch: run.train.batch, seconds: seconds, windows: windows) { trainer.trainStep() }
       if peaks[n] == nil { peaks[n] = measureSGEMMPeak() }
       report(workload: "run", threads: n, batch: run.train.batch, rates: rates, steps: total,
@@ -137,17 +144,18 @@ struct BenchCommand: ParsableCommand {
     }
   }
 
-  private func printProfile(_ session: BenchmarkSession, title: String) {
-    var profile = StepProfile()
+  private func printProfile(title: String, step: () -> Void) {
+    let profile = StepTimer()
     // At least 20 steps and one second, so that a 0.3 ms step is averaged over thousands.
     let start = DispatchTime.now().uptimeNanoseconds
     while profile.steps < 20 || DispatchTime.now().uptimeNanoseconds - start < 1_000_000_000 {
-      session.profiledStep(into: &profile)
+      StepTimer.$active.withValue(profile) { step() }
+      profile.steps += 1
     }
     let total = profile.entries.reduce(0) { $0 + $1.milliseconds }
     let steps = Double(profile.steps)
     print("\(title): \(String(format: "%.3f", total / steps)) ms per step")
-    for phase in StepPhase.allCases {
+    for phase in StepTimer.Phase.allCases {
       let part = profile.entries.filter { $0.phase == phase }
       let sum = part.reduce(0) { $0 + $1.milliseconds }
       print("  " + phase.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)

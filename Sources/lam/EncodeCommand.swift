@@ -4,6 +4,8 @@ import Foundation
 import GridWorld
 import LAM
 import NN
+import Probing
+import Training
 
 /// `lam encode`: a trained LAM's latents (and optionally its predictions) for every transition, as .npy.
 struct EncodeCommand: ParsableCommand {

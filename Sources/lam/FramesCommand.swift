@@ -3,6 +3,7 @@ import Core
 import Foundation
 import GridWorld
 import LAM
+import Reports
 
 /// `lam frames`: PNG pictures of one episode's frames and a captioned strip of them.
 struct FramesCommand: ParsableCommand {

@@ -4,6 +4,8 @@ import Foundation
 import GridWorld
 import LAM
 import NN
+import Probing
+import Training
 
 /// `lam probe`: what a trained LAM's latents hold, measured with linear and MLP probes on held-out episodes.
 struct ProbeCommand: ParsableCommand {
@@ -40,20 +42,20 @@ struct ProbeCommand: ParsableCommand {
     let f = { (x: Double) in String(format: "%6.3f", x) }
     func row(_ name: String, _ t: ProbeTarget) -> String {
       name.padding(toLength: 14, withPad: " ", startingAt: 0)
-        + " \(f(t.linear.test_accuracy))  \(f(t.mlp.test_accuracy))  \(f(t.chance))  \(t.ceiling.map(f) ?? "     -")"
+        + " \(f(t.linear.testAccuracy))  \(f(t.mlp.testAccuracy))  \(f(t.chance))  \(t.ceiling.map(f) ?? "     -")"
     }
     let tested = evalData.map { "transitions of \($0)" } ?? "held-out transitions"
-    print("probe on \(results.test_transitions) \(tested) (\(results.latent) latent)")
+    print("probe on \(results.testTransitions) \(tested) (\(results.latent) latent)")
     print("target         linear     mlp  chance ceiling")
     print(row("action", results.action))
     for (j, d) in results.distractors.enumerated() { print(row("distractor \(j)", d)) }
-    for (j, d) in results.distractor_positions.enumerated() { print(row("distr. \(j) cell", d)) }
+    for (j, d) in results.distractorPositions.enumerated() { print(row("distr. \(j) cell", d)) }
     print(row("agent cell", results.position))
     if let shake = results.shake { print(row("shake", shake)) }
     let g = { (x: Double?) in x.map { String(format: "%.4g", $0) } ?? "- (region never changes)" }
-    print("controllable loss \(g(results.paper.controllable_loss)), stochastic loss \(g(results.paper.stochastic_loss))")
+    print("controllable loss \(g(results.paper.controllableLoss)), stochastic loss \(g(results.paper.stochasticLoss))")
     if let c = results.codes {
-      print("codes: \(c.codes_used) of \(c.codebook_size) used, purity \(f(c.purity)), NMI \(f(c.nmi))")
+      print("codes: \(c.codesUsed) of \(c.codebookSize) used, purity \(f(c.purity)), NMI \(f(c.nmi))")
     }
     print("wrote \(runDir)/probe.json")
   }

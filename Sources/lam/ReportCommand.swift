@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LAM
+import Reports
 
 /// `lam report`: pictures and a summary.md of what a trained run's latents do.
 struct ReportCommand: ParsableCommand {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Core
 import Foundation
 import LAM
+import Sweeps
+import Training
 
 /// `lam sweep`: grids of environments x settings x seeds, run locally or on a cluster, then collected.
 struct SweepCommand: ParsableCommand {

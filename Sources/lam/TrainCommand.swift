@@ -4,6 +4,7 @@ import Foundation
 import GridWorld
 import LAM
 import NN
+import Training
 
 /// `lam train`: learn latent actions from a dataset's unlabeled transitions.
 struct TrainCommand: ParsableCommand {

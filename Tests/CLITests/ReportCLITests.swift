@@ -43,8 +43,11 @@ private func folderWithRun(bottleneck: String) throws -> String {
 @Test func reportUsesProbeNumbersWhenProbeJSONExists() throws {
   let folder = try folderWithRun(bottleneck: "continuous")
   let probe = """
-    {"action": {"linear": {"test_accuracy": 0.875}, "mlp": {"test_accuracy": 0.9}, "chance": 0.2, "ceiling": 0.95,
-     "confusion": [[5,0,0,0,0],[0,5,0,0,0],[0,0,5,0,0],[0,0,0,5,0],[1,0,0,0,4]]},
+    {"latent": "pre-quantization", "train_transitions": 100, "test_transitions": 25,
+     "action": {"linear": {"test_accuracy": 0.875}, "chance": 0.2, "ceiling": 0.95,
+                "mlp": {"test_accuracy": 0.9, "confusion": [[5,0,0,0,0],[0,5,0,0,0],[0,0,5,0,0],[0,0,0,5,0],[1,0,0,0,4]]}},
+     "distractors": [], "distractor_positions": [],
+     "position": {"linear": {"test_accuracy": 0.5}, "mlp": {"test_accuracy": 0.5}, "chance": 0.1},
      "paper": {"controllable_loss": 0.125, "stochastic_loss": 0.75}}
     """
   try Data(probe.utf8).write(to: URL(fileURLWithPath: folder + "/run/probe.json"))

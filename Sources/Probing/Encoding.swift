@@ -1,0 +1,51 @@
+import Core
+import GridWorld
+import LAM
+import NN
+import Training
+
+/// The frozen model's latents for a list of transitions, and its prediction errors per region.
+public struct Encoding {
+  public init(dz: Int, latents: [Float], codes: [Int]? = nil, codebookSize: Int? = nil) {
+    self.dz = dz
+    self.latents = latents
+    self.codes = codes
+    self.codebookSize = codebookSize
+  }
+
+  /// Latent dimension.
+  public var dz: Int
+  /// z per transition, row-major [N, dz]: z_e (before quantization) or z (after), as asked.
+  public var latents: [Float]
+  /// VQ code index per transition [N]; nil for a continuous bottleneck.
+  public var codes: [Int]?
+  /// The VQ codebook size; nil for a continuous bottleneck.
+  public var codebookSize: Int?
+
+  /// Encodes `transitions` in batches of `batch`; `quantized` takes the bottleneck's output instead of z_e.
+  /// `onPrediction` receives each batch's o' and predicted o' [B, C, H, W] with the batch's first row.
+  public static func encode(
+    _ model: LatentActionModel, dataset: Dataset, transitions: [Int], quantized: Bool, batch: Int = 512,
+    onPrediction: ((_ first: Int, _ next: Tensor, _ prediction: Tensor) -> Void)? = nil
+  ) -> Encoding {
+    let dz = model.config.bottleneck.dz
+    var latents = [Float](repeating: 0, count: transitions.count * dz)
+    var codes: [Int]? = nil
+    var codebookSize: Int? = nil
+    if case .vq(let q) = model.bottleneck { codes = []; codebookSize = q.codes }
+    let o = Tensor([0]), next = Tensor([0])  // [B, C, H, W]
+    var rng = RNG(seed: 0)  // unused with training: false
+    var start = 0
+    while start < transitions.count {
+      let chunk = Array(transitions[start..<min(start + batch, transitions.count)])
+      dataset.gather(chunk, o: o, next: next)
+      let prediction = model.forward(o, next, training: false, rng: &rng)
+      let z = quantized ? model.latent : model.encoded  // [B, dz]
+      for i in 0..<(chunk.count * dz) { latents[start * dz + i] = z.data[i] }
+      if case .vq(let q) = model.bottleneck { codes! += q.indices }
+      onPrediction?(start, next, prediction)
+      start += chunk.count
+    }
+    return Encoding(dz: dz, latents: latents, codes: codes, codebookSize: codebookSize)
+  }
+}

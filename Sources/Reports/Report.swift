@@ -1,0 +1,254 @@
+import Core
+import Foundation
+import GridWorld
+import Imaging
+import LAM
+import NN
+import Probing
+import Training
+
+/// What `lam report` should do.
+public struct ReportOptions: Sendable {
+  /// The run folder (from `lam train`).
+  public var runDir: String
+  /// The folder to write the pictures and summary.md to.
+  public var out: String
+  /// Replace `out` if it exists.
+  public var force: Bool
+  /// Seeds the choice of sample transitions and swap pairs.
+  public var seed: UInt64
+  /// How many (source, target) pairs the latent swap test decodes.
+  public var swapPairs: Int
+
+  public init(runDir: String, out: String? = nil, force: Bool = false, seed: UInt64 = 0, swapPairs: Int = 1000) {
+    self.runDir = runDir
+    self.out = out ?? runDir + "/report"
+    self.force = force
+    self.seed = seed
+    self.swapPairs = swapPairs
+  }
+}
+
+/// The numbers a report computed (also written to summary.md).
+public struct ReportResult: Sendable {
+  /// Names of the files written into the report folder, in order.
+  public var files: [String]
+  /// The checkpoint's step.
+  public var step: Int
+  /// Nearest-centroid accuracy of z_e -> agent action on the validation episodes.
+  public var centroidActionAccuracy: Double
+  /// Nearest-centroid accuracy of z_e -> first distractor's action (nil without distractors).
+  public var centroidDistractorAccuracy: Double?
+  /// The swap test: how often the agent in FDM(o_target, z_source) moved as the source's action would.
+  public var counterfactual: SwapTestResult
+}
+
+/// `lam report`: pictures and a summary of what a trained LAM's latents do.
+public enum Report {
+  public static let summaryFile = "summary.md"
+
+  /// Writes the report folder for `options.runDir` (`Files.writeFolder`: built aside, replaced only with `force`).
+  public static func write(_ options: ReportOptions) throws -> ReportResult {
+    let runDir = options.runDir
+    try Check.range(options.swapPairs, "--pairs", 1...1_000_000)
+    let run = try RunData.open(runDir, data: nil)
+    let (model, config, step, split, info, data) = (run.model, run.config, run.step, run.split, run.info, run.dataset)
+    let records = try readMetrics(runDir + "/" + TrainingRun.metricsFile)
+    let probe = try ProbeResults.load(run: runDir)
+
+    let inputs = TrainingRun.inputs(runDir)
+      + [Files.Input(runDir + "/" + ProbeResults.file, flag: "run file"), Files.Input(info.data, flag: "dataset")]
+    return try Files.writeFolder(options.out, force: options.force, inputs: inputs) { staging in
+      var files: [String] = []
+      func save(_ image: Image, _ name: String) throws {
+        try PNG.write(image, to: staging + "/" + name)
+        files.append(name)
+      }
+      var rng = RNG(seed: options.seed)
+      let frame = data.frame
+      let validation = data.transitions(of: split.validation)
+      let training = data.transitions(of: split.train)
+      let evaluated = sample(validation, count: 2000, rng: &rng)
+      let fitted = sample(training, count: 4000, rng: &rng)
+      let outputs = ModelOutputs(model: model, data: data, indices: evaluated)
+      let fitOutputs = ModelOutputs(model: model, data: data, indices: fitted)
+
+      if !records.isEmpty { try save(ReportFigures.losses(records), "losses.png") }
+      try save(reconstructions(outputs, data: data, frame: frame), "reconstructions.png")
+
+      // Confusion matrices: a nearest-centroid read-out of z_e, fitted on training transitions.
+      let actionNames = Action.names
+      let actionLabels = evaluated.map { data.actions[$0] }
+      let actionCentroids = NearestCentroid(points: fitOutputs, labels: fitted.map { data.actions[$0] }, classes: 5)
+      let actionCounts = actionCentroids.confusion(points: outputs, labels: actionLabels)
+      try save(ReportFigures.confusion(actionCounts.map { $0.map(Double.init) }, names: actionNames,
+                                       title: "Agent action from z: nearest centroid, % of row"),
+               "confusion-action.png")
+      var distractorAccuracy: Double? = nil
+      let k = data.distractorCount
+      let distractorNames = actionNames + ["teleport"]
+      let distractorLabels = evaluated.map { k > 0 ? data.distractorActions[$0 * k] : 0 }
+      if k > 0 {
+        let centroids = NearestCentroid(points: fitOutputs, labels: fitted.map { data.distractorActions[$0 * k] }, classes: 6)
+        var counts = centroids.confusion(points: outputs, labels: distractorLabels)
+        var names = distractorNames
+        if counts[5].reduce(0, +) == 0 && centroids.centroids[5].isEmpty {
+          counts = counts.prefix(5).map { Array($0.prefix(5)) }
+          names.removeLast()
+        }
+        distractorAccuracy = accuracy(counts)
+        try save(ReportFigures.confusion(counts.map { $0.map(Double.init) }, names: names,
+                                         title: "Distractor 1 action from z: nearest centroid, % of row"),
+                 "confusion-distractor.png")
+      }
+
+      if let matrix = probe?.action.mlp.confusion?.map({ $0.map(Double.init) }) {
+        try save(ReportFigures.confusion(matrix, names: actionNames, title: "Agent action probe (probe.json), % of row"),
+                 "confusion-probe.png")
+      }
+      if var matrix = probe?.distractors.first?.mlp.confusion?.map({ $0.map(Double.init) }) {
+        var names = distractorNames
+        // Without teleports the last row and column are empty: leave them out.
+        if matrix[5].allSatisfy({ $0 == 0 }) && matrix.allSatisfy({ $0[5] == 0 }) {
+          matrix = matrix.prefix(5).map { Array($0.prefix(5)) }
+          names.removeLast()
+        }
+        try save(ReportFigures.confusion(matrix, names: names, title: "Distractor 1 action probe (probe.json), % of row"),
+                 "confusion-probe-distractor.png")
+      }
+
+      // Latent scatter: z_e on its first two principal axes.
+      let pca = try PCA(points: outputs.encoded, count: evaluated.count, dim: outputs.dz)
+      let projected = (0..<evaluated.count).map { pca.project(outputs.encoded($0), components: min(2, outputs.dz)) }
+      try save(ReportFigures.scatter(projected, classes: actionLabels, names: actionNames,
+                                     title: "z (IDM output) by the agent's action, PCA", variance: pca.variances),
+               "latents-action.png")
+      if k > 0 {
+        try save(ReportFigures.scatter(projected, classes: distractorLabels, names: distractorNames,
+                                       title: "z (IDM output) by the first distractor's action, PCA", variance: pca.variances),
+                 "latents-distractor.png")
+      }
+
+      let effects = try latentEffects(model: model, outputs: outputs, data: data, rng: &rng)
+      try save(effects, "latent-effects.png")
+      let swap = SwapTest.run(model: model, data: data, transitions: validation, pairs: options.swapPairs, rng: &rng)
+      try save(SwapTest.examples(swap, data: data), "swap-examples.png")
+
+      let result = ReportResult(files: files + [summaryFile], step: step, centroidActionAccuracy: accuracy(actionCounts),
+                                centroidDistractorAccuracy: distractorAccuracy, counterfactual: swap)
+      let markdown = summary(result, config: config, records: records, probe: probe, info: info, data: data, files: files)
+      try Files.writeAtomically(Data(markdown.utf8), to: staging + "/" + summaryFile)
+      return result
+    }
+  }
+
+  static func sample(_ list: [Int], count: Int, rng: inout RNG) -> [Int] {
+    guard list.count > count else { return list }
+    var copy = list
+    rng.shuffle(&copy)
+    return Array(copy.prefix(count)).sorted()
+  }
+
+  static func accuracy(_ counts: [[Int]]) -> Double {
+    let total = counts.joined().reduce(0, +)
+    return total == 0 ? 0 : Double(counts.indices.reduce(0) { $0 + counts[$1][$1] }) / Double(total)
+  }
+
+  static func readMetrics(_ path: String) throws -> [MetricsRecord] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    return try text.split(separator: "\n").enumerated().map { line, json in
+      try StrictJSON.decode(MetricsRecord.self, from: Data(json.utf8), source: "\(path) line \(line + 1)")
+    }
+  }
+
+  /// Two validation transitions of each action: o, o', predicted o', and the signed error.
+  static func reconstructions(_ outputs: ModelOutputs, data: Dataset, frame: FrameShape) -> Image {
+    let n = data.frameSize
+    var tiles: [Image] = [], rows: [String] = []
+    var chosen: [(row: Int, index: Int)] = []
+    for action in Action.allCases {
+      let rowsOfAction = outputs.indices.enumerated().filter { data.actions[$0.element] == action.rawValue }.prefix(2)
+      chosen += rowsOfAction.map { (row: $0.offset, index: $0.element) }
+    }
+    var errors: [[Float]] = []
+    var frames: [(o: [Float], next: [Float])] = []
+    for (row, index) in chosen {
+      let (e, t) = (index / data.steps, index % data.steps)
+      let o = data.frame(episode: e, step: t), next = data.frame(episode: e, step: t + 1)
+      frames.append((o, next))
+      errors.append((0..<n).map { outputs.predicted[row * n + $0] - next[$0] })
+    }
+    let limit = max(Double(errors.joined().map { abs($0) }.max() ?? 0), 1e-3)
+    for (i, (row, index)) in chosen.enumerated() {
+      tiles += [ReportFigures.tile(frames[i].o[...], frame), ReportFigures.tile(frames[i].next[...], frame),
+                ReportFigures.tile(outputs.predicted[(row * n)..<((row + 1) * n)], frame),
+                ReportFigures.errorTile(errors[i], frame, limit: limit)]
+      let moved = data.moved[index] ? "" : " (no move)"
+      rows.append("\(Action(rawValue: data.actions[index])!.name)\(moved)  ep \(index / data.steps) t \(index % data.steps)")
+    }
+    var grid = ImageGrid(tiles: tiles, columns: 4, title: "Reconstructions on validation transitions (two per action)",
+                         rowLabels: rows,
+                         columnLabels: ["o", "o' (true)", "predicted o'", String(format: "error (±%.2g)", limit)])
+    grid.gutter = 10
+    return grid.render()
+  }
+
+  /// FDM(o, z) from a few frames for each code (VQ) or each principal direction of z at -2, -1, +1, +2 std.
+  static func latentEffects(model: LatentActionModel, outputs: ModelOutputs, data: Dataset, rng: inout RNG) throws -> Image {
+    let frame = data.frame, n = data.frameSize, dz = outputs.dz
+    let rows = Array(sample(Array(outputs.indices.indices), count: 3, rng: &rng))
+    var latents: [[Float]] = [], columnLabels: [String] = []
+    var title: String
+    var perRow = 4  // latents per picture row: all codes, or the four steps along one axis
+    switch model.bottleneck {
+    case .vq(let q):
+      for code in 0..<q.codes { latents.append(Array(q.codebook.array[(code * dz)..<((code + 1) * dz)])) }
+      columnLabels = (0..<q.codes).map { "code \($0)" }
+      perRow = q.codes
+      title = "What each code does: FDM(o, code), caption = the agent's move in the prediction"
+    case .continuous:
+      let pca = try PCA(points: outputs.latent, count: outputs.indices.count, dim: dz)
+      for axis in 0..<min(dz, 4) {
+        for s in [-2.0, -1.0, 1.0, 2.0] {
+          latents.append(pca.point(alongAxis: axis, steps: s))
+          columnLabels.append("PC\(axis + 1) \(s > 0 ? "+" : "")\(Int(s))σ")
+        }
+      }
+      title = "What each latent direction does: FDM(o, mean z + s σ along a principal axis), caption = agent's move"
+    }
+    let o = Tensor([rows.count * latents.count] + data.frameShape)  // [F * L, C, H, W]
+    let z = Tensor([rows.count * latents.count, dz])  // [F * L, dz]
+    for (r, row) in rows.enumerated() {
+      let index = outputs.indices[row]
+      for l in latents.indices {
+        data.copyFrame(episode: index / data.steps, step: index % data.steps, into: o.data + (r * latents.count + l) * n)
+        for j in 0..<dz { z.data[(r * latents.count + l) * dz + j] = latents[l][j] }
+      }
+    }
+    let predicted = model.decode(o, latent: z).array
+    var tiles: [Image] = [], captions: [String] = [], labels: [String] = []
+    let env = data.config, region = env.agentRegion
+    for (r, row) in rows.enumerated() {
+      let index = outputs.indices[row]
+      let base = data.frame(episode: index / data.steps, step: index % data.steps)
+      let agent = data.transition(index).agentBefore
+      for group in stride(from: 0, to: latents.count, by: perRow) {
+        tiles.append(ReportFigures.tile(base[...], frame))
+        captions.append("agent \(agent)")
+        labels.append(perRow == latents.count ? "frame \(r + 1)" : "frame \(r + 1), PC\(group / perRow + 1)")
+        for l in group..<min(group + perRow, latents.count) {
+          let slice = predicted[((r * latents.count + l) * n)..<((r * latents.count + l + 1) * n)]
+          tiles.append(ReportFigures.tile(slice, frame))
+          let cell = AgentMove.locate(in: slice, base: base[...], agentAt: agent, region: region,
+                                      colour: env.agent.color.expanded(channels: frame.channels),
+                                      background: env.grid.background.expanded(channels: frame.channels),
+                                      height: frame.height, width: frame.width, cellSize: env.grid.cellSize)
+          captions.append("\(columnLabels[l]): \(AgentMove.action(from: agent, to: cell)?.name ?? "jump")")
+        }
+      }
+    }
+    var grid = ImageGrid(tiles: tiles, columns: perRow + 1, captions: captions, title: title, rowLabels: labels)
+    grid.gutter = 10
+    return grid.render()
+  }
+}

@@ -1,0 +1,194 @@
+import Core
+import Foundation
+import LAM
+
+/// How long and how fast to train, and how to log and checkpoint.
+public struct TrainConfig: Codable, Equatable, Sendable {
+  /// The most steps a run may take.
+  public static let maxSteps = 100_000_000
+
+  public var steps: Int = 3000
+  public var batch: Int = 64
+  public var lr: Float = 1e-3
+  /// AdamW's decoupled weight decay (0 = plain Adam).
+  public var weightDecay: Float = 0
+  /// Clip the global gradient norm to this value (0 = no clipping).
+  public var gradClip: Float = 0
+  public var seed: UInt64 = 0
+  /// BLAS threads for the run.
+  public var threads: Int = 1
+  /// Fraction of episodes held out for validation (and for probe testing), chosen by the seed.
+  public var valFraction: Double = 0.05
+  /// Write a metrics line every this many steps.
+  public var logEvery: Int = 50
+  /// Compute the validation loss every this many steps.
+  public var evalEvery: Int = 500
+  /// Save a checkpoint every this many steps (0 = only at the end).
+  public var checkpointEvery: Int = 1000
+
+  public init() {}
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case steps, batch, lr, weightDecay, gradClip, seed, threads
+    case valFraction, logEvery, evalEvery
+    case checkpointEvery
+  }
+
+  public init(from decoder: Decoder) throws {
+    try decoder.rejectUnknownKeys(CodingKeys.self)
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let d = TrainConfig()
+    steps = try c.decode(.steps, default: d.steps)
+    batch = try c.decode(.batch, default: d.batch)
+    lr = try c.decode(.lr, default: d.lr)
+    weightDecay = try c.decode(.weightDecay, default: d.weightDecay)
+    gradClip = try c.decode(.gradClip, default: d.gradClip)
+    seed = try c.decode(.seed, default: d.seed)
+    threads = try c.decode(.threads, default: d.threads)
+    valFraction = try c.decode(.valFraction, default: d.valFraction)
+    logEvery = try c.decode(.logEvery, default: d.logEvery)
+    evalEvery = try c.decode(.evalEvery, default: d.evalEvery)
+    checkpointEvery = try c.decode(.checkpointEvery, default: d.checkpointEvery)
+  }
+
+  public func validate() throws {
+    try Check.range(steps, "train.steps", 1...TrainConfig.maxSteps)
+    try Check.range(batch, "train.batch", 1...65536)
+    try Check.that(lr > 0 && lr <= 10, "train.lr", "a value in (0, 10], got \(lr)")
+    try Check.range(weightDecay, "train.weightDecay", 0...10)
+    try Check.range(gradClip, "train.gradClip", 0...1e6)
+    try Check.range(threads, "train.threads", 1...256)
+    try Check.that(valFraction > 0 && valFraction < 1, "train.valFraction", "a value in (0, 1), got \(valFraction)")
+    try Check.range(logEvery, "train.logEvery", 1...100_000_000)
+    try Check.range(evalEvery, "train.evalEvery", 1...100_000_000)
+    try Check.range(checkpointEvery, "train.checkpointEvery", 0...100_000_000)
+  }
+}
+
+/// The remedies of the paper, each off by default.
+public struct Remedies: Codable, Equatable, Sendable {
+  public enum Augment: String, Codable, Sendable, CaseIterable {
+    case none
+    /// The same random shift of o and o' by whole cells, periodic wrap (the paper's augmentation).
+    case shift
+    /// Add k1 ~ N(0, kappa^2) to o and o' before encoding; decode from o + k2 and subtract k2 (result 3).
+    case kappa
+  }
+  public enum ShiftAxis: String, Codable, Sendable, CaseIterable {
+    case horizontal, vertical, both
+  }
+  public enum LabelMode: String, Codable, Sendable, CaseIterable {
+    /// An auxiliary linear head z -> action, trained with cross-entropy.
+    case head
+    /// VQ only: code i is action i; the latent is pulled (L2) to its true action's code.
+    case codes
+  }
+  public enum CleanBy: String, Codable, Sendable, CaseIterable {
+    /// The dataset's ground-truth `exogenous_change`.
+    case exogenous
+    /// Mean absolute frame difference, for data without ground truth.
+    case frameDiff
+  }
+
+  public var augment: Augment = .none
+  public var shiftAxis: ShiftAxis = .horizontal
+  public var kappa: Float = 0.1
+  /// Fraction of training episodes whose action labels are used (0 = none).
+  public var labelFraction: Double = 0
+  public var labelWeight: Float = 0.1
+  public var labelMode: LabelMode = .head
+  /// Fraction of training transitions dropped, largest exogenous change first (0 = none).
+  public var cleanFraction: Double = 0
+  public var cleanBy: CleanBy = .exogenous
+
+  public init() {}
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case augment, shiftAxis, kappa, labelFraction
+    case labelWeight, labelMode, cleanFraction
+    case cleanBy
+  }
+
+  public init(from decoder: Decoder) throws {
+    try decoder.rejectUnknownKeys(CodingKeys.self)
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let d = Remedies()
+    augment = try c.decode(.augment, default: d.augment)
+    shiftAxis = try c.decode(.shiftAxis, default: d.shiftAxis)
+    kappa = try c.decode(.kappa, default: d.kappa)
+    labelFraction = try c.decode(.labelFraction, default: d.labelFraction)
+    labelWeight = try c.decode(.labelWeight, default: d.labelWeight)
+    labelMode = try c.decode(.labelMode, default: d.labelMode)
+    cleanFraction = try c.decode(.cleanFraction, default: d.cleanFraction)
+    cleanBy = try c.decode(.cleanBy, default: d.cleanBy)
+  }
+
+  public func validate(bottleneck: BottleneckConfig) throws {
+    try Check.range(kappa, "remedies.kappa", 0...10)
+    try Check.range(labelFraction, "remedies.labelFraction", 0...1)
+    try Check.range(labelWeight, "remedies.labelWeight", 0...1000)
+    try Check.range(cleanFraction, "remedies.cleanFraction", 0...0.99)
+    if labelMode == .codes && labelFraction > 0 {
+      try Check.that(bottleneck.kind == .vq && bottleneck.codes >= 5, "remedies.labelMode",
+                     "'head' unless the bottleneck is vq with at least 5 codes (one per action)")
+    }
+  }
+}
+
+/// Everything that defines a training run; saved in the run folder and in every checkpoint.
+public struct RunConfig: Codable, Equatable, Sendable {
+  public var model = ModelConfig()
+  public var train = TrainConfig()
+  public var remedies = Remedies()
+
+  public init() {}
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case model, train, remedies
+  }
+
+  public init(from decoder: Decoder) throws {
+    try decoder.rejectUnknownKeys(CodingKeys.self)
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    model = try c.decode(.model, default: ModelConfig())
+    train = try c.decode(.train, default: TrainConfig())
+    remedies = try c.decode(.remedies, default: Remedies())
+  }
+
+  public func validate(frame: FrameShape? = nil) throws {
+    try model.validate(frame: frame)
+    try train.validate()
+    try remedies.validate(bottleneck: model.bottleneck)
+  }
+}
+
+extension RunConfig {
+  /// The run config from an optional JSON file with `overrides` applied on top, each a dotted
+  /// field path and a value ("model.bottleneck.codes", "5"). Values are read as JSON when they
+  /// parse (numbers, true/false, arrays), else as strings. The result is decoded strictly, so an
+  /// unknown field or a bad value is an error naming it.
+  public static func load(file: String?, overrides: [(path: String, value: String)]) throws -> RunConfig {
+    var root = JSON.object([])
+    if let file {
+      let data: Data
+      do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+        throw LamError("\(file): cannot read the config file")
+      }
+      try StrictJSON.checkSyntax(data, source: file)
+      root = try JSON.parse([UInt8](data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data))
+      guard case .object = root else { throw LamError("\(file): top level: expected an object") }
+    }
+    let source = file ?? "config"
+    return try load(object: root, source: overrides.isEmpty ? source : "\(source) (with flags)",
+                    overrides: overrides.map { ($0.path, JSON.lenient($0.value)) })
+  }
+
+  /// The run config from a JSON object with `overrides` set on top, in order; `source` names it in messages.
+  public static func load(object: JSON, source: String, overrides: [(path: String, value: JSON)]) throws -> RunConfig {
+    var root = object
+    for (path, value) in overrides {
+      do { root = try root.setting(value, at: path) } catch let error as LamError { throw LamError("--set \(error.message)") }
+    }
+    return try StrictJSON.decode(RunConfig.self, from: Data(root.text.utf8), source: source)
+  }
+}

@@ -1,0 +1,84 @@
+import GridWorld
+import LAM
+import Reports
+import Testing
+
+@Test func pcaOfPointsOnALineFindsThatLine() throws {
+  // Points (1, 0, -1) + t (1, 2, 2) / 3 for t = -2, -1, 0, 1, 2: all variance along (1, 2, 2) / 3.
+  let direction: [Float] = [1.0 / 3, 2.0 / 3, 2.0 / 3]
+  let ts: [Float] = [-2, -1, 0, 1, 2]
+  let points = ts.flatMap { t in [1 + t * direction[0], t * direction[1], -1 + t * direction[2]] }
+  let pca = try PCA(points: points, count: 5, dim: 3)
+  let axis = (0..<3).map { pca.axes[$0 * 3] }
+  let dot = zip(axis, direction).map { $0 * Double($1) }.reduce(0, +)
+  #expect(abs(abs(dot) - 1) < 1e-6)
+  #expect(abs(pca.variances[0] - 2.5) < 1e-5)  // sample variance of -2...2
+  #expect(pca.variances[1] < 1e-9 && pca.variances[2] < 1e-9)
+  #expect(abs(pca.mean[0] - 1) < 1e-6 && abs(pca.mean[2] + 1) < 1e-6)
+  let projected = pca.project(points[6..<9], components: 1)  // t = 0: the mean
+  #expect(abs(projected[0]) < 1e-6)
+  let along = pca.point(alongAxis: 0, steps: 1)  // mean + sqrt(2.5) along the line
+  let expectedShift = Float(2.5.squareRoot()) * Float(dot > 0 ? 1 : -1)
+  #expect(abs(along[1] - expectedShift * direction[1]) < 1e-5)
+}
+
+@Test func expectedCellStopsAtWallsAndBlockingDistractors() {
+  let region = Region(row: 0, col: 0, height: 3, width: 4)
+  let corner = Cell(row: 0, col: 0)
+  #expect(AgentMove.expectedCell(from: corner, action: .up, region: region) == corner)
+  #expect(AgentMove.expectedCell(from: corner, action: .left, region: region) == corner)
+  #expect(AgentMove.expectedCell(from: corner, action: .right, region: region) == Cell(row: 0, col: 1))
+  #expect(AgentMove.expectedCell(from: Cell(row: 2, col: 1), action: .down, region: region) == Cell(row: 2, col: 1))
+  #expect(AgentMove.expectedCell(from: corner, action: .down, region: region, blocked: [Cell(row: 1, col: 0)]) == corner)
+  #expect(AgentMove.action(from: corner, to: Cell(row: 1, col: 0)) == .down)
+  #expect(AgentMove.action(from: corner, to: corner) == .stay)
+  #expect(AgentMove.action(from: corner, to: Cell(row: 2, col: 2)) == nil)
+}
+
+/// A 4 x 4 gray frame (cell size 1) with 0.5 at the given cells.
+private func frame(_ cells: [Cell], value: Float = 0.5) -> [Float] {
+  var f = [Float](repeating: 0, count: 16)
+  for c in cells { f[c.row * 4 + c.col] = value }
+  return f
+}
+
+@Test func locateFindsTheAgentInABlurredPrediction() {
+  let region = Region(row: 0, col: 0, height: 3, width: 4)
+  let distractor = Cell(row: 3, col: 2)
+  let base = frame([Cell(row: 1, col: 1), distractor])
+  func find(_ predicted: [Float]) -> Cell {
+    AgentMove.locate(in: predicted[...], base: base[...], agentAt: Cell(row: 1, col: 1), region: region, colour: [0.5],
+                     background: [0], height: 4, width: 4, cellSize: 1)
+  }
+  // Moved up, drawn faintly, with a ghost of the old cell and the distractor moved.
+  var up = frame([Cell(row: 0, col: 1), Cell(row: 3, col: 3)], value: 0.35)
+  up[1 * 4 + 1] = 0.15
+  #expect(find(up) == Cell(row: 0, col: 1))
+  // Unchanged: stay.
+  #expect(find(base) == Cell(row: 1, col: 1))
+  // Moved right with a faint copy left behind (more of the agent at the new cell than the old).
+  var right = frame([Cell(row: 1, col: 2), distractor])
+  right[1 * 4 + 1] = 0.2
+  #expect(find(right) == Cell(row: 1, col: 2))
+}
+
+@Test func swapTestAccuracyCountsPairsThatMoveAsTheSource() {
+  func pair(_ action: Action, expected: Cell, found: Cell, targetNext: Cell, sourceNext: Cell) -> SwapPair {
+    SwapPair(source: 0, target: 1, sourceAction: action, expected: expected, found: found, targetNext: targetNext,
+             sourceNext: sourceNext, predicted: [])
+  }
+  let a = Cell(row: 0, col: 0), b = Cell(row: 0, col: 1), c = Cell(row: 1, col: 0)
+  let result = SwapTestResult(pairs: [
+    pair(.right, expected: b, found: b, targetNext: a, sourceNext: c),
+    pair(.right, expected: b, found: a, targetNext: a, sourceNext: c),
+    pair(.down, expected: c, found: c, targetNext: c, sourceNext: c),
+    pair(.stay, expected: a, found: b, targetNext: a, sourceNext: b),
+  ])
+  #expect(result.accuracy == 0.5)
+  #expect(result.followsTarget == 0.5)
+  #expect(result.followsSourceCell == 0.5)
+  #expect(result.accuracyByAction[Action.right.rawValue] == 0.5)
+  #expect(result.accuracyByAction[Action.down.rawValue] == 1)
+  #expect(result.accuracyByAction[Action.stay.rawValue] == 0)
+  #expect(result.accuracyByAction[Action.up.rawValue] == nil)
+}

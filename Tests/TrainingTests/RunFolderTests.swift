@@ -1,0 +1,201 @@
+import Core
+import Foundation
+import GridWorld
+import LAM
+import NN
+import Testing
+import TestSupport
+import Training
+
+// What a run folder promises when a process is killed mid-save or its files are edited by hand
+// (docs/reliability.md): the checkpoint pair is committed atomically, and every value read back is checked.
+
+private func dataset(episodes: Int = 6, steps: Int = 5) throws -> Dataset {
+  try Dataset.generate(config: EnvironmentConfig(), episodes: episodes, steps: steps, seed: 3, threads: 1)
+}
+
+private func config(steps: Int = 40) -> RunConfig {
+  var config = RunConfig()
+  config.model.hidden = 16
+  config.train.steps = steps
+  config.train.batch = 8
+  config.train.checkpointEvery = 10
+  config.train.valFraction = 0.2
+  return config
+}
+
+private func trainer(_ config: RunConfig, _ data: Dataset) throws -> Trainer {
+  let split = try EpisodeSplit.make(episodes: data.episodes, valFraction: config.train.valFraction,
+                                    labelFraction: config.remedies.labelFraction, seed: config.train.seed)
+  return try Trainer(config: config, data: data, split: split)
+}
+
+/// A run folder trained to step `stop` (a checkpoint there), on a dataset written beside it.
+private func runFolder(stop: Int, config: RunConfig = config()) throws -> (dir: String, data: Dataset) {
+  let root = makeTemporaryFolder()
+  let data = try dataset()
+  try data.write(to: root + "/ds")
+  let t = try TrainingRun.start(root + "/run", config: config, dataPath: root + "/ds", force: false)
+  _ = try TrainingRun.run(t, in: root + "/run", shouldStop: { t.step >= stop })
+  FolderLock.unlock(root + "/run")
+  return (root + "/run", data)
+}
+
+private func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+private func copy(_ from: String, _ to: String) throws {
+  try? FileManager.default.removeItem(atPath: to)
+  try FileManager.default.copyItem(atPath: from, toPath: to)
+}
+
+/// The final weights of a run resumed from `dir` and trained to its configured end.
+private func finish(_ dir: String) throws -> (step: Int, weights: [[Float]]) {
+  let resumed = try TrainingRun.resume(dir)
+  let step = resumed.step
+  _ = try TrainingRun.run(resumed, in: dir)
+  FolderLock.unlock(dir)
+  return (step, resumed.modelTensors.map(\.tensor.array))
+}
+
+@Test func aSaveKilledAfterTheModelWasCommittedIsCompletedOnResume() throws {
+  let straight = try runFolder(stop: 40).dir
+  let (dir, _) = try runFolder(stop: 10)
+  let (laterDir, _) = try runFolder(stop: 20)
+  // Killed between the model's rename and the state's: the step-20 model, the step-10 state, the pending step-20 state.
+  try copy(laterDir + "/" + Checkpoint.stateFile, dir + "/" + Checkpoint.pendingStateFile)
+  try copy(laterDir + "/" + Checkpoint.modelFile, dir + "/" + Checkpoint.modelFile)
+  let resumed = try finish(dir)
+  #expect(resumed.step == 20)
+  #expect(try bytes(dir + "/" + Checkpoint.modelFile) == (try bytes(straight + "/" + Checkpoint.modelFile)))
+  #expect(try bytes(dir + "/" + Checkpoint.stateFile) == (try bytes(straight + "/" + Checkpoint.stateFile)))
+  #expect(!FileManager.default.fileExists(atPath: dir + "/" + Checkpoint.pendingStateFile))
+}
+
+@Test func aSaveKilledBeforeTheModelWasCommittedIsDiscardedOnResume() throws {
+  let straight = try runFolder(stop: 40).dir
+  let (dir, _) = try runFolder(stop: 10)
+  let (laterDir, _) = try runFolder(stop: 20)
+  // Killed after the pending state was written, before the model: the step-10 pair and a step-20 pending state.
+  try copy(laterDir + "/" + Checkpoint.stateFile, dir + "/" + Checkpoint.pendingStateFile)
+  try Checkpoint.recover(dir)
+  #expect(!FileManager.default.fileExists(atPath: dir + "/" + Checkpoint.pendingStateFile))
+  let resumed = try finish(dir)
+  #expect(resumed.step == 10)
+  #expect(try bytes(dir + "/" + Checkpoint.modelFile) == (try bytes(straight + "/" + Checkpoint.modelFile)))
+}
+
+@Test func aTrainingStateOfAnotherStepIsRefused() throws {
+  let (dir, _) = try runFolder(stop: 10)
+  let state10 = try bytes(dir + "/" + Checkpoint.stateFile)
+  _ = try finish(dir)
+  try state10.write(to: URL(fileURLWithPath: dir + "/" + Checkpoint.stateFile))
+  #expect {
+    _ = try TrainingRun.resume(dir)
+  } throws: { "\($0)" == "\(dir): checkpoint.safetensors and training-state.safetensors do not belong to the same checkpoint (their metadata 'step' differ)" }
+}
+
+/// Rewrites the checkpoint at `path` with `edit` applied to the run config in its metadata.
+private func editEmbeddedConfig(_ path: String, _ edit: (inout String) -> Void) throws {
+  let file = try Safetensors.read(from: path)
+  var metadata = file.metadata
+  edit(&metadata["config"]!)
+  try Safetensors.write(Array(file.tensors.values), metadata: metadata, to: path)
+}
+
+@Test func aCheckpointsEmbeddedConfigIsValidatedLikeAConfigFile() throws {
+  let (dir, _) = try runFolder(stop: 10)
+  let path = dir + "/" + Checkpoint.modelFile
+  try editEmbeddedConfig(path) { $0 = $0.replacingOccurrences(of: "\"depth\" : 2", with: "\"depth\" : -1") }
+  #expect {
+    _ = try Checkpoint.loadModel(from: path)
+  } throws: { "\($0)" == "\(path) metadata 'config': model.depth: expected a value in 1...16, got -1" }
+  try editEmbeddedConfig(path) {
+    $0 = $0.replacingOccurrences(of: "\"depth\" : -1", with: "\"depth\" : 16")
+      .replacingOccurrences(of: "\"hidden\" : 16", with: "\"hidden\" : 65536")
+  }
+  #expect {
+    _ = try Checkpoint.loadModel(from: path)
+  } throws: { error in
+    "\(error)".hasPrefix("\(path) metadata: model: the mlp model for 1x4x4 frames needs about ")
+      && "\(error)".contains("of memory, more than this machine's")
+  }
+}
+
+@Test func aCheckpointOfAnotherConfigThanTheRunFolderIsRefused() throws {
+  let (dir, _) = try runFolder(stop: 10)
+  let path = dir + "/" + Checkpoint.modelFile
+  try editEmbeddedConfig(path) { $0 = $0.replacingOccurrences(of: "\"lr\" : 0.001", with: "\"lr\" : 0.002") }
+  let expected = "\(path): metadata 'config' and 'frame': expected the run folder's config.json and run.json (apart from train.steps and train.threads)"
+  #expect(throws: LamError(expected)) { _ = try RunData.open(dir, data: nil) }
+}
+
+@Test func anEditedSplitIsRefused() throws {
+  let (dir, _) = try runFolder(stop: 10)
+  let path = dir + "/" + TrainingRun.splitFile
+  let original = try StrictJSON.load(EpisodeSplit.self, from: path)
+  func expectRefusal(_ edit: (inout EpisodeSplit) -> Void, _ message: String) throws {
+    var split = original
+    edit(&split)
+    try StrictJSON.encode(split).write(to: URL(fileURLWithPath: path))
+    #expect {
+      _ = try TrainingRun.load(dir)
+    } throws: { "\($0)".hasPrefix("\(path): \(message)") }
+  }
+  try expectRefusal({ $0.train[0] = 6 }, "train: episode 6 is not among the dataset's 0...5")
+  try expectRefusal({ $0.validation[0] = -1 }, "validation: episode -1 is not among the dataset's 0...5")
+  try expectRefusal({ $0.train.append($0.train[0]) }, "train: expected each episode at most once")
+  try expectRefusal({ $0.train.append($0.validation[0]) }, "validation: expected no training episode")
+  try expectRefusal({ $0.train.removeLast() }, "train, validation: expected the run's 6 episodes between them, got 5")
+  try expectRefusal({ $0.validation.append($0.train.removeLast()) }, "not the split of this run's config and 6 episodes (edited?)")
+}
+
+@Test func resumingToFewerStepsThanTheCheckpointIsRefused() throws {
+  let (dir, _) = try runFolder(stop: 20)
+  #expect {
+    _ = try TrainingRun.resume(dir) { $0.train.steps = 5 }
+  } throws: { "\($0)" == "\(dir) (resumed at the checkpoint's step 20): train.steps: expected a value in 20...100000000, got 5" }
+}
+
+@Test func aRunKilledBeforeItsFirstCheckpointSaysHowToStartOver() throws {
+  let root = makeTemporaryFolder()
+  try dataset().write(to: root + "/ds")
+  _ = try TrainingRun.start(root + "/run", config: config(), dataPath: root + "/ds", force: false)
+  FolderLock.unlock(root + "/run")
+  #expect {
+    _ = try TrainingRun.resume(root + "/run")
+  } throws: { "\($0)".hasPrefix("\(root)/run: no checkpoint was committed yet") && "\($0)".contains("--force") }
+}
+
+@Test func aSecondWriterOfARunFolderIsRefusedNamingTheHolder() throws {
+  // The lock is per process (re-entrant here), so this checks the refusal through the lock file another
+  // process would meet: a second descriptor's flock fails while the first holds it.
+  let (dir, _) = try runFolder(stop: 10)
+  try FolderLock.lock(dir)
+  let fd = open(dir + "/" + FolderLock.file, O_RDWR)
+  defer { close(fd) }
+  #expect(flock(fd, LOCK_EX | LOCK_NB) != 0)
+  #expect(try String(contentsOfFile: dir + "/" + FolderLock.file, encoding: .utf8) == "\(getpid())\n")
+  FolderLock.unlock(dir)
+  #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
+}
+
+@Test(arguments: [Architecture.mlp, .conv], [BottleneckKind.continuous, .vq])
+func theMemoryEstimateCountsEveryFloatOfTheCheckpoint(architecture: Architecture, kind: BottleneckKind) {
+  var model = ModelConfig()
+  model.architecture = architecture
+  model.bottleneck.kind = kind
+  model.channels = [8, 16]
+  let frame = FrameShape(channels: 3, height: 16, width: 12)
+  var rng = RNG(seed: 0)
+  let built = LatentActionModel(model, frame: frame, rng: &rng)
+  let floats = built.namedParameters.reduce(0) { $0 + $1.parameter.value.count } + built.buffers.reduce(0) { $0 + $1.tensor.count }
+  #expect(model.parameterCount(frame: frame) == floats)
+}
+
+@Test func aModelTooLargeForThisMachineIsRefusedBeforeAnythingIsAllocated() throws {
+  var huge = config()
+  huge.model.hidden = 65536
+  huge.model.depth = 16
+  #expect {
+    _ = try trainer(huge, try dataset())
+  } throws: { "\($0)".hasPrefix("model: the mlp model for 1x4x4 frames (batch 8, gradients and Adam's moments) needs about ") }
+}

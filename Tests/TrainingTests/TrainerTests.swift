@@ -1,0 +1,160 @@
+import Core
+import Foundation
+import GridWorld
+import LAM
+import NN
+import Testing
+import TestSupport
+import Training
+
+/// Random uint8 frames on the default 4 x 4 grid: enough to exercise the loop, split and checkpoints.
+private func randomData(episodes: Int = 6, steps: Int = 5, seed: UInt64 = 1) -> Dataset {
+  var rng = RNG(seed: seed)
+  let size = 16
+  let frames = (0..<(episodes * (steps + 1) * size)).map { _ in UInt8(rng.int(below: 256)) }
+  let actions = (0..<(episodes * steps)).map { _ in rng.int(below: 5) }
+  let exogenous = (0..<(episodes * steps)).map { Float($0 % 7) }
+  return Dataset(
+    config: EnvironmentConfig(), source: "random", seed: seed, episodes: episodes, steps: steps, frames: frames,
+    actions: actions, moved: actions.map { $0 != 0 }, agentPositions: [Int](repeating: 0, count: episodes * (steps + 1) * 2),
+    distractorActions: [], distractorPositions: [], shake: [Int](repeating: 0, count: episodes * (steps + 1) * 2),
+    exogenousChange: exogenous)
+}
+
+private func smallConfig(_ kind: BottleneckKind = .continuous) -> RunConfig {
+  var config = RunConfig()
+  config.model.hidden = 16
+  config.model.bottleneck.kind = kind
+  config.model.bottleneck.noiseStd = kind == .continuous ? 0.1 : 0
+  config.model.bottleneck.codes = 5
+  config.train.steps = 40
+  config.train.batch = 8
+  config.train.logEvery = 5
+  config.train.evalEvery = 10
+  config.train.checkpointEvery = 10
+  config.train.valFraction = 0.2
+  config.remedies.augment = .shift
+  config.remedies.labelFraction = 0.3
+  config.remedies.labelMode = kind == .vq ? .codes : .head
+  return config
+}
+
+private func makeTrainer(_ config: RunConfig, _ data: Dataset) throws -> Trainer {
+  let split = try EpisodeSplit.make(episodes: data.episodes, valFraction: config.train.valFraction,
+                                    labelFraction: config.remedies.labelFraction, seed: config.train.seed)
+  return try Trainer(config: config, data: data, split: split)
+}
+
+private func info(_ data: Dataset) -> RunInfo {
+  RunInfo(data: "memory", dataHash: "0", frame: data.frame, episodes: data.episodes, steps: data.steps)
+}
+
+private func weights(_ trainer: Trainer) -> [[Float]] { trainer.modelTensors.map(\.tensor.array) }
+
+@Test(arguments: [BottleneckKind.continuous, .vq])
+func resumingAfterAStopGivesBitIdenticalWeights(kind: BottleneckKind) throws {
+  let data = randomData()
+  let config = smallConfig(kind)
+  let dirA = makeTemporaryFolder() + "/a", dirB = makeTemporaryFolder() + "/b"
+
+  let straight = try makeTrainer(config, data)
+  try TrainingRun.create(dirA, trainer: straight, info: info(data), force: false)
+  _ = try TrainingRun.run(straight, in: dirA)
+
+  let first = try makeTrainer(config, data)
+  try TrainingRun.create(dirB, trainer: first, info: info(data), force: false)
+  let stopped = try TrainingRun.run(first, in: dirB, shouldStop: { first.step >= 23 })
+  #expect(stopped.stoppedEarly && stopped.steps == 23)
+
+  let resumed = try makeTrainer(config, data)
+  try Checkpoint.restore(resumed, from: dirB)
+  #expect(resumed.step == 23)
+  _ = try TrainingRun.run(resumed, in: dirB)
+  #expect(resumed.step == 40)
+  #expect(weights(resumed) == weights(straight))
+  // The metrics log has each logged step once, as if the run had never stopped.
+  let lines = try String(contentsOfFile: dirB + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+  let steps = try lines.map { try JSONDecoder().decode(MetricsRecord.self, from: Data($0.utf8)).step }
+  #expect(steps == [5, 10, 15, 20, 25, 30, 35, 40])
+}
+
+@Test func aNonFiniteLossStopsTrainingAndKeepsTheLastGoodCheckpoint() throws {
+  let data = randomData()
+  var config = smallConfig()
+  config.train.steps = 20
+  let dir = makeTemporaryFolder() + "/run"
+  let trainer = try makeTrainer(config, data)
+  try TrainingRun.create(dir, trainer: trainer, info: info(data), force: false)
+  _ = try TrainingRun.run(trainer, in: dir, shouldStop: { trainer.step >= 10 })
+  let saved = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + Checkpoint.modelFile))
+  trainer.model.namedParameters[0].parameter.value[0] = .nan  // a blow-up in the weights
+  #expect {
+    _ = try TrainingRun.run(trainer, in: dir)
+  } throws: { error in
+    "\(error)".contains("step 11: the loss is not finite") && "\(error)".contains("(step 10) is kept")
+  }
+  #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + Checkpoint.modelFile)) == saved)
+}
+
+@Test func anExistingRunFolderIsKeptWithoutForce() throws {
+  let data = randomData()
+  let dir = makeTemporaryFolder()
+  try Data("keep me".utf8).write(to: URL(fileURLWithPath: dir + "/notes.txt"))
+  let trainer = try makeTrainer(smallConfig(), data)
+  #expect {
+    try TrainingRun.create(dir, trainer: trainer, info: info(data), force: false)
+  } throws: { "\($0)".contains("already exists") }
+  #expect(try String(contentsOfFile: dir + "/notes.txt", encoding: .utf8) == "keep me")
+}
+
+@Test func warmStartFromAnotherArchitectureNamesTheMismatch() throws {
+  let data = randomData()
+  let dir = makeTemporaryFolder() + "/vq"
+  let vq = try makeTrainer(smallConfig(.vq), data)
+  try TrainingRun.create(dir, trainer: vq, info: info(data), force: false)
+  try Checkpoint.save(vq, in: dir)
+  var wider = smallConfig()
+  wider.model.hidden = 32
+  let other = try makeTrainer(wider, data)
+  #expect {
+    try Checkpoint.warmStart(other, from: dir + "/" + Checkpoint.modelFile)
+  } throws: { error in
+    let message = "\(error)"
+    return message.contains("unexpected tensors") && message.contains("vq.codebook")
+      || message.contains("expected shape [32, 32]")
+  }
+}
+
+@Test func loadModelRebuildsTheSameNetworkFromACheckpoint() throws {
+  let data = randomData()
+  let dir = makeTemporaryFolder() + "/run"
+  let trainer = try makeTrainer(smallConfig(.vq), data)
+  try TrainingRun.create(dir, trainer: trainer, info: info(data), force: false)
+  _ = try TrainingRun.run(trainer, in: dir)
+  let loaded = try Checkpoint.loadModel(from: dir + "/" + Checkpoint.modelFile)
+  #expect(loaded.step == 40)
+  #expect(loaded.config == trainer.config)
+  let original = trainer.model.namedParameters.map(\.parameter.value.array)
+  #expect(loaded.model.namedParameters.map(\.parameter.value.array) == original)
+}
+
+@Test func splitIsSeededDisjointAndLabelsOnlyTrainingEpisodes() throws {
+  let a = try EpisodeSplit.make(episodes: 100, valFraction: 0.05, labelFraction: 0.1, seed: 3)
+  let b = try EpisodeSplit.make(episodes: 100, valFraction: 0.05, labelFraction: 0.1, seed: 3)
+  let c = try EpisodeSplit.make(episodes: 100, valFraction: 0.05, labelFraction: 0.1, seed: 4)
+  #expect(a == b)
+  #expect(a != c)
+  #expect(a.validation.count == 5 && a.train.count == 95)
+  #expect(Set(a.train).isDisjoint(with: a.validation))
+  #expect(a.labelled.count == 10 && Set(a.labelled).isSubset(of: Set(a.train)))
+}
+
+@Test func cleaningDropsTheTransitionsWithTheLargestExogenousChange() throws {
+  let data = randomData(episodes: 10, steps: 7)  // exogenous change = index % 7
+  var config = smallConfig()
+  config.remedies.cleanFraction = 2.0 / 7.0
+  let trainer = try makeTrainer(config, data)
+  let kept = trainer.trainTransitions
+  #expect(kept.allSatisfy { data.exogenousChange[$0] < 5 })
+  #expect(Set(kept.map { data.exogenousChange[$0] }) == [0, 1, 2, 3, 4])
+}
