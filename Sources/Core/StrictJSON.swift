@@ -33,6 +33,17 @@ extension KeyedDecodingContainer {
   public func decode<T: Decodable>(_ key: Key, default fallback: @autoclosure () -> T) throws -> T {
     try decodeIfPresent(T.self, forKey: key) ?? fallback()
   }
+
+  /// A named choice (an enum of strings) at `key`, matched ignoring case, or `fallback` when absent; any
+  /// other name is an error that lists the choices.
+  public func decode<T: RawRepresentable & CaseIterable & Decodable>(_ key: Key, default fallback: @autoclosure () -> T) throws
+    -> T where T.RawValue == String
+  {
+    guard let name = try decodeIfPresent(String.self, forKey: key) else { return fallback() }
+    if let match = T.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() }) { return match }
+    let choices = T.allCases.map(\.rawValue).joined(separator: ", ")
+    throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected one of \(choices), got '\(name)'")
+  }
 }
 
 /// Range checks for config values; each throws a one-line message naming the field.

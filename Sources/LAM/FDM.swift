@@ -25,14 +25,14 @@ public final class FDM {
     case .mlp:
       body = .mlp(
         flatten: Flatten(frame.dims), join: Concat(),
-        net: mlp(frame.size + dz, hidden: config.hidden, depth: config.depth, out: frame.size, rng: &rng),
+        net: mlp(frame.size + dz, hidden: config.hidden, depth: config.depth, out: frame.size, activation: config.activation, rng: &rng),
         unflatten: Reshape(to: frame.dims))
     case .conv:
-      let encoder = convEncoder(frame.channels, channels: config.channels, rng: &rng)
-      let embed = Sequential([("fc", Linear(dz, config.latentEmbed, rng: &rng)), ("relu", ReLU())])
+      let encoder = convEncoder(frame.channels, channels: config.channels, activation: config.activation, rng: &rng)
+      let embed = Sequential([("fc", Linear(dz, config.latentEmbed, rng: &rng)), (config.activation.rawValue, config.activation.layer())])
       let down = 1 << config.channels.count
       let decoder = convDecoder(config.channels.last! + config.latentEmbed, channels: config.channels,
-                                outChannels: frame.channels, rng: &rng)
+                                outChannels: frame.channels, activation: config.activation, rng: &rng)
       body = .conv(encoder: encoder, embed: embed,
                    broadcast: Broadcast(height: frame.height / down, width: frame.width / down),
                    join: Concat(), decoder: decoder)

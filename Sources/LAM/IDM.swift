@@ -13,15 +13,15 @@ public final class IDM {
     let dz = config.bottleneck.dz
     switch config.architecture {
     case .mlp:
-      net = mlp(2 * frame.size, hidden: config.hidden, depth: config.depth, out: dz, dataInput: true, rng: &rng)
+      net = mlp(2 * frame.size, hidden: config.hidden, depth: config.depth, out: dz, activation: config.activation, dataInput: true, rng: &rng)
     case .conv:
-      let encoder = convEncoder(2 * frame.channels, channels: config.channels, rng: &rng)
+      let encoder = convEncoder(2 * frame.channels, channels: config.channels, activation: config.activation, rng: &rng)
       let down = 1 << config.channels.count
       let flat = config.channels.last! * (frame.height / down) * (frame.width / down)
       net = Sequential(encoder.children.map { ($0.name, $0.layer) } + [
         ("flatten", Flatten([flat])),
         ("fc1", Linear(flat, config.encoderHidden, rng: &rng)),
-        ("relu_fc1", ReLU()),
+        ("\(config.activation.rawValue)_fc1", config.activation.layer()),
         ("fc2", Linear(config.encoderHidden, dz, rng: &rng)),
       ])
     }

@@ -1,4 +1,5 @@
 import Core
+import NN
 
 /// The shape of one frame: channels, height and width in pixels.
 public struct FrameShape: Codable, Equatable, Sendable {
@@ -28,6 +29,21 @@ public enum PredictionTarget: String, Codable, Sendable, CaseIterable {
   case next
   /// The network outputs o' - o, and o is added back.
   case delta
+}
+
+/// The non-linearity between the networks' layers (PyTorch's module of the same name).
+public enum ActivationKind: String, Codable, Sendable, CaseIterable {
+  case relu, leakyRelu, tanh, sigmoid
+
+  /// A new layer of this kind; leakyRelu has PyTorch's default slope, 0.01.
+  public func layer() -> Activation {
+    switch self {
+    case .relu: return Activation(.relu)
+    case .leakyRelu: return Activation(.leakyReLU(slope: 0.01))
+    case .tanh: return Activation(.tanh)
+    case .sigmoid: return Activation(.sigmoid)
+    }
+  }
 }
 
 /// The kind of latent bottleneck.
@@ -100,6 +116,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
   public var encoderHidden: Int = 256
   /// conv: channels of the latent's embedding, broadcast over the FDM's bottom feature map.
   public var latentEmbed: Int = 128
+  /// The non-linearity after every hidden layer.
+  public var activation: ActivationKind = .relu
   public var predict: PredictionTarget = .delta
   public var bottleneck = BottleneckConfig()
 
@@ -107,7 +125,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case architecture, hidden, depth, channels, encoderHidden
-    case latentEmbed, predict, bottleneck
+    case latentEmbed, activation, predict, bottleneck
   }
 
   public init(from decoder: Decoder) throws {
@@ -120,6 +138,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     channels = try c.decode(.channels, default: d.channels)
     encoderHidden = try c.decode(.encoderHidden, default: d.encoderHidden)
     latentEmbed = try c.decode(.latentEmbed, default: d.latentEmbed)
+    activation = try c.decode(.activation, default: d.activation)
     predict = try c.decode(.predict, default: d.predict)
     bottleneck = try c.decode(.bottleneck, default: d.bottleneck)
   }

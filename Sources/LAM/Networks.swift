@@ -4,46 +4,47 @@ import NN
 // Builders for the IDM's and FDM's layer stacks. Names follow the PyTorch modules documented in
 // docs/checkpoint-format.md, so a checkpoint loads with `load_state_dict`.
 
-/// Linear layers with ReLU between them: in -> hidden (x depth) -> out, children fc1, relu1, fc2, ...
+/// Linear layers with the activation between them: in -> hidden (x depth) -> out, children fc1, relu1 (named after the activation), fc2, ...
 /// `dataInput`: the input is data, so fc1 computes no input gradient.
-func mlp(_ inFeatures: Int, hidden: Int, depth: Int, out: Int, dataInput: Bool = false, rng: inout RNG) -> Sequential {
+func mlp(_ inFeatures: Int, hidden: Int, depth: Int, out: Int, activation: ActivationKind, dataInput: Bool = false,
+         rng: inout RNG) -> Sequential {
   var children: [(String, any Layer)] = []
   var width = inFeatures
   for i in 1...depth {
     let fc = Linear(width, hidden, rng: &rng)
     fc.inputNeedsGradient = i > 1 || !dataInput
     children.append(("fc\(i)", fc))
-    children.append(("relu\(i)", ReLU()))
+    children.append(("\(activation.rawValue)\(i)", activation.layer()))
     width = hidden
   }
   children.append(("fc\(depth + 1)", Linear(width, out, rng: &rng)))
   return Sequential(children)
 }
 
-/// Stride-2 convolutions (k4 s2 p1) with ReLU, each halving H and W: children conv1, relu1, ...
+/// Stride-2 convolutions (k4 s2 p1) with the activation, each halving H and W: children conv1, relu1, ...
 /// Both encoders read frames, which need no gradient, so the first convolution computes none.
-func convEncoder(_ inChannels: Int, channels: [Int], rng: inout RNG) -> Sequential {
+func convEncoder(_ inChannels: Int, channels: [Int], activation: ActivationKind, rng: inout RNG) -> Sequential {
   var children: [(String, any Layer)] = []
   var c = inChannels
   for (i, out) in channels.enumerated() {
     let conv = Conv2d(c, out, kernel: 4, stride: 2, padding: 1, rng: &rng)
     conv.inputNeedsGradient = i > 0
     children.append(("conv\(i + 1)", conv))
-    children.append(("relu\(i + 1)", ReLU()))
+    children.append(("\(activation.rawValue)\(i + 1)", activation.layer()))
     c = out
   }
   return Sequential(children)
 }
 
-/// Stride-2 transposed convolutions (k4 s2 p1), each doubling H and W, ReLU between them and none
-/// after the last: inChannels -> channels reversed[1...] -> outChannels. Children deconv1, relu1, ...
-func convDecoder(_ inChannels: Int, channels: [Int], outChannels: Int, rng: inout RNG) -> Sequential {
+/// Stride-2 transposed convolutions (k4 s2 p1), each doubling H and W, the activation between them and
+/// none after the last: inChannels -> channels reversed[1...] -> outChannels. Children deconv1, relu1, ...
+func convDecoder(_ inChannels: Int, channels: [Int], outChannels: Int, activation: ActivationKind, rng: inout RNG) -> Sequential {
   let widths = Array(channels.reversed().dropFirst()) + [outChannels]
   var children: [(String, any Layer)] = []
   var c = inChannels
   for (i, out) in widths.enumerated() {
     children.append(("deconv\(i + 1)", ConvTranspose2d(c, out, kernel: 4, stride: 2, padding: 1, rng: &rng)))
-    if i + 1 < widths.count { children.append(("relu\(i + 1)", ReLU())) }
+    if i + 1 < widths.count { children.append(("\(activation.rawValue)\(i + 1)", activation.layer())) }
     c = out
   }
   return Sequential(children)

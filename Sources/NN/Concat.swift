@@ -33,39 +33,6 @@ public final class Concat {
   }
 }
 
-/// Cuts a tensor along the channel axis into the first `first` channels and the rest:
-/// [N, C, ...] -> [N, first, ...] and [N, C - first, ...]; the inverse of `Concat`.
-public final class Split {
-  public let first: Int
-  private let outFirst = Tensor([0])
-  private let outSecond = Tensor([0])
-  private let dInput = Tensor([0])
-  private var inputShape: [Int] = []
-
-  public init(first: Int) { self.first = first }
-
-  public func forward(_ x: Tensor) -> (Tensor, Tensor) {
-    precondition(x.shape.count >= 2 && first > 0 && first < x.shape[1], "Split(first: \(first)) got \(x.shape)")
-    if x.shape != inputShape {
-      inputShape = x.shape
-      var a = x.shape, b = x.shape
-      a[1] = first
-      b[1] = x.shape[1] - first
-      outFirst.resize(a)
-      outSecond.resize(b)
-    }
-    split(x, into: outFirst, outSecond)
-    return (outFirst, outSecond)
-  }
-
-  /// Joins the two output gradients into the input gradient.
-  public func backward(_ dFirst: Tensor, _ dSecond: Tensor) -> Tensor {
-    dInput.resize(inputShape)
-    join(dFirst, dSecond, into: dInput)
-    return dInput
-  }
-}
-
 /// Row n of `joined` = row n of `a` followed by row n of `b` (rows = the leading dimension).
 private func join(_ a: Tensor, _ b: Tensor, into joined: Tensor) {
   let (ra, rb) = (a.rowSize, b.rowSize)

@@ -8,6 +8,11 @@ import Core
 /// images' phase planes (`lam_gemm_columns`) instead of building it: forward multiplies the weight by it,
 /// the weight gradient multiplies dY by its transpose, and the input gradient's W^T x dY is summed back
 /// onto the phase planes window by window (the scatter of `col2im`).
+///
+/// The pieces: ConvGeometry.swift (the window and output size), ConvPhasePlanes.swift (the planes and the
+/// offsets the kernels read), ConvShard.swift (a thread's share of the batch and its kernel calls),
+/// ConvReference.swift (im2col and col2im as plain loops, what the tests compare against), and the C
+/// kernels in Sources/ConvKernels (README.md there). ConvTranspose2d.swift uses the same pieces.
 public final class Conv2d: Layer {
   public let inChannels: Int
   public let outChannels: Int

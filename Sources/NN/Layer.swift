@@ -16,7 +16,7 @@ public final class Parameter {
 ///
 /// `forward` caches what `backward` needs and returns a tensor the layer owns (valid until the next
 /// `forward`). `backward` *adds* into the parameter gradients and returns dLoss/dInput, also owned by
-/// the layer. Multi-input pieces (Concat, Split, Broadcast) are plain classes with their own signatures.
+/// the layer. Multi-input pieces (Concat, Broadcast) are plain classes with their own signatures.
 public protocol Layer: AnyObject {
   func forward(_ input: Tensor) -> Tensor
   func backward(_ dOutput: Tensor) -> Tensor

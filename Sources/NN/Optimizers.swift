@@ -112,55 +112,6 @@ private struct AdamStep {
   }
 }
 
-/// SGD with momentum, PyTorch's exact rule (torch.optim.SGD):
-///
-///     g = grad + weightDecay * param
-///     buf = g on the first step, else momentum * buf + (1 - dampening) * g
-///     g = g + momentum * buf if nesterov, else buf
-///     param -= lr * g
-public final class SGD {
-  public var learningRate: Float
-  public let momentum: Float
-  public let dampening: Float
-  public let weightDecay: Float
-  public let nesterov: Bool
-  public let parameters: [Parameter]
-  public private(set) var buffers: [Tensor]  // momentum buffers, parallel to parameters
-  public var step = 0
-
-  public init(
-    _ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
-    weightDecay: Float = 0, nesterov: Bool = false
-  ) {
-    precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum needs momentum > 0 and no dampening")
-    self.parameters = parameters
-    self.learningRate = learningRate
-    self.momentum = momentum
-    self.dampening = dampening
-    self.weightDecay = weightDecay
-    self.nesterov = nesterov
-    buffers = parameters.map { Tensor($0.value.shape) }
-  }
-
-  public func update() {
-    let first = step == 0
-    step += 1
-    for (i, p) in parameters.enumerated() {
-      let (w, g, buf) = (p.value.data, p.grad.data, buffers[i].data)
-      for j in 0..<p.value.count {
-        var d = g[j] + weightDecay * w[j]
-        if momentum != 0 {
-          buf[j] = first ? d : momentum * buf[j] + (1 - dampening) * d
-          d = nesterov ? d + momentum * buf[j] : buf[j]
-        }
-        w[j] -= learningRate * d
-      }
-    }
-  }
-
-  public func zeroGrad() { for p in parameters { p.grad.zero() } }
-}
-
 /// Scales all gradients so their global L2 norm is at most `maxNorm` (PyTorch's
 /// `clip_grad_norm_`: coefficient maxNorm / (norm + 1e-6), capped at 1). Returns the norm before clipping.
 @discardableResult

@@ -21,22 +21,6 @@ public struct ProbeResults: Codable, Equatable, Sendable {
   /// VQ bottlenecks only.
   public var codes: CodeAnalysis?
 
-  public init(
-    latent: String, trainTransitions: Int, testTransitions: Int, action: ProbeTarget, distractors: [ProbeTarget],
-    distractorPositions: [ProbeTarget], position: ProbeTarget, shake: ProbeTarget?, paper: PaperMetrics, codes: CodeAnalysis?
-  ) {
-    self.latent = latent
-    self.trainTransitions = trainTransitions
-    self.testTransitions = testTransitions
-    self.action = action
-    self.distractors = distractors
-    self.distractorPositions = distractorPositions
-    self.position = position
-    self.shake = shake
-    self.paper = paper
-    self.codes = codes
-  }
-
   enum CodingKeys: String, CodingKey {
     case latent, action, distractors, position, shake, paper, codes
     case trainTransitions = "train_transitions", testTransitions = "test_transitions"
@@ -86,11 +70,6 @@ public struct ProbeTarget: Codable, Equatable, Sendable {
     /// Held-out counts `confusion[true][predicted]`, for the MLP probes of the agent's and distractors' actions.
     public var confusion: [[Int]]?
 
-    public init(testAccuracy: Double, confusion: [[Int]]? = nil) {
-      self.testAccuracy = testAccuracy
-      self.confusion = confusion
-    }
-
     enum CodingKeys: String, CodingKey {
       case testAccuracy = "test_accuracy", confusion
     }
@@ -100,13 +79,6 @@ public struct ProbeTarget: Codable, Equatable, Sendable {
   public var mlp: Score
   public var chance: Double
   public var ceiling: Double?
-
-  public init(linear: Score, mlp: Score, chance: Double, ceiling: Double?) {
-    self.linear = linear
-    self.mlp = mlp
-    self.chance = chance
-    self.ceiling = ceiling
-  }
 
   /// `classes`: the number of classes a confusion matrix must have, when the target has one.
   func validate(_ field: String, classes: Int?, file: String) throws {
@@ -129,11 +101,6 @@ public struct PaperMetrics: Codable, Equatable, Sendable {
   /// Nil when there is no exogenous region or its pixels never vary (a clean environment).
   public var stochasticLoss: Double?
 
-  public init(controllableLoss: Double?, stochasticLoss: Double?) {
-    self.controllableLoss = controllableLoss
-    self.stochasticLoss = stochasticLoss
-  }
-
   enum CodingKeys: String, CodingKey {
     case controllableLoss = "controllable_loss", stochasticLoss = "stochastic_loss"
   }
@@ -147,15 +114,31 @@ public struct CodeAnalysis: Codable, Equatable, Sendable {
   public var codesUsed: Int
   public var codebookSize: Int
 
-  public init(contingency: [[Int]], purity: Double, nmi: Double, codesUsed: Int, codebookSize: Int) {
-    self.contingency = contingency
-    self.purity = purity
-    self.nmi = nmi
-    self.codesUsed = codesUsed
-    self.codebookSize = codebookSize
-  }
-
   enum CodingKeys: String, CodingKey {
     case contingency, purity, nmi, codesUsed = "codes_used", codebookSize = "codebook_size"
+  }
+}
+
+extension ProbeResults {
+  /// The table `lam probe` prints: each target's linear and MLP accuracy, chance and ceiling, then the
+  /// paper's losses and the code statistics. `tested` says what the probes were tested on.
+  public func table(tested: String) -> String {
+    let f = { (x: Double) in String(format: "%6.3f", x) }
+    func row(_ name: String, _ t: ProbeTarget) -> String {
+      name.padding(toLength: 14, withPad: " ", startingAt: 0)
+        + " \(f(t.linear.testAccuracy))  \(f(t.mlp.testAccuracy))  \(f(t.chance))  \(t.ceiling.map(f) ?? "     -")"
+    }
+    var lines = ["probe on \(testTransitions) \(tested) (\(latent) latent)", "target         linear     mlp  chance ceiling",
+                 row("action", action)]
+    lines += distractors.enumerated().map { row("distractor \($0.offset)", $0.element) }
+    lines += distractorPositions.enumerated().map { row("distr. \($0.offset) cell", $0.element) }
+    lines.append(row("agent cell", position))
+    if let shake { lines.append(row("shake", shake)) }
+    let g = { (x: Double?) in x.map { String(format: "%.4g", $0) } ?? "- (region never changes)" }
+    lines.append("controllable loss \(g(paper.controllableLoss)), stochastic loss \(g(paper.stochasticLoss))")
+    if let c = codes {
+      lines.append("codes: \(c.codesUsed) of \(c.codebookSize) used, purity \(f(c.purity)), NMI \(f(c.nmi))")
+    }
+    return lines.joined(separator: "\n")
   }
 }

@@ -26,16 +26,6 @@ public struct TrainSummary: Codable, Equatable, Sendable {
   /// True when a stop was requested (Ctrl-C) before the configured number of steps.
   public var stoppedEarly: Bool
 
-  public init(steps: Int, loss: Float, recon: Float, valRecon: Float, samplesPerS: Double, seconds: Double, stoppedEarly: Bool) {
-    self.steps = steps
-    self.loss = loss
-    self.recon = recon
-    self.valRecon = valRecon
-    self.samplesPerS = samplesPerS
-    self.seconds = seconds
-    self.stoppedEarly = stoppedEarly
-  }
-
   enum CodingKeys: String, CodingKey {
     case steps, loss, recon, valRecon = "val_recon", samplesPerS = "samples_per_s", seconds
     case stoppedEarly = "stopped_early"

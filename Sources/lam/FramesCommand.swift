@@ -36,14 +36,11 @@ struct FramesCommand: ParsableCommand {
   @Option(help: "Each frame pixel becomes a K x K block. Default: frames about 128 pixels across.")
   var scale: Int?
 
-  @Option(help: "The folder to create (frame-0000.png ... and strip.png).")
-  var out: String
-
-  @Flag(help: "Replace the output folder if it exists and lam made it.")
-  var force = false
+  @OptionGroup var output: OutputFolder
 
   func validate() throws {
     guard (data == nil) != (env == nil) else { throw ValidationError("give exactly one of --data and --env") }
+    _ = try output.required("the folder to create: frame-0000.png ... and strip.png")
     try Limits.check(steps, "--steps", Limits.episodeSteps)
     try Limits.check(scale, "--scale", Limits.scale)
     try Limits.check(episode, "--episode", 0...Limits.episodes.upperBound - 1)
@@ -51,6 +48,7 @@ struct FramesCommand: ParsableCommand {
   }
 
   func run() throws {
+    let (out, force) = (try output.required("the folder to create"), output.force)
     let inputs = [Files.Input(data ?? env!, flag: data == nil ? "--env" : "--data")]
       .filter { FileManager.default.fileExists(atPath: $0.path) }
     try Files.checkOutputFolder(out, force: force, inputs: inputs)

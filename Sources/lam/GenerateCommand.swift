@@ -9,7 +9,7 @@ struct GenerateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "generate",
     abstract: "Generate a grid-world dataset (dataset.json + NumPy .npy arrays) from an environment config.",
-    discussion: "--env takes a JSON file or a preset name (see `lam envs`).")
+    discussion: "--env takes a JSON file or a preset name (see `lam envs`). --threads: 2 by default; the output does not depend on it.")
 
   @Option(help: "An environment JSON file, or a preset name from environments/.")
   var env: String
@@ -23,23 +23,18 @@ struct GenerateCommand: ParsableCommand {
   @Option(help: "Random seed; the same config and seed give byte-identical files.")
   var seed: UInt64 = 0
 
-  @Option(help: "The dataset folder to create.")
-  var out: String
-
-  @Flag(help: "Replace the output folder if it exists and lam made it.")
-  var force = false
-
-  @Option(help: "Worker threads (1...256; the output does not depend on it).")
-  var threads = 2
+  @OptionGroup var output: OutputFolder
+  @OptionGroup var compute: ComputeThreads
 
   func validate() throws {
     try Limits.check(episodes, "--episodes", Limits.episodes)
     try Limits.check(steps, "--steps", Limits.episodeSteps)
-    try Limits.check(threads, "--threads", Limits.threads)
+    _ = try output.required("the dataset folder to create")
   }
 
   func run() throws {
     let (config, source) = try Presets.resolve(env, in: presetFolders())
+    let (out, force) = (try output.required("the dataset folder to create"), output.force)
     let inputs = [Files.Input(env, flag: "--env")].filter { FileManager.default.fileExists(atPath: $0.path) }
     // Refuse the output folder before spending time on generation.
     try Files.checkOutputFolder(out, force: force, inputs: inputs)
@@ -49,7 +44,7 @@ struct GenerateCommand: ParsableCommand {
     let start = DispatchTime.now()
     let progress = ProgressLine(total: episodes)
     let dataset = try Dataset.generate(
-      config: config, episodes: episodes, steps: steps, seed: seed, source: source, threads: threads,
+      config: config, episodes: episodes, steps: steps, seed: seed, source: source, threads: compute.threads ?? 2,
       progress: progress.update)
     progress.finish()
     let generated = DispatchTime.now()

@@ -13,7 +13,8 @@ struct LinearCommand: ParsableCommand {
       --sweep KEY=LO..HI (or KEY=V1,V2,...; repeatable; keys: \(SweepKey.allCases.map(\.rawValue).joined(separator: ", ")))
       and --experiment NAME run many and write results.csv, summary.csv and a figure to --out.
       Experiments: \(LinearExperiment.allCases.map(\.rawValue).joined(separator: ", ")).
-      See docs/linear-lab.md.
+      --threads: runs in parallel, 2 by default (each single-threaded; results do not depend on it). --out: \
+      sweeps and experiments default to checkpoints/linear-<name>. See docs/linear-lab.md.
       """)
 
   // MARK: Data
@@ -73,39 +74,35 @@ struct LinearCommand: ParsableCommand {
   var sweep: [String] = []
   @Option(help: "Run a named experiment: \(LinearExperiment.allCases.map(\.rawValue).joined(separator: ", ")).")
   var experiment: String?
-  @Option(help: "Runs in parallel (1...256; each single-threaded; results do not depend on it).")
-  var threads = 2
-  @Option(help: "Output folder (created; sweeps and experiments default to checkpoints/linear-<name>).")
-  var out: String?
-  @Flag(help: "Replace an existing --out folder that lam made.")
-  var force = false
+  @OptionGroup var compute: ComputeThreads
+  @OptionGroup var output: OutputFolder
   @Flag(help: "Print the result rows as JSON instead of text.")
   var json = false
 
   func validate() throws {
     try Limits.check(seeds, "--seeds", Limits.seeds)
-    try Limits.check(threads, "--threads", Limits.threads)
     if experiment != nil && !sweep.isEmpty {
       throw LamError("--experiment: cannot be combined with --sweep")
     }
     let plan = try plan()
     // Refuse an existing output folder before any training, not after.
-    if let folder = outputFolder(plan) { try Files.checkOutputFolder(folder, force: force, inputs: []) }
+    if let folder = outputFolder(plan) { try Files.checkOutputFolder(folder, force: output.force, inputs: []) }
   }
 
   /// --out, or for sweeps and experiments checkpoints/linear-<name>; nil: write nothing.
   func outputFolder(_ plan: LinearPlan) -> String? {
-    out ?? (plan.name == "run" ? nil : "checkpoints/linear-\(plan.name)")
+    output.out ?? (plan.name == "run" ? nil : "checkpoints/linear-\(plan.name)")
   }
 
   func run() throws {
     let plan = try plan()
+    let threads = compute.threads ?? 2
     let many = plan.configs.count > 1
     let started = Date()
     let results = try runLinearBatch(plan.configs, threads: threads) { p in
       guard many else { return }
       let m = p.result.trained
-      var line = "[\(p.done)/\(p.total)] \(describeRun(p.result.config, plan))"
+      var line = "[\(p.done)/\(p.total)] \(plan.describe(p.result.config))"
       line += ": action \(format(m.actionMSE)) obs \(format(m.observationMSE))"
       line += " noise \(format(m.noiseMSE)) llo \(format(m.llo)) angle \(format(p.result.largestAngleDegrees)) (\(format(p.seconds)) s)"
       FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -117,12 +114,12 @@ struct LinearCommand: ParsableCommand {
 
     let folder = outputFolder(plan)
     if let folder {
-      try Files.writeFolder(folder, force: force) { staging in try writeOutputs(plan: plan, results: results, to: staging) }
+      try Files.writeFolder(folder, force: output.force) { staging in try plan.write(results, to: staging) }
     }
     if json {
       FileHandle.standardOutput.write(try LinearTable.json(results))
     } else {
-      if !many { print(describe(results[0], seconds: elapsed)) }
+      if !many { print(results[0].describe(seconds: elapsed)) }
       if let folder { print("wrote \(folder)") }
     }
   }
@@ -166,68 +163,6 @@ struct LinearCommand: ParsableCommand {
     return LinearPlan(
       name: "run", configs: try expandGrid(base: base, settings: settings, axes: [], seeds: seedList),
       x: .dz, series: settings.count > 1 ? [.setting] : [], panels: [.llo, .action, .obs, .noise])
-  }
-
-  func writeOutputs(plan: LinearPlan, results: [LinearResult], to folder: String) throws {
-    try Files.writeAtomically(Data(LinearTable.csv(results).utf8), to: folder + "/results.csv")
-    try Files.writeAtomically(Data(LinearSummary.lossCSV(results).utf8), to: folder + "/loss.csv")
-    if plan.configs.count > 1 {
-      try Files.writeAtomically(Data(LinearSummary.csv(results).utf8), to: folder + "/summary.csv")
-    }
-    if plan.name != "run" {
-      let title = plan.name == "sweep" ? "linear LAM sweep" : "linear LAM: \(plan.name)"
-      try PNG.write(LinearFigures.panels(plan: plan, results: results, title: title), to: folder + "/\(plan.name).png")
-    }
-    // Loss curves: every run when there are few; for the convergence study, the longest runs.
-    let longest = results.map(\.config.steps).max() ?? 0
-    let curves = results.count <= 12 ? results : plan.name == "convergence" ? results.filter { $0.config.steps == longest } : []
-    if !curves.isEmpty {
-      let label = { (r: LinearResult) -> String in
-        let c = r.config
-        if plan.name == "run" { return "\(c.setting.rawValue) seed \(c.seed)" }
-        let series = plan.series.isEmpty ? "" : plan.seriesLabel(c) + " "
-        return series + "\(plan.x.rawValue)=\(format(plan.x.value(in: c))) seed \(c.seed)"
-      }
-      try PNG.write(LinearFigures.lossCurves(curves, label: label, title: "training loss above the optimum"), to: folder + "/loss.png")
-    }
-  }
-
-  /// "agents d_z=8 sigma=1 clean=0.3 seed=0": the setting, d_z, sigma and whatever else the plan varies.
-  func describeRun(_ c: LinearConfig, _ plan: LinearPlan) -> String {
-    var keys = [plan.x]
-    for case .parameter(let key) in plan.series { keys.append(key) }
-    var parts = ["\(c.setting.rawValue) d_z=\(c.latentDim) sigma=\(format(c.sigma))"]
-    for key in keys where key != .dz && key != .sigma && !parts.contains(where: { $0.hasPrefix(key.rawValue + "=") }) {
-      parts.append("\(key.rawValue)=\(format(key.value(in: c)))")
-    }
-    if plan.series.contains(.learnA) { parts.append(c.learnA ? "A learned" : "A = I") }
-    return parts.joined(separator: " ") + " seed=\(c.seed)"
-  }
-
-  func describe(_ r: LinearResult, seconds: Double) -> String {
-    let c = r.config
-    var lines = [
-      "linear LAM: setting \(c.setting.rawValue), d_o \(c.observationDim), d_a \(c.actionDim), d_b \(c.agentDim), d_z \(c.latentDim), sigma \(format(c.sigma)), chi \(format(c.chi)), seed \(c.seed)",
-      "trained \(c.steps) steps in \(format(seconds)) s; final loss \(format(r.loss.last?.loss ?? .nan))",
-      "",
-      "                        trained      PCA latent",
-    ]
-    func row(_ name: String, _ a: Double, _ b: Double) -> String {
-      name.padding(toLength: 24, withPad: " ", startingAt: 0)
-        + format(a).padding(toLength: 13, withPad: " ", startingAt: 0) + format(b)
-    }
-    lines.append(row("action MSE", r.trained.actionMSE, r.pca.actionMSE))
-    lines.append(row("obs MSE", r.trained.observationMSE, r.pca.observationMSE))
-    lines.append(row("noise MSE", r.trained.noiseMSE, r.pca.noiseMSE))
-    lines.append(row("reconstruction MSE", r.trained.reconstructionMSE, r.pca.reconstructionMSE))
-    lines.append(row("LLO", r.trained.llo, r.pca.llo))
-    lines.append("(LLO as we define it: obs MSE + noise MSE - action MSE; best 2. MSEs are per dimension over the target's variance: 1 = nothing held.)")
-    lines.append(c.probe == .z ? "(probes read z itself)" : "(probes read the pseudo latent z + B^+ (A - I) o; --probe z reads z itself)")
-    lines.append("")
-    lines.append("principal angles (deg) between span(B) and the nearest top-\(c.latentDim) principal subspace of the change covariance:")
-    lines.append("  " + r.anglesDegrees.map(format).joined(separator: " "))
-    lines.append("top eigenvalues: " + r.eigenvalues.prefix(c.latentDim + 2).map(format).joined(separator: " "))
-    return lines.joined(separator: "\n")
   }
 }
 

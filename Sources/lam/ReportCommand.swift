@@ -8,16 +8,12 @@ struct ReportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "report",
     abstract: "Write PNGs and a summary.md for a trained run: losses, reconstructions, confusion matrices, latent scatter, latent effects, latent swap test.",
-    discussion: "Reads the run's checkpoint and dataset, and probe.json when `lam probe` has written one (docs/report.md).")
+    discussion: "Reads the run's checkpoint and dataset, and probe.json when `lam probe` has written one (docs/report.md). --out: RUN/report by default.")
 
   @Option(name: .customLong("run"), help: "The run folder (from `lam train`).")
   var runDir: String
 
-  @Option(help: "The report folder to create (default: RUN/report).")
-  var out: String?
-
-  @Flag(help: "Replace the report folder if it exists and lam made it.")
-  var force = false
+  @OptionGroup var output: OutputFolder
 
   @Option(help: "Seed for the sample transitions and swap pairs.")
   var seed: UInt64 = 0
@@ -30,7 +26,7 @@ struct ReportCommand: ParsableCommand {
   }
 
   func run() throws {
-    let options = ReportOptions(runDir: runDir, out: out, force: force, seed: seed, swapPairs: pairs)
+    let options = ReportOptions(runDir: runDir, out: output.out, force: output.force, seed: seed, swapPairs: pairs)
     let result = try Report.write(options)
     let swap = result.counterfactual
     print(String(format: "latent swap: the agent moved as the source's action would in %.1f%% of %d pairs "

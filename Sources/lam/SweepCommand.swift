@@ -39,17 +39,16 @@ struct SweepRun: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
     abstract: "Generate the datasets, then train and probe every run through a local pool of processes.",
-    discussion: "Finished runs are skipped and interrupted runs resume from their checkpoints, so rerunning continues a sweep.")
+    discussion: "Finished runs are skipped and interrupted runs resume from their checkpoints, so rerunning continues a sweep. --threads: training threads per run, the number of cores / --jobs by default.")
 
   @OptionGroup var target: SweepTarget
   @Option(help: "Runs at a time (1...256; default: the number of cores, at most the number of runs).") var jobs: Int?
-  @Option(help: "Threads per run for training (1...256; default: cores / jobs, at least 1).") var threads: Int?
+  @OptionGroup var compute: ComputeThreads
   @Flag(help: "Use the folder even if its sweep.json holds another spec or quick setting (rewrites sweep.json; keeps every run).")
   var force = false
 
   func validate() throws {
     try Limits.check(jobs, "--jobs", Limits.jobs)
-    try Limits.check(threads, "--threads", Limits.threads)
   }
 
   func run() throws {
@@ -63,7 +62,7 @@ struct SweepRun: ParsableCommand {
     print("\(plan.runs.count) runs: \(skipped) already finished, \(todo.count) to run")
     guard !todo.isEmpty else { return }
     let jobs = max(1, min(self.jobs ?? cores, todo.count))
-    let threads = self.threads ?? max(1, cores / jobs)
+    let threads = compute.threads ?? max(1, cores / jobs)
     print("running \(todo.count) runs, \(jobs) at a time with \(threads) thread\(threads == 1 ? "" : "s") each; logs in \(outDir)/runs/")
     let arguments = { (run: SweepPlan.Run) in
       ["sweep", "one", plan.specFile, "--out", outDir, "--index", String(run.index), "--threads", String(threads)]
@@ -98,17 +97,14 @@ struct SweepOne: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "one",
     abstract: "Train and probe one run of a sweep (what `lam sweep run`, Slurm and parallel call).",
-    discussion: "Everything it prints is also appended to DIR/runs/<name>.log; a failure writes DIR/runs/<name>.failed.")
+    discussion: "Everything it prints is also appended to DIR/runs/<name>.log; a failure writes DIR/runs/<name>.failed. --threads: 1 by default.")
 
   @OptionGroup var target: SweepTarget
   @Option(help: "The run's index in the run list (`lam sweep list`).") var index: Int
-  @Option(help: "Threads for training (1...256).") var threads: Int = 1
-
-  func validate() throws {
-    try Limits.check(threads, "--threads", Limits.threads)
-  }
+  @OptionGroup var compute: ComputeThreads
 
   func run() throws {
+    let threads = compute.threads ?? 1
     let plan = try target.plan()
     let outDir = target.outDir
     try SweepManifest.check(outDir, plan: plan)
@@ -147,21 +143,18 @@ struct SweepOne: ParsableCommand {
 struct SweepDataCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "data",
-    abstract: "Only generate the sweep's datasets (DIR/data/), each once; complete ones are skipped.")
+    abstract: "Only generate the sweep's datasets (DIR/data/), each once; complete ones are skipped.",
+    discussion: "--threads: the number of cores by default; the data does not depend on it.")
 
   @OptionGroup var target: SweepTarget
-  @Option(help: "Generation threads (1...256; the data does not depend on it; default: the number of cores).") var threads: Int?
+  @OptionGroup var compute: ComputeThreads
   @Flag(help: "Use the folder even if its sweep.json holds another spec or quick setting.") var force = false
-
-  func validate() throws {
-    try Limits.check(threads, "--threads", Limits.threads)
-  }
 
   func run() throws {
     let plan = try target.plan()
     try SweepManifest.prepare(target.outDir, plan: plan, force: force)
     try FolderLock.lock(target.outDir)
-    try SweepData.generate(plan, in: target.outDir, threads: threads ?? cores) { print($0) }
+    try SweepData.generate(plan, in: target.outDir, threads: compute.threads ?? cores) { print($0) }
     print("\(plan.datasets.count) dataset\(plan.datasets.count == 1 ? "" : "s") ready in \(target.outDir)/data")
   }
 }

@@ -14,7 +14,8 @@ struct TrainCommand: ParsableCommand {
     discussion: """
       The run config is the JSON file given by --config (or the defaults), then the named flags, then \
       every --set PATH=VALUE in order. The resolved config is saved in the run folder and in each checkpoint. \
-      Ctrl-C finishes the current step, saves a checkpoint and exits; --resume continues from it.
+      Ctrl-C finishes the current step, saves a checkpoint and exits; --resume continues from it. \
+      --threads sets train.threads (1 by default).
       """)
 
   @Option(help: "The dataset folder (from `lam generate`). With --resume: defaults to the run's dataset.")
@@ -23,17 +24,13 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "A run config JSON file (docs/training.md); defaults apply where it is silent.")
   var config: String?
 
-  @Option(help: "The run folder to create.")
-  var out: String?
-
   @Option(help: "Continue the run in this folder from its last checkpoint (bit-exact).")
   var resume: String?
 
   @Option(name: .customLong("init"), help: "Start from the weights of this checkpoint file (a warm start; same architecture).")
   var initFrom: String?
 
-  @Flag(help: "Replace the run folder if it exists and lam made it.")
-  var force = false
+  @OptionGroup var output: OutputFolder
 
   @Option(help: "model.architecture: mlp or conv.") var arch: String?
   @Option(help: "model.bottleneck.kind: continuous or vq.") var bottleneck: String?
@@ -43,7 +40,7 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "train.batch.") var batch: Int?
   @Option(help: "train.lr.") var lr: Float?
   @Option(help: "train.seed.") var seed: UInt64?
-  @Option(help: "train.threads: threads for BLAS and the convolutions (1...256).") var threads: Int?
+  @OptionGroup var compute: ComputeThreads
   @Option(help: "remedies.augment: none, shift or kappa.") var augment: String?
   @Option(help: "remedies.labelFraction: fraction of episodes with action labels.") var labelFraction: Double?
   @Option(help: "remedies.labelMode: head or codes.") var labelMode: String?
@@ -56,9 +53,9 @@ struct TrainCommand: ParsableCommand {
   func validate() throws {
     if resume == nil {
       guard data != nil else { throw ValidationError("--data: required (the dataset folder to train on)") }
-      guard out != nil else { throw ValidationError("--out: required (the run folder to create)") }
+      _ = try output.required("the run folder to create")
     } else {
-      guard out == nil && config == nil && initFrom == nil && !force else {
+      guard output.out == nil && config == nil && initFrom == nil && !output.force else {
         throw ValidationError("--resume continues a run as it was configured: drop --out, --config, --init and --force")
       }
     }
@@ -73,7 +70,7 @@ struct TrainCommand: ParsableCommand {
       ("model.architecture", arch), ("model.bottleneck.kind", bottleneck), ("model.bottleneck.dz", dz.map(String.init)),
       ("model.bottleneck.codes", codes.map(String.init)), ("train.steps", steps.map(String.init)),
       ("train.batch", batch.map(String.init)), ("train.lr", lr.map { String($0) }), ("train.seed", seed.map(String.init)),
-      ("train.threads", threads.map(String.init)), ("remedies.augment", augment),
+      ("train.threads", compute.threads.map(String.init)), ("remedies.augment", augment),
       ("remedies.labelFraction", labelFraction.map { String($0) }), ("remedies.labelMode", labelMode),
       ("remedies.cleanFraction", cleanFraction.map { String($0) }),
     ]
@@ -96,12 +93,12 @@ struct TrainCommand: ParsableCommand {
       }
       print("resuming \(resume) at step \(trainer.step) of \(trainer.config.train.steps)")
     } else {
-      runDir = out!
+      runDir = try output.required("the run folder to create")
       let config = try RunConfig.load(file: self.config, overrides: overrides)
       let inputs = [(self.config, "--config"), (initFrom, "--init")].compactMap { path, flag in
         path.map { Files.Input($0, flag: flag) }
       }
-      trainer = try TrainingRun.start(runDir, config: config, dataPath: data!, initFrom: initFrom, force: force, inputs: inputs)
+      trainer = try TrainingRun.start(runDir, config: config, dataPath: data!, initFrom: initFrom, force: output.force, inputs: inputs)
       let m = config.model
       print("training \(m.architecture.rawValue) LAM (\(m.bottleneck.kind.rawValue) latent, dz \(m.bottleneck.dz)) on \(data!): "
             + "\(trainer.trainTransitions.count) training transitions, \(config.train.steps) steps of \(config.train.batch)")

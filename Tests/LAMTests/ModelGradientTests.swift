@@ -65,6 +65,20 @@ private func smallConfig(_ kind: BottleneckKind, predict: PredictionTarget) -> M
   }
 }
 
+// The smooth activations: finite differences across a kink of ReLU or LeakyReLU need inputs kept away from
+// it, which NNTests' layer tests do for every activation.
+@Test(arguments: [ActivationKind.tanh, .sigmoid])
+func smoothActivationsGiveExactModelGradients(activation: ActivationKind) {
+  let frame = FrameShape(channels: 1, height: 4, width: 4)
+  var rng = RNG(seed: 7)
+  var config = smallConfig(.continuous, predict: .next)
+  config.activation = activation
+  let model = LatentActionModel(config, frame: frame, rng: &rng)
+  #expect(model.idm.net.children.map(\.name) == ["fc1", "\(activation.rawValue)1", "fc2", "\(activation.rawValue)2", "fc3"])
+  let o = randomFrames(6, frame, &rng), next = randomFrames(6, frame, &rng)
+  #expect(worstGradientError(model, o, next) < 1e-2)
+}
+
 @Test func vqModelHasExactDecoderGradients() {
   // The quantizer is piecewise constant, so finite differences see the IDM only through the
   // commitment term; the FDM's gradients must match exactly.

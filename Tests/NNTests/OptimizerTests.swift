@@ -68,26 +68,6 @@ private func expectTrace(_ trace: [[Float]], _ expected: [[Double]]) {
   ])
 }
 
-@Test func sgdMomentumStartsTheBufferAtTheFirstGradient() {
-  let trace = threeSteps { ps in
-    let sgd = SGD(ps, learningRate: 0.1, momentum: 0.9)
-    return (sgd.update, sgd.zeroGrad)
-  }
-  expectTrace(trace, [[0.95, -0.3], [0.935, -0.22], [0.9115, -0.173]])
-}
-
-@Test func sgdNesterovWithWeightDecayMatchesPyTorch() {
-  let trace = threeSteps { ps in
-    let sgd = SGD(ps, learningRate: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true)
-    return (sgd.update, sgd.zeroGrad)
-  }
-  expectTrace(trace, [
-    [0.9031, -0.11905],
-    [0.91707411, -0.146418805],
-    [0.882721158191, -0.1283796787705],
-  ])
-}
-
 @Test func clipGradNormScalesToTheLimitAndReportsTheOriginalNorm() {
   let a = Parameter("a", [2]), b = Parameter("b", [1])
   a.grad.data[0] = 3

@@ -1,7 +1,6 @@
 import Core
 import Foundation
 import LAM
-import Probing
 import Sweeps
 import Testing
 import TestSupport
@@ -155,15 +154,14 @@ private func specError(_ edit: (inout [String: Any]) -> Void) throws -> (message
 /// Writes a run folder's probe.json with these values (nil: absent) and summary.json.
 private func writeRun(_ dir: String, controllable: Double?, nmi: Double?) throws {
   try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-  let score = ProbeTarget(linear: .init(testAccuracy: 0.8), mlp: .init(testAccuracy: 0.9), chance: 0.2, ceiling: nil)
-  let probe = ProbeResults(
-    latent: "pre-quantization", trainTransitions: 10, testTransitions: 10, action: score, distractors: [],
-    distractorPositions: [], position: score, shake: nil,
-    paper: PaperMetrics(controllableLoss: controllable, stochasticLoss: 0.5),
-    codes: nmi.map { CodeAnalysis(contingency: [], purity: 0.5, nmi: $0, codesUsed: 0, codebookSize: 5) })
-  try StrictJSON.encode(probe).write(to: URL(fileURLWithPath: dir + "/probe.json"))
-  let summary = TrainSummary(steps: 10, loss: 1, recon: 1, valRecon: 0.25, samplesPerS: 100, seconds: 1, stoppedEarly: false)
-  try StrictJSON.encode(summary).write(to: URL(fileURLWithPath: dir + "/summary.json"))
+  let score = #"{"linear": {"test_accuracy": 0.8}, "mlp": {"test_accuracy": 0.9}, "chance": 0.2}"#
+  let codes = nmi.map { #", "codes": {"contingency": [], "purity": 0.5, "nmi": \#($0), "codes_used": 0, "codebook_size": 5}"# } ?? ""
+  let probe = #"{"latent": "pre-quantization", "train_transitions": 10, "test_transitions": 10, "action": \#(score), "#
+    + #""distractors": [], "distractor_positions": [], "position": \#(score), "#
+    + #""paper": {"stochastic_loss": 0.5\#(controllable.map { ", \"controllable_loss\": \($0)" } ?? "")}\#(codes)}"#
+  try Data(probe.utf8).write(to: URL(fileURLWithPath: dir + "/probe.json"))
+  let summary = #"{"steps": 10, "loss": 1, "recon": 1, "val_recon": 0.25, "samples_per_s": 100, "seconds": 1, "stopped_early": false}"#
+  try Data(summary.utf8).write(to: URL(fileURLWithPath: dir + "/summary.json"))
 }
 
 @Test func sweepCollectComputesMeansStandardErrorsAndFindings() throws {

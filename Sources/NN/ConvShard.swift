@@ -1,0 +1,163 @@
+import ConvKernels
+
+/// The working buffers of one shard of a convolution's batch (`BatchShards`) and its two kernel calls: one
+/// thread uses them at a time.
+final class ConvShard {
+  let planes = Tensor([0])  // [g.scratchSize]: one image's phase planes, where its column windows are summed
+  let product = Tensor([0])  // [padded rows, chunk * padded positions]: the C of one `multiply`
+  let aBlock = Tensor([0])  // [padded rows * LAM_KC]: the weight gradient's packed A
+  let bBlock = Tensor([0])  // [LAM_KC * LAM_NC]: the packed B of `multiply` (a [LAM_KC, LAM_NR] panel of it
+                            // for the weight gradient)
+  let dWeight = Tensor([0])  // [padded rows, padded columns]: this shard's weight gradient
+  let dBias = Tensor([0])  // [out]: this shard's bias gradient
+
+  /// product = A x the column matrices of `images` images, side by side (`lam_gemm_columns`): A [m, k] is
+  /// `packedA` (`PackedWeight`); image i's matrix [k, P] is source[i*imageStride + offsets]. Returns the
+  /// product's row stride; image i's columns start at i * lam_padded_cols(P).
+  func multiply(
+    _ packedA: Tensor, rows m: Int, source: UnsafePointer<Float>, imageStride: Int, _ offsets: ColumnOffsets,
+    images: Int
+  ) -> Int {
+    let ldc = images * Int(lam_padded_cols(Int32(offsets.count)))
+    product.reserve(Int(lam_padded_rows(Int32(m))) * ldc)
+    bBlock.reserve(Int(LAM_KC * LAM_NC))
+    lam_gemm_columns(Int32(m), Int32(offsets.rows), Int32(offsets.count), Int32(images), packedA.data, source,
+                     imageStride, offsets.taps, offsets.positions, product.data, bBlock.data)
+    return ldc
+  }
+
+  /// Adds A x the column matrices of `images` images (as `multiply`) back onto the images, as `col2im`
+  /// does: image i's product is added onto its zeroed phase planes through `columns` as it is computed
+  /// (`lam_gemm_columns_add`), and the planes are merged into target + i * imageSize.
+  func multiplyAndFold(
+    _ packedA: Tensor, rows m: Int, source: UnsafePointer<Float>, imageStride: Int, _ offsets: ColumnOffsets,
+    images: Int, onto columns: ColumnOffsets, _ phases: PhaseRows, addingInto target: UnsafeMutablePointer<Float>
+  ) {
+    let g = phases.geometry
+    planes.resize(g.scratchSize)
+    product.reserve(Int(lam_padded_rows(Int32(m)) * LAM_NR))
+    bBlock.reserve(Int(LAM_KC * LAM_NR))
+    for i in 0..<images {
+      planes.zero()
+      lam_gemm_columns_add(Int32(m), Int32(offsets.rows), Int32(offsets.count), 1, packedA.data,
+                           source + i * imageStride, imageStride, offsets.taps, offsets.positions, planes.data,
+                           g.scratchSize, columns.taps, columns.positions, product.data, bBlock.data)
+      phases.merge(planes.data, addingInto: target + i * g.imageSize)
+    }
+  }
+
+  /// dWeight = the sum over `images` images of A_i x C_i^T (`lam_gemm_columns_t`): A_i [m, P] is the plain
+  /// matrix at a + i*aImageStride, C_i [columns, P] the column matrix at source[i*imageStride + offsets].
+  func weightGradient(
+    rows m: Int, a: UnsafePointer<Float>, aImageStride: Int, source: UnsafePointer<Float>, imageStride: Int,
+    _ offsets: ColumnOffsets, images: Int
+  ) {
+    let mp = Int(lam_padded_rows(Int32(m))), cp = Int(lam_padded_cols(Int32(offsets.rows)))
+    dWeight.resize(mp, cp)
+    dWeight.zero()
+    aBlock.reserve(mp * Int(LAM_KC))
+    bBlock.reserve(Int(LAM_KC * LAM_NC))
+    lam_gemm_columns_t(Int32(m), Int32(offsets.rows), Int32(offsets.count), Int32(images), a, aImageStride, source,
+                       imageStride, offsets.taps, offsets.positions, dWeight.data, Int32(cp), aBlock.data,
+                       bBlock.data)
+  }
+
+  /// Adds the shards' weight and bias gradients into the parameters' own, in shard order, so that every
+  /// thread count gives the same sums. The weight is [rows, columns] as a matrix.
+  static func addGradients(of shards: [ConvShard], into weight: Parameter, _ bias: Parameter?) {
+    let rows = weight.value.shape[0], columns = weight.value.count / rows
+    for shard in shards {
+      for r in 0..<rows {
+        addInto(weight.grad.data + r * columns, shard.dWeight.data + r * shard.dWeight.shape[1], columns)
+      }
+      if let bias { addInto(bias.grad.data, shard.dBias.data, bias.grad.count) }
+    }
+  }
+}
+
+/// A convolution's weight packed for the column kernels (`lam_pack_a`), once per layer call. The shards
+/// pack whole 6-row panels each, on the threads that then use them: packed by the caller alone, the other
+/// core would wait for it before every call.
+final class PackedWeight {
+  let packed = Tensor([0])  // [lam_padded_rows(m) * k]: A in panels of 6 rows
+  private var source: UnsafePointer<Float>?  // W while `pack` runs
+  private var rows = 0  // m
+  private var depth = 0  // k
+  private var transposed = false
+  private lazy var packShard: (Int) -> Void = { [unowned self] in self.pack(shard: $0) }
+
+  /// Packs A [m, k] = W, or A = W^T for W [k, m] when `transposed`.
+  func pack(_ w: Parameter, rows m: Int, depth k: Int, transposed: Bool) {
+    packed.reserve(Int(lam_padded_rows(Int32(m))) * k)
+    (source, rows, depth, self.transposed) = (UnsafePointer(w.value.data), m, k, transposed)
+    BatchShards.run(packShard)
+    source = nil
+  }
+
+  /// The panels of shard `s`: rows first..<end of A, whole panels (the last one padded with zeros).
+  private func pack(shard s: Int) {
+    guard let source else { return }
+    let rows = BatchShards.images(s, of: self.rows, chunk: Int(LAM_MR))
+    guard !rows.isEmpty else { return }
+    // Row i of A is row i of W, or column i of W [k, m] when transposed.
+    let a = source + (transposed ? rows.lowerBound : rows.lowerBound * depth)
+    lam_pack_a(a, Int32(rows.count), Int32(depth), Int32(transposed ? self.rows : depth), transposed ? 1 : 0,
+               packed.data + rows.lowerBound * depth)
+  }
+}
+
+// MARK: - Batches as one matrix
+
+/// Writes a kernel's product [rows, count*Q] (image i in columns i*Q..<i*Q+P, Q = lam_padded_cols(P),
+/// rows `rowStride` apart) into images n0..<n0+count of a batch [N, rows, P], adding `bias[r]` to every
+/// element of row r when given.
+func unpackImages(
+  _ matrix: UnsafePointer<Float>, rowStride: Int, bias: UnsafePointer<Float>?, rows: Int, positions p: Int,
+  into batch: UnsafeMutablePointer<Float>, first n0: Int, count: Int
+) {
+  let q = Int(lam_padded_cols(Int32(p)))
+  for i in 0..<count {
+    let image = batch + (n0 + i) * rows * p  // [rows, P]
+    for r in 0..<rows {
+      let src = matrix + r * rowStride + i * q, dst = image + r * p
+      if let bias {
+        let b = bias[r]
+        for j in 0..<p { dst[j] = src[j] + b }
+      } else {
+        dst.update(from: src, count: p)
+      }
+    }
+  }
+}
+
+/// Fills each channel of a batch [N, C, P] with `bias[c]`, or zero without a bias.
+func fillChannels(
+  _ batch: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, images: Int, channels: Int, positions p: Int
+) {
+  guard let bias else { batch.update(repeating: 0, count: images * channels * p); return }
+  for n in 0..<images {
+    for c in 0..<channels { (batch + (n * channels + c) * p).update(repeating: bias[c], count: p) }
+  }
+}
+
+/// db[c] += the sum of dY[n, c, :] over the batch [N, C, P]: the bias gradient of a convolution.
+///
+/// Each plane is summed in eight lanes (position j in lane j % 8), then across them: one running Float sum
+/// would wait on every add's latency.
+func addChannelSums(
+  _ batch: UnsafePointer<Float>, images: Int, channels: Int, positions p: Int, into db: UnsafeMutablePointer<Float>
+) {
+  let whole = p / 8 * 8
+  for n in 0..<images {
+    for c in 0..<channels {
+      let plane = batch + (n * channels + c) * p
+      var lanes = SIMD8<Float>()
+      for j in Swift.stride(from: 0, to: whole, by: 8) {
+        lanes += UnsafeRawPointer(plane + j).loadUnaligned(as: SIMD8<Float>.self)
+      }
+      var sum = lanes.sum()
+      for j in whole..<p { sum += plane[j] }
+      db[c] += sum
+    }
+  }
+}
