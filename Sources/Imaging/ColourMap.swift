@@ -21,7 +21,8 @@ public struct ColourMap: Equatable, Sendable {
   /// The colour of `value` on a scale from `range.lowerBound` (t = 0) to `range.upperBound` (t = 1).
   public func colour(of value: Double, in range: ClosedRange<Double>) -> Colour {
     let span = range.upperBound - range.lowerBound
-    return colour(at: span > 0 ? (value - range.lowerBound) / span : 0.5)
+    let t = span > 0 ? (value - range.lowerBound) / span : 0.5
+    return colour(at: t.isFinite ? t : 0.5)
   }
 
   /// Perceptually uniform sequential map for magnitudes (matplotlib's viridis, 256 entries):

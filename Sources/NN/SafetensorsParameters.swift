@@ -16,7 +16,8 @@ extension Safetensors {
   /// The file must hold exactly the parameters plus the tensors named in `extra`: missing and
   /// unexpected names are one error listing them all; a parameter stored with another shape or
   /// dtype is an error naming it. Everything is checked before any parameter is changed, so a failed
-  /// load leaves the model as it was. Returns the `extra` tensors and the file's metadata.
+  /// load leaves the model as it was. A parameter holding NaN or infinity is refused. Returns the `extra`
+  /// tensors and the file's metadata.
   @discardableResult
   public static func load(
     into parameters: [(name: String, tensor: Tensor)], extra: Set<String> = [], from path: String
@@ -44,7 +45,12 @@ extension Safetensors {
       guard stored.shape == tensor.shape else {
         throw LamError("\(path): tensor '\(name)': expected shape \(tensor.shape), found \(stored.shape)")
       }
-      updates.append((tensor, try stored.floats()))
+      let values = try stored.floats()
+      // lam never saves a non-finite parameter (a diverged run keeps its last good checkpoint).
+      if let bad = values.firstIndex(where: { !$0.isFinite }) {
+        throw LamError("\(path): tensor '\(name)': value \(values[bad]) at index \(bad) (expected finite numbers)")
+      }
+      updates.append((tensor, values))
     }
     for (tensor, values) in updates {
       for (i, value) in values.enumerated() { tensor[i] = value }

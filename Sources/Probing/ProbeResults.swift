@@ -53,8 +53,8 @@ public struct ProbeResults: Codable, Equatable, Sendable {
       try Check.that(value.map { $0.isFinite && $0 >= 0 } ?? true, field, "a finite loss ratio >= 0", file: file)
     }
     if let codes {
-      try Check.that(codes.contingency.allSatisfy { $0.count == 5 && $0.allSatisfy { $0 >= 0 } }, "codes.contingency",
-                     "one row per code of 5 counts >= 0 (one per action)", file: file)
+      try Check.that(codes.contingency.allSatisfy { $0.count == 5 && $0.allSatisfy(isCount) }, "codes.contingency",
+                     "one row per code of 5 counts in 0...\(Int32.max) (one per action)", file: file)
       try Check.range(codes.purity, "codes.purity", 0...1, file: file)
       try Check.range(codes.nmi, "codes.nmi", 0...1, file: file)
       try Check.range(codes.codebookSize, "codes.codebook_size", 0...1_000_000, file: file)
@@ -62,6 +62,9 @@ public struct ProbeResults: Codable, Equatable, Sendable {
     }
   }
 }
+
+/// A count of transitions, as a table of probe.json may hold one (sums of a row stay far from overflowing).
+private func isCount(_ n: Int) -> Bool { (0...Int(Int32.max)).contains(n) }
 
 /// Linear and MLP held-out accuracies for one target, with its chance level (and ceiling when known).
 public struct ProbeTarget: Codable, Equatable, Sendable {
@@ -88,8 +91,9 @@ public struct ProbeTarget: Codable, Equatable, Sendable {
     }
     for (name, matrix) in [("linear", linear.confusion), ("mlp", mlp.confusion)] {
       guard let matrix else { continue }
-      try Check.that(classes != nil && matrix.count == classes && matrix.allSatisfy { $0.count == classes && $0.allSatisfy { $0 >= 0 } },
-                     "\(field).\(name).confusion", "a \(classes ?? 0) x \(classes ?? 0) matrix of counts >= 0", file: file)
+      try Check.that(classes != nil && matrix.count == classes && matrix.allSatisfy { $0.count == classes && $0.allSatisfy(isCount) },
+                     "\(field).\(name).confusion", "a \(classes ?? 0) x \(classes ?? 0) matrix of counts in 0...\(Int32.max)",
+                     file: file)
     }
   }
 }

@@ -178,7 +178,8 @@ public enum Report {
       frames.append((o, next))
       errors.append((0..<n).map { outputs.predicted[row * n + $0] - next[$0] })
     }
-    let limit = max(Double(errors.joined().map { abs($0) }.max() ?? 0), 1e-3)
+    // Finite errors only: a model with huge weights can predict inf - inf.
+    let limit = max(Double(errors.joined().lazy.filter(\.isFinite).map { abs($0) }.max() ?? 0), 1e-3)
     for (i, (row, index)) in chosen.enumerated() {
       tiles += [ReportFigures.tile(frames[i].o[...], frame), ReportFigures.tile(frames[i].next[...], frame),
                 ReportFigures.tile(outputs.predicted[(row * n)..<((row + 1) * n)], frame),

@@ -120,7 +120,14 @@ public struct SweepManifest: Codable, Equatable, Sendable {
     guard FileManager.default.fileExists(atPath: path) else {
       throw LamError("\(outDir): not a sweep folder (no \(file); start it with `lam sweep run` or `lam sweep emit`)")
     }
-    return try StrictJSON.load(SweepManifest.self, from: path)
+    return try read(path)
+  }
+
+  /// sweep.json with its spec validated like a spec file (collect trusts its conditions, metrics and findings).
+  static func read(_ path: String) throws -> SweepManifest {
+    let manifest = try StrictJSON.load(SweepManifest.self, from: path)
+    try manifest.spec.validate(file: path + " (spec)")
+    return manifest
   }
 
   /// Creates `outDir` (and runs/) and writes sweep.json; refuses a folder that belongs to another spec or
@@ -134,7 +141,7 @@ public struct SweepManifest: Codable, Equatable, Sendable {
       throw LamError("\(outDir): not a sweep folder (no \(file)) and not empty; choose another --out")
     }
     if FileManager.default.fileExists(atPath: path) {
-      let existing = try StrictJSON.load(SweepManifest.self, from: path)
+      let existing = try read(path)
       if existing.spec == manifest.spec && existing.quick == manifest.quick {
         try createFolders(outDir)
         return
@@ -153,7 +160,7 @@ public struct SweepManifest: Codable, Equatable, Sendable {
   public static func check(_ outDir: String, plan: SweepPlan) throws {
     let path = outDir + "/" + file
     guard FileManager.default.fileExists(atPath: path) else { return }
-    let existing = try StrictJSON.load(SweepManifest.self, from: path)
+    let existing = try read(path)
     guard existing.spec == plan.spec && existing.quick == plan.quick else {
       throw LamError("\(path): this folder belongs to another spec or quick setting (\(existing.specFile), quick \(existing.quick))")
     }

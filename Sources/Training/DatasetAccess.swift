@@ -58,6 +58,9 @@ public struct EpisodeSplit: Codable, Equatable, Sendable {
   /// train) validate; a random `labelFraction` of the training episodes are labelled.
   public static func make(episodes: Int, valFraction: Double, labelFraction: Double, seed: UInt64) throws -> EpisodeSplit {
     try Check.that(episodes >= 2, "dataset episodes", "at least 2 episodes (one to train, one to validate), got \(episodes)")
+    // The fractions are checked here too, not only with the config: Int(x) of a huge product would trap.
+    try Check.that(valFraction > 0 && valFraction < 1, "train.valFraction", "a value in (0, 1), got \(valFraction)")
+    try Check.range(labelFraction, "remedies.labelFraction", 0...1)
     var rng = RNG(seed: seed ^ 0x5151_7E57)
     var order = Array(0..<episodes)
     rng.shuffle(&order)

@@ -13,6 +13,7 @@ extension TrainingRun {
     let inputs = inputs + [Files.Input(dataPath, flag: "--data")]
     try Files.checkOutputFolder(runDir, force: force, inputs: inputs, alternative: resumeHint)  // before reading the data
     let (dataset, hash) = try RunData.loadDataset(dataPath, expectedHash: nil)
+    try config.validate(frame: dataset.frame)
     let split = try EpisodeSplit.make(episodes: dataset.episodes, valFraction: config.train.valFraction,
                                       labelFraction: config.remedies.labelFraction, seed: config.train.seed)
     let trainer = try Trainer(config: config, data: dataset, split: split)

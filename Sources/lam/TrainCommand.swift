@@ -59,7 +59,8 @@ struct TrainCommand: ParsableCommand {
         throw ValidationError("--resume continues a run as it was configured: drop --out, --config, --init and --force")
       }
     }
-    for setting in settings where !setting.contains("=") {
+    for setting in settings where setting.split(separator: "=", maxSplits: 1).first.map({ $0.count == 0 }) ?? true
+      || !setting.contains("=") {
       throw ValidationError("--set \(setting): expected PATH=VALUE, e.g. --set train.steps=5000")
     }
   }
@@ -75,8 +76,8 @@ struct TrainCommand: ParsableCommand {
       ("remedies.cleanFraction", cleanFraction.map { String($0) }),
     ]
     for setting in settings {
-      let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
-      list.append((parts[0], parts.count > 1 ? parts[1] : ""))
+      let parts = setting.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+      list.append((parts[0], parts[1]))
     }
     return list.compactMap { path, value in value.map { (path, $0) } }
   }
