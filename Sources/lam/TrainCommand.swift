@@ -59,8 +59,8 @@ struct TrainCommand: ParsableCommand {
         throw ValidationError("--resume continues a run as it was configured: drop --out, --config, --init and --force")
       }
     }
-    for setting in settings where setting.split(separator: "=", maxSplits: 1).first.map({ $0.count == 0 }) ?? true
-      || !setting.contains("=") {
+    for setting in settings where setting.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      .first?.isEmpty ?? true || !setting.contains("=") {
       throw ValidationError("--set \(setting): expected PATH=VALUE, e.g. --set train.steps=5000")
     }
   }

@@ -23,7 +23,7 @@ private func snapshot(_ folder: String) throws -> [String: Data] {
   while let path = enumerator?.nextObject() as? String {
     if path.hasSuffix(".lam-lock") { continue }
     var isFolder: ObjCBool = false
-    FileManager.default.fileExists(atPath: folder + "/" + path, isDirectory: &isFolder)
+    _ = FileManager.default.fileExists(atPath: folder + "/" + path, isDirectory: &isFolder)
     if !isFolder.boolValue { files[path] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + path)) }
   }
   return files

@@ -139,3 +139,18 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
   #expect(result.status != 0)
   #expect(result.stderr.contains("other: not the dataset this run was trained on"))
 }
+
+@Test func badSetPathsAndFractionsAreOneLineErrorsBeforeAnyWork() throws {
+  let folder = try folderWithDataset()
+  for (arguments, message) in [
+    (["--set", "=5"], "--set =5: expected PATH=VALUE"),
+    (["--set", "train..steps=5"], "--set train..steps: expected a dotted field path"),
+    (["--label-fraction", "1e300"], "remedies.labelFraction: expected a value in 0.0...1.0, got 1e+300"),
+    (["--set", "train.valFraction=-1e300"], "train.valFraction: expected a value in (0, 1), got -1e+300"),
+  ] {
+    let result = try runLam(["train", "--data", "ds", "--out", "run"] + quick + arguments, currentDirectory: folder)
+    #expect(result.status != 0)
+    #expect(result.stderr.contains(message), "\(result.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: folder + "/run"))
+  }
+}

@@ -116,3 +116,10 @@ private struct Config: Decodable, Equatable {
   // Some mutations keep the text valid (inside a string, a changed digit); most do not.
   #expect(parsed > 0 && parsed < 2500)
 }
+
+@Test func anErrorIsPrintedOnOneLineWhateverTextItQuotes() {
+  let error = LamError("config.json: field 'a\nb': unknown key 'x\r\u{7}'")
+  #expect(error.message.contains("\n"))
+  #expect(!"\(error)".contains("\n") && !"\(error)".contains("\r"))
+  #expect("\(error)" == #"config.json: field 'a\nb': unknown key 'x\r\u{07}'"#)
+}

@@ -260,3 +260,13 @@ private func writeRun(_ dir: String, controllable: Double?, nmi: Double?) throws
   }
   #expect(unknown.message.contains("conditions[0] 'a'.evalEnv 'nowhere': no such file or preset"))
 }
+
+@Test func collectRefusesASweepJSONWhoseSpecDoesNotValidate() throws {
+  let plan = try SweepPlan.load(try writeSpec(specObject()), quick: false, presetFolders: presets)
+  let out = makeTemporaryFolder()
+  try SweepManifest.prepare(out, plan: plan, force: false)
+  let path = out + "/sweep.json"
+  let text = try String(contentsOfFile: path, encoding: .utf8)
+  try text.replacingOccurrences(of: "\"code_nmi\"", with: "\"accuracy\"").write(toFile: path, atomically: true, encoding: .utf8)
+  #expect { _ = try SweepResults.read(out) } throws: { "\($0)".contains("sweep.json (spec): metrics[1]: expected one of") }
+}

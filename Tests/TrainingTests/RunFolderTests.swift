@@ -120,6 +120,20 @@ private func editEmbeddedConfig(_ path: String, _ edit: (inout String) -> Void) 
   }
 }
 
+@Test func aCheckpointHoldingANonFiniteParameterIsRefused() throws {
+  let (dir, _) = try runFolder(stop: 10)
+  let path = dir + "/" + Checkpoint.modelFile
+  let file = try Safetensors.read(from: path)
+  var tensors = file.tensors
+  var weight = try tensors["idm.fc1.weight"]!.floats()
+  weight[3] = .nan
+  tensors["idm.fc1.weight"] = StoredTensor(name: "idm.fc1.weight", tensor: Tensor(shape: tensors["idm.fc1.weight"]!.shape, values: weight))
+  try Safetensors.write(Array(tensors.values), metadata: file.metadata, to: path)
+  #expect(throws: LamError("\(path): tensor 'idm.fc1.weight': value nan at index 3 (expected finite numbers)")) {
+    _ = try Checkpoint.loadModel(from: path)
+  }
+}
+
 @Test func aCheckpointOfAnotherConfigThanTheRunFolderIsRefused() throws {
   let (dir, _) = try runFolder(stop: 10)
   let path = dir + "/" + Checkpoint.modelFile
