@@ -1,4 +1,5 @@
 import Foundation
+import GridWorld
 
 /// One fuzz case: a mutation of the fixture and the `lam` commands that read what was mutated. It depends
 /// only on the seed, its index and the fixture, never on which worker runs it or when.
@@ -99,7 +100,7 @@ enum FuzzCommands {
 }
 
 enum FuzzTargets {
-  static let arrays = FuzzFixture.arrays
+  static let arrays = Dataset.arrayNames
   static let runs = ["run", "vq"]
 
   static let all: [FuzzTarget] =

@@ -209,37 +209,3 @@ public enum NPYMutator {
     }
   }
 }
-
-/// The dataset checksum of docs/environments.md ("Checksums"), written out again here because TestSupport
-/// may not import GridWorld: the fuzzer recomputes it so that a mutated array gets past the checksum to the
-/// checks behind it, as a user who edits the files and updates dataset.json would.
-public enum FuzzContentHash {
-  static func fmix(_ x: UInt64) -> UInt64 {
-    var z = x
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  public static func of(_ data: Data) -> UInt64 {
-    var bytes = [UInt8](data)
-    let count = bytes.count
-    bytes += Array(repeating: 0, count: (8 - count % 8) % 8)
-    var sum = fmix(UInt64(count))
-    for i in 0..<bytes.count / 8 {
-      var w: UInt64 = 0
-      for j in 0..<8 { w |= UInt64(bytes[i * 8 + j]) << (8 * UInt64(j)) }
-      sum &+= fmix(w ^ (UInt64(i) &* 0x9E37_79B9_7F4A_7C15))
-    }
-    return sum
-  }
-
-  public static func combine(_ values: [UInt64]) -> UInt64 {
-    values.reduce(0) { fmix($0 ^ $1) }
-  }
-
-  public static func hex(_ value: UInt64) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: 16 - digits.count) + digits
-  }
-}

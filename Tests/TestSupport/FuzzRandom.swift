@@ -1,11 +1,11 @@
-import Foundation
+import Core
 
-/// SplitMix64: a tiny seeded generator for the fuzzer. TestSupport depends on no module of the package, so
-/// it carries its own; the sequence is fixed, so a (seed, case) pair names the same mutation on every machine.
+/// The fuzzer's draws, from Core's seeded SplitMix64: the sequence is fixed, so a (seed, case) pair names the
+/// same mutation on every machine.
 public struct FuzzRandom {
-  private var state: UInt64
+  private var rng: RNG
 
-  public init(seed: UInt64) { state = seed }
+  public init(seed: UInt64) { rng = RNG(seed: seed) }
 
   /// The generator of case `index` of a run with `seed`: a case depends on nothing else, so cases can be
   /// dealt to any number of workers in any order.
@@ -16,13 +16,7 @@ public struct FuzzRandom {
     _ = next()
   }
 
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  public mutating func next() -> UInt64 { rng.next() }
 
   /// A uniform integer in 0..<n (n > 0).
   public mutating func below(_ n: Int) -> Int {
