@@ -22,7 +22,7 @@ lam="$PWD/.build/release/lam"
 cd "$work"
 
 # The three workloads, each long enough for kills to land anywhere, with many checkpoints to land in.
-train_args=(--data data --steps 3000 --batch 64 --threads 1 --set train.checkpointEvery=20 --set train.logEvery=20
+train_args=(--data data --steps 3000 --batch 64 --threads 1 --set train.checkpointEvery=5 --set train.logEvery=20
             --set train.evalEvery=200)
 gen_args=(--env distractors-8x8 --episodes 1500 --steps 32 --seed 1 --threads 2)
 cat > spec.json <<'EOF'
@@ -85,8 +85,10 @@ for i in $(seq 1 "$trials"); do
 
   case $kind in
     train)
+      pending=""
+      [ -f "$out/training-state.next.safetensors" ] && pending=", save cut"
       if [ -f "$out/checkpoint.safetensors" ]; then
-        found="checkpoint at step $(python3 -c "import json,struct,sys; f=open('$out/checkpoint.safetensors','rb'); n=struct.unpack('<Q',f.read(8))[0]; print(json.loads(f.read(n))['__metadata__']['step'])")"
+        found="checkpoint at step $(python3 -c "import json,struct,sys; f=open('$out/checkpoint.safetensors','rb'); n=struct.unpack('<Q',f.read(8))[0]; print(json.loads(f.read(n))['__metadata__']['step'])")$pending"
         recovery=resume; "$lam" train --resume "$out" >/dev/null 2>err.txt || recovery="resume FAILED: $(cat err.txt)"
         resumed[train]=$(( resumed[train] + 1 ))
       elif [ -d "$out" ]; then
@@ -120,7 +122,7 @@ for i in $(seq 1 "$trials"); do
   left=$(leftovers)
   status=ok
   if [[ $verdict != same || $recovery == *FAILED* || -n $left ]]; then status=FAIL; failures=$(( failures + 1 )); fi
-  printf '%2d %-8s kill at %6.3f s: %-26s -> %-12s %s%s %s\n' "$i" "$kind" "$delay" "$found" "$recovery" "$verdict" \
+  printf '%2d %-8s kill at %6.3f s: %-38s -> %-12s %s%s %s\n' "$i" "$kind" "$delay" "$found" "$recovery" "$verdict" \
     "${left:+, leftovers: $left}" "$status"
   rm -rf "$out"
 done

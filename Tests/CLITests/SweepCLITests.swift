@@ -156,3 +156,32 @@ private let names = ["low-seed0", "low-seed1", "shifted-seed0", "shifted-seed1"]
   #expect(result.stdout.contains("the dataset is missing (generate it first with `lam sweep data"))
   #expect(FileManager.default.fileExists(atPath: folder + "/out/runs/low-seed0.failed"))
 }
+
+@Test func aSecondSweepRunOnTheSameFolderIsRefusedNamingTheFirst() throws {
+  // A long sweep (10^6 steps a run) that the test stops: the first holds the sweep folder's lock.
+  let (folder, spec) = try tinySpec()
+  var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: spec))) as! [String: Any]
+  object["quick"] = ["episodes": 40, "steps": 8, "trainSteps": 1_000_000]
+  try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: spec))
+  let first = Process()
+  first.executableURL = lamExecutable()
+  first.arguments = ["sweep", "run", spec, "--out", "out", "--quick", "--jobs", "1"]
+  first.currentDirectoryURL = URL(fileURLWithPath: folder)
+  first.standardOutput = FileHandle.nullDevice
+  try first.run()
+  let lock = folder + "/out/.lam-lock"
+  for _ in 0..<500 where (try? String(contentsOfFile: lock, encoding: .utf8)) != "\(first.processIdentifier)\n" {
+    usleep(20_000)
+  }
+  let second = try runLam(["sweep", "run", spec, "--out", "out", "--quick"], currentDirectory: folder)
+  #expect(second.status != 0)
+  #expect(second.stderr.contains("out: another lam process (pid \(first.processIdentifier)) is writing this folder"), "\(second.stderr)")
+  first.interrupt()  // its runs save a checkpoint and stop; the sweep exits listing them as not finished
+  first.waitUntilExit()
+  // The first's files are whole: the sweep collects, and its lock is free again.
+  let collect = try runLam(["sweep", "collect", "out"], currentDirectory: folder)
+  #expect(collect.status == 0, "\(collect.stderr)")
+  let fd = open(lock, O_RDWR)
+  defer { close(fd) }
+  #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
+}
