@@ -2,19 +2,14 @@ import Foundation
 import Testing
 import TestSupport
 
+/// A folder with a small dataset `ds` and a run `run` trained on it.
+private func folderWithRun(name: String = #function) throws -> String {
+  try folderWithDataset(episodes: 8, steps: 4, train: ["--steps", "20", "--batch", "8"], name: name)
+}
+
 // docs/reliability.md, command by command: `--force` replaces only what lam made and never an input, file
 // outputs never overwrite an input, one writer per run folder, leftovers of killed processes are cleaned,
 // numeric flags have one bound everywhere, and progress reaches a pipe as it happens.
-
-/// A folder with a small dataset `ds` and a run `run` trained on it.
-private func folderWithRun() throws -> String {
-  let folder = makeTemporaryFolder()
-  #expect(try runLam(["generate", "--env", "paper-4x4-agent", "--episodes", "8", "--steps", "4", "--out", "ds"],
-                     currentDirectory: folder).status == 0)
-  let train = try runLam(["train", "--data", "ds", "--out", "run", "--steps", "20", "--batch", "8"], currentDirectory: folder)
-  #expect(train.status == 0, "\(train.stderr)")
-  return folder
-}
 
 /// Every file under `folder` with its bytes (but lock files, which name whoever took the lock last).
 private func snapshot(_ folder: String) throws -> [String: Data] {
@@ -96,17 +91,7 @@ private func expectRefusal(_ arguments: [String], in folder: String, _ message: 
 
 @Test func aSecondWriterOfARunFolderGetsTheHoldersPidAndTheFirstFinishesIntact() throws {
   let folder = try folderWithRun()
-  let first = Process()
-  first.executableURL = lamExecutable()
-  first.arguments = ["train", "--resume", "run", "--steps", "200000"]
-  first.currentDirectoryURL = URL(fileURLWithPath: folder)
-  first.standardOutput = FileHandle.nullDevice
-  try first.run()
-  // The lock file names its holder once the first process has taken it.
-  let lock = folder + "/run/.lam-lock"
-  for _ in 0..<200 where (try? String(contentsOfFile: lock, encoding: .utf8)) != "\(first.processIdentifier)\n" {
-    usleep(20_000)
-  }
+  let first = try startLamHoldingLock(["train", "--resume", "run", "--steps", "200000"], in: folder, locked: "run")
   for second in [["train", "--resume", "run", "--steps", "300000"], ["train", "--data", "ds", "--out", "run", "--force"]] {
     let result = try runLam(second, currentDirectory: folder)
     #expect(result.status != 0)

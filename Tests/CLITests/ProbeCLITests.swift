@@ -3,13 +3,8 @@ import Testing
 import TestSupport
 
 /// A folder with a small clean dataset `ds` and a briefly trained run `run`.
-private func folderWithRun() throws -> String {
-  let folder = makeTemporaryFolder()
-  #expect(try runLam(["generate", "--env", "paper-4x4-clean", "--episodes", "20", "--steps", "8", "--out", "ds"],
-                     currentDirectory: folder).status == 0)
-  let train = try runLam(["train", "--data", "ds", "--out", "run", "--steps", "20", "--batch", "16"], currentDirectory: folder)
-  #expect(train.status == 0, "\(train.stderr)")
-  return folder
+private func folderWithRun(name: String = #function) throws -> String {
+  try folderWithDataset("paper-4x4-clean", train: ["--steps", "20", "--batch", "16"], name: name)
 }
 
 @Test func probeWritesProbeJSONAndPrintsATable() throws {

@@ -2,21 +2,14 @@ import Foundation
 import Testing
 import TestSupport
 
-/// A folder holding a tiny dataset ("ds") of the paper's 4 x 4 grid and a run trained on it for 30 steps ("run").
-private func folderWithRun(bottleneck: String) throws -> String {
-  let folder = makeTemporaryFolder()
-  let generate = try runLam(["generate", "--env", "paper-4x4-agent", "--episodes", "20", "--steps", "8", "--out", "ds"],
-                            currentDirectory: folder)
-  #expect(generate.status == 0, "\(generate.stderr)")
-  let train = try runLam(["train", "--data", "ds", "--out", "run", "--steps", "30", "--batch", "16", "--bottleneck", bottleneck,
-                          "--codes", "5", "--set", "train.logEvery=10", "--set", "train.evalEvery=10"],
-                         currentDirectory: folder)
-  #expect(train.status == 0, "\(train.stderr)")
-  return folder
+/// A tiny dataset ("ds") of the paper's 4 x 4 grid and a run trained on it for 30 steps ("run").
+private func folderWithRun(_ bottleneck: String, name: String = #function) throws -> String {
+  try folderWithDataset(train: ["--steps", "30", "--batch", "16", "--bottleneck", bottleneck, "--codes", "5",
+                                "--set", "train.logEvery=10", "--set", "train.evalEvery=10"], name: name)
 }
 
 @Test func reportWritesTheDocumentedFilesAndIsDeterministic() throws {
-  let folder = try folderWithRun(bottleneck: "vq")
+  let folder = try folderWithRun("vq")
   let result = try runLam(["report", "--run", "run", "--pairs", "50"], currentDirectory: folder)
   #expect(result.status == 0, "\(result.stderr)")
   #expect(result.stdout.contains("latent swap: the agent moved as the source's action would in "))
@@ -41,7 +34,7 @@ private func folderWithRun(bottleneck: String) throws -> String {
 }
 
 @Test func reportUsesProbeNumbersWhenProbeJSONExists() throws {
-  let folder = try folderWithRun(bottleneck: "continuous")
+  let folder = try folderWithRun("continuous")
   let probe = """
     {"latent": "pre-quantization", "train_transitions": 100, "test_transitions": 25,
      "action": {"linear": {"test_accuracy": 0.875}, "chance": 0.2, "ceiling": 0.95,
@@ -61,7 +54,7 @@ private func folderWithRun(bottleneck: String) throws -> String {
 }
 
 @Test func reportOfARunWithoutACheckpointIsAOneLineError() throws {
-  let folder = try folderWithRun(bottleneck: "continuous")
+  let folder = try folderWithRun("continuous")
   try FileManager.default.removeItem(atPath: folder + "/run/checkpoint.safetensors")
   let result = try runLam(["report", "--run", "run"], currentDirectory: folder)
   #expect(result.status != 0)

@@ -163,16 +163,7 @@ private let names = ["low-seed0", "low-seed1", "shifted-seed0", "shifted-seed1"]
   var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: spec))) as! [String: Any]
   object["quick"] = ["episodes": 40, "steps": 8, "trainSteps": 1_000_000]
   try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: spec))
-  let first = Process()
-  first.executableURL = lamExecutable()
-  first.arguments = ["sweep", "run", spec, "--out", "out", "--quick", "--jobs", "1"]
-  first.currentDirectoryURL = URL(fileURLWithPath: folder)
-  first.standardOutput = FileHandle.nullDevice
-  try first.run()
-  let lock = folder + "/out/.lam-lock"
-  for _ in 0..<500 where (try? String(contentsOfFile: lock, encoding: .utf8)) != "\(first.processIdentifier)\n" {
-    usleep(20_000)
-  }
+  let first = try startLamHoldingLock(["sweep", "run", spec, "--out", "out", "--quick", "--jobs", "1"], in: folder, locked: "out")
   let second = try runLam(["sweep", "run", spec, "--out", "out", "--quick"], currentDirectory: folder)
   #expect(second.status != 0)
   #expect(second.stderr.contains("out: another lam process (pid \(first.processIdentifier)) is writing this folder"), "\(second.stderr)")
@@ -181,7 +172,7 @@ private let names = ["low-seed0", "low-seed1", "shifted-seed0", "shifted-seed1"]
   // The first's files are whole: the sweep collects, and its lock is free again.
   let collect = try runLam(["sweep", "collect", "out"], currentDirectory: folder)
   #expect(collect.status == 0, "\(collect.stderr)")
-  let fd = open(lock, O_RDWR)
+  let fd = open(folder + "/out/.lam-lock", O_RDWR)
   defer { close(fd) }
   #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
 }

@@ -2,19 +2,10 @@ import Foundation
 import Testing
 import TestSupport
 
-/// A small dataset of the paper's clean 4 x 4 grid in a fresh folder; returns the folder.
-private func folderWithDataset(episodes: Int = 20, env: String = "paper-4x4-clean") throws -> String {
-  let folder = makeTemporaryFolder()
-  let result = try runLam(["generate", "--env", env, "--episodes", "\(episodes)", "--steps", "8", "--out", "ds"],
-                          currentDirectory: folder)
-  #expect(result.status == 0, "\(result.stderr)")
-  return folder
-}
-
 private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=10", "--set", "train.evalEvery=10"]
 
 @Test func trainWritesARunFolderAndReportsValidationLoss() throws {
-  let folder = try folderWithDataset()
+  let folder = try folderWithDataset("paper-4x4-clean")
   let result = try runLam(["train", "--data", "ds", "--out", "run"] + quick, currentDirectory: folder)
   #expect(result.status == 0, "\(result.stderr)")
   #expect(result.stdout.contains("training mlp LAM (continuous latent, dz 4) on ds"))
@@ -30,7 +21,7 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
 }
 
 @Test func resumeContinuesToTheNewStepCount() throws {
-  let folder = try folderWithDataset()
+  let folder = try folderWithDataset("paper-4x4-clean")
   #expect(try runLam(["train", "--data", "ds", "--out", "run"] + quick, currentDirectory: folder).status == 0)
   let result = try runLam(["train", "--resume", "run", "--steps", "50"], currentDirectory: folder)
   #expect(result.status == 0, "\(result.stderr)")
@@ -39,7 +30,7 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
 }
 
 @Test func interruptSavesACheckpointAndExitsCleanly() throws {
-  let folder = try folderWithDataset()
+  let folder = try folderWithDataset("paper-4x4-clean")
   let process = Process()
   process.executableURL = lamExecutable()
   process.arguments = ["train", "--data", "ds", "--out", "run", "--steps", "10000000", "--set", "train.logEvery=100"]
@@ -66,7 +57,7 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
 }
 
 @Test func aTypoInAConfigKeyIsNamed() throws {
-  let folder = try folderWithDataset()
+  let folder = try folderWithDataset("paper-4x4-clean")
   try Data(#"{"train": {"stpes": 10}}"#.utf8).write(to: URL(fileURLWithPath: folder + "/config.json"))
   let result = try runLam(["train", "--data", "ds", "--config", "config.json", "--out", "run"], currentDirectory: folder)
   #expect(result.status != 0)
@@ -75,7 +66,7 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
 }
 
 @Test func anOutOfRangeValueIsNamed() throws {
-  let folder = try folderWithDataset()
+  let folder = try folderWithDataset("paper-4x4-clean")
   let result = try runLam(["train", "--data", "ds", "--out", "run", "--set", "model.bottleneck.dz=0"], currentDirectory: folder)
   #expect(result.status != 0)
   #expect(result.stderr.contains("model.bottleneck.dz: expected a value in 1...1024, got 0"))
@@ -88,7 +79,7 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
 }
 
 @Test func aCorruptDatasetIsNamedAndNothingIsWritten() throws {
-  let folder = try folderWithDataset()
+  let folder = try folderWithDataset("paper-4x4-clean")
   let frames = folder + "/ds/frames.npy"
   let bytes = try Data(contentsOf: URL(fileURLWithPath: frames))
   try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: frames))
@@ -99,7 +90,7 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
 }
 
 @Test func anExistingRunFolderIsRefusedAndKept() throws {
-  let folder = try folderWithDataset()
+  let folder = try folderWithDataset("paper-4x4-clean")
   try FileManager.default.createDirectory(atPath: folder + "/run", withIntermediateDirectories: true)
   try Data("notes".utf8).write(to: URL(fileURLWithPath: folder + "/run/notes.txt"))
   let result = try runLam(["train", "--data", "ds", "--out", "run"] + quick, currentDirectory: folder)
@@ -112,7 +103,7 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
 }
 
 @Test func anUnwritableOutputFolderIsNamed() throws {
-  let folder = try folderWithDataset()
+  let folder = try folderWithDataset("paper-4x4-clean")
   // A regular file where the run folder's parent should be: nothing can be created under it.
   try Data().write(to: URL(fileURLWithPath: folder + "/blocked"))
   let result = try runLam(["train", "--data", "ds", "--out", "blocked/run"] + quick, currentDirectory: folder)
@@ -121,7 +112,7 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
 }
 
 @Test func warmStartFromAnotherArchitectureIsRefused() throws {
-  let folder = try folderWithDataset()
+  let folder = try folderWithDataset("paper-4x4-clean")
   #expect(try runLam(["train", "--data", "ds", "--out", "vq", "--bottleneck", "vq"] + quick, currentDirectory: folder).status == 0)
   let result = try runLam(["train", "--data", "ds", "--out", "run", "--init", "vq/checkpoint.safetensors"] + quick,
                           currentDirectory: folder)
@@ -131,7 +122,7 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
 }
 
 @Test func resumeRefusesADifferentDataset() throws {
-  let folder = try folderWithDataset()
+  let folder = try folderWithDataset("paper-4x4-clean")
   #expect(try runLam(["train", "--data", "ds", "--out", "run"] + quick, currentDirectory: folder).status == 0)
   #expect(try runLam(["generate", "--env", "paper-4x4-agent", "--episodes", "20", "--steps", "8", "--out", "other"],
                      currentDirectory: folder).status == 0)
@@ -141,7 +132,7 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
 }
 
 @Test func badSetPathsAndFractionsAreOneLineErrorsBeforeAnyWork() throws {
-  let folder = try folderWithDataset()
+  let folder = try folderWithDataset("paper-4x4-clean")
   for (arguments, message) in [
     (["--set", "=5"], "--set =5: expected PATH=VALUE"),
     (["--set", "train..steps=5"], "--set train..steps: expected a dotted field path"),

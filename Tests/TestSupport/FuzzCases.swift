@@ -304,14 +304,19 @@ enum FuzzTargets {
     ("snake path on a 1x1 region, correlated policy", [(["agent", "region"], #"{"height": 1, "width": 1}"#), (["agent", "policy"], #"{"kind": "correlated", "chi": 1}"#)]),
   ]
 
+  /// One of `combinations` (named sets of field edits, each field valid alone but not together) applied to
+  /// the JSON `file` holding `data`; nil when the file does not parse.
+  static func combination(_ file: String, _ data: Data, _ combinations: [(String, [([String], String)])],
+                          _ rng: inout FuzzRandom) -> FuzzMutation? {
+    guard var result = FuzzJSON.parse(data) else { return nil }
+    let (name, fields) = rng.pick(combinations)
+    for (keys, value) in fields { result = result.setting(keys, to: FuzzJSON.parse(value)!) }
+    return FuzzMutation([.write(file, Data(result.text.utf8))], "\(file): \(name)")
+  }
+
   static let envTarget = FuzzTarget(name: "env.json", weight: 8, mutate: { fixture, rng in
     let data = fixture.files["env.json"]!
-    if rng.chance(0.25), let json = FuzzJSON.parse(data) {
-      let (name, fields) = rng.pick(envCombinations)
-      var result = json
-      for (keys, value) in fields { result = result.setting(keys, to: FuzzJSON.parse(value)!) }
-      return FuzzMutation([.write("env.json", Data(result.text.utf8))], "env.json: \(name)")
-    }
+    if rng.chance(0.25), let mutation = combination("env.json", data, envCombinations, &rng) { return mutation }
     let preferred = [["grid", "width"], ["grid", "height"], ["grid", "cellSize"], ["grid", "channels"], ["grid", "background"],
                      ["agent", "region"], ["agent", "start"], ["agent", "policy"], ["agent", "color"], ["distractors"],
                      ["noise"], ["shake", "maxPixels"], ["shake", "probability"]]
@@ -346,12 +351,7 @@ enum FuzzTargets {
 
   static let sweepSpecTarget = FuzzTarget(name: "sweep.json", weight: 4, mutate: { fixture, rng in
     let data = fixture.files["sweep.json"]!
-    if rng.chance(0.3), let json = FuzzJSON.parse(data) {
-      let (name, fields) = rng.pick(sweepCombinations)
-      var result = json
-      for (keys, value) in fields { result = result.setting(keys, to: FuzzJSON.parse(value)!) }
-      return FuzzMutation([.write("sweep.json", Data(result.text.utf8))], "sweep.json: \(name)")
-    }
+    if rng.chance(0.3), let mutation = combination("sweep.json", data, sweepCombinations, &rng) { return mutation }
     let preferred = [["data", "episodes"], ["data", "steps"], ["quick"], ["conditions"], ["seeds"], ["probe"], ["metrics"], ["findings"], ["base"]]
     return JSONMutator.mutateFile("sweep.json", data, &rng, preferring: preferred)
   }, commands: { rng, _ in

@@ -46,3 +46,37 @@ public func makeTemporaryFolder(_ name: String = #function) -> String {
   try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
   return path
 }
+
+/// A `lam` command that failed while a test built its fixture.
+public struct LamFixtureError: Error, CustomStringConvertible {
+  public let description: String
+}
+
+/// A fresh folder holding a dataset `ds` of `episodes` x `steps` from `env`, and with `train` flags a run
+/// `run` trained on it (`lam train --data ds --out run` plus those flags).
+public func folderWithDataset(_ env: String = "paper-4x4-agent", episodes: Int = 20, steps: Int = 8, train: [String]? = nil,
+                              name: String = #function) throws -> String {
+  let folder = makeTemporaryFolder(name)
+  for arguments in [["generate", "--env", env, "--episodes", "\(episodes)", "--steps", "\(steps)", "--out", "ds"]]
+    + (train.map { [["train", "--data", "ds", "--out", "run"] + $0] } ?? []) {
+    let result = try runLam(arguments, currentDirectory: folder)
+    guard result.status == 0 else { throw LamFixtureError(description: "lam \(arguments.joined(separator: " ")): \(result.stderr)") }
+  }
+  return folder
+}
+
+/// Starts `lam` with `arguments` in `folder` (output discarded) and returns once it holds the lock of the
+/// folder `locked` (its .lam-lock names it), or after 10 s.
+public func startLamHoldingLock(_ arguments: [String], in folder: String, locked: String) throws -> Process {
+  let process = Process()
+  process.executableURL = lamExecutable()
+  process.arguments = arguments
+  process.currentDirectoryURL = URL(fileURLWithPath: folder)
+  process.standardOutput = FileHandle.nullDevice
+  try process.run()
+  let lock = folder + "/" + locked + "/.lam-lock"
+  for _ in 0..<500 where (try? String(contentsOfFile: lock, encoding: .utf8)) != "\(process.processIdentifier)\n" {
+    usleep(20_000)
+  }
+  return process
+}
