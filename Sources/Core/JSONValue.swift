@@ -24,7 +24,8 @@ extension JSON: Equatable {
 }
 
 extension JSON: Codable {
-  /// Decodes whatever the decoder holds; integers keep every digit, objects come in key order.
+  /// Decodes whatever the decoder holds; integers keep every digit, object keys come sorted (a decoder does not
+  /// keep the order of the text).
   public init(from decoder: Decoder) throws {
     let c = try decoder.singleValueContainer()
     if c.decodeNil() {
