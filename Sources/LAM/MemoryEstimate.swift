@@ -38,7 +38,7 @@ extension ModelConfig {
 
   /// Floats one sample keeps in a step: every layer's output, its gradient, and the inputs layers cache for
   /// backward (four per output, generously). Nil on overflow.
-  public func activationsPerSample(frame: FrameShape) -> Int? {
+  func activationsPerSample(frame: FrameShape) -> Int? {
     var widths: [Int?]
     switch architecture {
     case .mlp:
@@ -57,7 +57,7 @@ extension ModelConfig {
 
   /// Bytes of the model with `batch` samples in flight: Float32 weights (four copies when training:
   /// gradients and Adam's two moments) and the step's activations. Nil when it does not fit in an Int.
-  public func estimatedBytes(frame: FrameShape, batch: Int, training: Bool) -> Int? {
+  func estimatedBytes(frame: FrameShape, batch: Int, training: Bool) -> Int? {
     guard let parameters = parameterCount(frame: frame), let activations = activationsPerSample(frame: frame) else {
       return nil
     }
