@@ -16,10 +16,15 @@ extension Decoder {
   /// Throws if the JSON object being decoded has a key that `Keys` does not name, so a typo in a
   /// config file is an error instead of a silently ignored setting.
   public func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type) throws {
+    try rejectUnknownKeys(Keys.allCases.map(\.stringValue))
+  }
+
+  /// Throws if the JSON object being decoded has a key that is not one of `names`.
+  public func rejectUnknownKeys(_ names: [String]) throws {
     let container = try container(keyedBy: AnyCodingKey.self)
-    let known = Set(Keys.allCases.map(\.stringValue))
+    let known = Set(names)
     for key in container.allKeys where !known.contains(key.stringValue) {
-      let expected = Keys.allCases.map(\.stringValue).sorted().joined(separator: ", ")
+      let expected = names.sorted().joined(separator: ", ")
       throw DecodingError.dataCorrupted(
         DecodingError.Context(
           codingPath: codingPath + [key],

@@ -174,51 +174,30 @@ public struct Shake: Hashable, Sendable {
 // MARK: - Codable (every key optional with its documented default; unknown keys rejected)
 
 extension EnvironmentConfig: Codable {
-  enum CodingKeys: String, CodingKey, CaseIterable {
-    case description, grid, agent, distractors, noise, shake, episodeLength
-  }
-
   public init(from decoder: Decoder) throws {
-    try decoder.rejectUnknownKeys(CodingKeys.self)
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    let defaults = EnvironmentConfig()
-    description = try c.decode(.description, default: defaults.description)
-    grid = try c.decode(.grid, default: defaults.grid)
-    agent = try c.decode(.agent, default: defaults.agent)
-    distractors = try c.decode(.distractors, default: defaults.distractors)
-    noise = try c.decode(.noise, default: defaults.noise)
-    shake = try c.decode(.shake, default: defaults.shake)
-    episodeLength = try c.decode(.episodeLength, default: defaults.episodeLength)
+    self = try decoder.decode(EnvironmentConfig(), [
+      .field("description", \.description), .field("grid", \.grid), .field("agent", \.agent),
+      .field("distractors", \.distractors), .field("noise", \.noise), .field("shake", \.shake),
+      .field("episodeLength", \.episodeLength),
+    ])
     try validate()
   }
 }
 
 extension GridConfig: Codable {
-  enum CodingKeys: String, CodingKey, CaseIterable { case width, height, cellSize, channels, background }
-
   public init(from decoder: Decoder) throws {
-    try decoder.rejectUnknownKeys(CodingKeys.self)
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    let d = GridConfig()
-    width = try c.decode(.width, default: d.width)
-    height = try c.decode(.height, default: d.height)
-    cellSize = try c.decode(.cellSize, default: d.cellSize)
-    channels = try c.decode(.channels, default: d.channels)
-    background = try c.decode(.background, default: d.background)
+    self = try decoder.decode(GridConfig(), [
+      .field("width", \.width), .field("height", \.height), .field("cellSize", \.cellSize),
+      .field("channels", \.channels), .field("background", \.background),
+    ])
   }
 }
 
 extension AgentConfig: Codable {
-  enum CodingKeys: String, CodingKey, CaseIterable { case region, color, start, policy }
-
   public init(from decoder: Decoder) throws {
-    try decoder.rejectUnknownKeys(CodingKeys.self)
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    let d = AgentConfig()
-    region = try c.decodeIfPresent(Region.self, forKey: .region)
-    color = try c.decode(.color, default: d.color)
-    start = try c.decode(.start, default: d.start)
-    policy = try c.decode(.policy, default: d.policy)
+    self = try decoder.decode(AgentConfig(), [
+      .field("region", \.region), .field("color", \.color), .field("start", \.start), .field("policy", \.policy),
+    ])
   }
 }
 
@@ -260,27 +239,16 @@ extension StartRule: Codable {
 }
 
 extension DistractorGroup: Codable {
-  enum CodingKeys: String, CodingKey, CaseIterable { case count, region, color, policy, overlapAgent }
-
   public init(from decoder: Decoder) throws {
-    try decoder.rejectUnknownKeys(CodingKeys.self)
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    let d = DistractorGroup()
-    count = try c.decode(.count, default: d.count)
-    region = try c.decodeIfPresent(Region.self, forKey: .region)
-    color = try c.decode(.color, default: d.color)
-    policy = try c.decode(.policy, default: d.policy)
-    overlapAgent = try c.decode(.overlapAgent, default: d.overlapAgent)
+    self = try decoder.decode(DistractorGroup(), [
+      .field("count", \.count), .field("region", \.region), .field("color", \.color), .field("policy", \.policy),
+      .field("overlapAgent", \.overlapAgent),
+    ])
   }
 }
 
 extension Shake: Codable {
-  enum CodingKeys: String, CodingKey, CaseIterable { case maxPixels, probability }
-
   public init(from decoder: Decoder) throws {
-    try decoder.rejectUnknownKeys(CodingKeys.self)
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    maxPixels = try c.decode(.maxPixels, default: 0)
-    probability = try c.decode(.probability, default: 0)
+    self = try decoder.decode(Shake(), [.field("maxPixels", \.maxPixels), .field("probability", \.probability)])
   }
 }

@@ -73,23 +73,12 @@ public struct BottleneckConfig: Codable, Equatable, Sendable {
 
   public init() {}
 
-  enum CodingKeys: String, CodingKey, CaseIterable {
-    case kind, dz, noiseStd, l2, codes, commitment, emaDecay
-    case restartThreshold
-  }
-
   public init(from decoder: Decoder) throws {
-    try decoder.rejectUnknownKeys(CodingKeys.self)
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    let d = BottleneckConfig()
-    kind = try c.decode(.kind, default: d.kind)
-    dz = try c.decode(.dz, default: d.dz)
-    noiseStd = try c.decode(.noiseStd, default: d.noiseStd)
-    l2 = try c.decode(.l2, default: d.l2)
-    codes = try c.decode(.codes, default: d.codes)
-    commitment = try c.decode(.commitment, default: d.commitment)
-    emaDecay = try c.decode(.emaDecay, default: d.emaDecay)
-    restartThreshold = try c.decode(.restartThreshold, default: d.restartThreshold)
+    self = try decoder.decode(BottleneckConfig(), [
+      .field("kind", \.kind), .field("dz", \.dz), .field("noiseStd", \.noiseStd), .field("l2", \.l2),
+      .field("codes", \.codes), .field("commitment", \.commitment), .field("emaDecay", \.emaDecay),
+      .field("restartThreshold", \.restartThreshold),
+    ])
   }
 
   public func validate(prefix: String = "model.bottleneck") throws {
@@ -123,24 +112,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
   public init() {}
 
-  enum CodingKeys: String, CodingKey, CaseIterable {
-    case architecture, hidden, depth, channels, encoderHidden
-    case latentEmbed, activation, predict, bottleneck
-  }
-
   public init(from decoder: Decoder) throws {
-    try decoder.rejectUnknownKeys(CodingKeys.self)
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    let d = ModelConfig()
-    architecture = try c.decode(.architecture, default: d.architecture)
-    hidden = try c.decode(.hidden, default: d.hidden)
-    depth = try c.decode(.depth, default: d.depth)
-    channels = try c.decode(.channels, default: d.channels)
-    encoderHidden = try c.decode(.encoderHidden, default: d.encoderHidden)
-    latentEmbed = try c.decode(.latentEmbed, default: d.latentEmbed)
-    activation = try c.decode(.activation, default: d.activation)
-    predict = try c.decode(.predict, default: d.predict)
-    bottleneck = try c.decode(.bottleneck, default: d.bottleneck)
+    self = try decoder.decode(ModelConfig(), [
+      .field("architecture", \.architecture), .field("hidden", \.hidden), .field("depth", \.depth),
+      .field("channels", \.channels), .field("encoderHidden", \.encoderHidden), .field("latentEmbed", \.latentEmbed),
+      .field("activation", \.activation), .field("predict", \.predict), .field("bottleneck", \.bottleneck),
+    ])
   }
 
   /// Checks every field, and that the conv stack fits the frame (each stride-2 layer halves H and W).

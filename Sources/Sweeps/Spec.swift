@@ -8,19 +8,17 @@ import Training
 public struct SweepSpec: Codable, Equatable, Sendable {
   /// The dataset size and seed every condition's data is generated with.
   public struct DataSize: Codable, Equatable, Sendable {
-    public var episodes: Int
+    public var episodes = 0
     /// Transitions per episode (frames = steps + 1).
-    public var steps: Int
+    public var steps = 0
     public var seed: UInt64 = 0
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case episodes, steps, seed }
+    init() {}
 
     public init(from decoder: Decoder) throws {
-      try decoder.rejectUnknownKeys(CodingKeys.self)
-      let c = try decoder.container(keyedBy: CodingKeys.self)
-      episodes = try c.decode(Int.self, forKey: .episodes)
-      steps = try c.decode(Int.self, forKey: .steps)
-      seed = try c.decode(.seed, default: 0)
+      self = try decoder.decode(DataSize(), [
+        .required("episodes", \.episodes), .required("steps", \.steps), .field("seed", \.seed),
+      ])
     }
   }
 
@@ -32,38 +30,30 @@ public struct SweepSpec: Codable, Equatable, Sendable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case episodes, steps, trainSteps }
-
     public init(from decoder: Decoder) throws {
-      try decoder.rejectUnknownKeys(CodingKeys.self)
-      let c = try decoder.container(keyedBy: CodingKeys.self)
-      let d = Quick()
-      episodes = try c.decode(.episodes, default: d.episodes)
-      steps = try c.decode(.steps, default: d.steps)
-      trainSteps = try c.decode(.trainSteps, default: d.trainSteps)
+      self = try decoder.decode(Quick(), [
+        .field("episodes", \.episodes), .field("steps", \.steps), .field("trainSteps", \.trainSteps),
+      ])
     }
   }
 
   /// One setting: an environment and config changes on top of `base`.
   public struct Condition: Codable, Equatable, Sendable {
-    public var name: String
+    public var name = ""
     /// A preset name or an environment JSON file (relative to the spec's folder).
-    public var env: String
+    public var env = ""
     /// Dotted config paths and their JSON values, applied like `lam train --set`.
     public var set: [String: JSON] = [:]
     /// Probe on data of this environment (a preset or file, like `env`) instead of the held-out episodes:
     /// e.g. uniform actions for a run trained on a correlated policy.
     public var evalEnv: String?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, env, set, evalEnv }
+    init() {}
 
     public init(from decoder: Decoder) throws {
-      try decoder.rejectUnknownKeys(CodingKeys.self)
-      let c = try decoder.container(keyedBy: CodingKeys.self)
-      name = try c.decode(String.self, forKey: .name)
-      env = try c.decode(String.self, forKey: .env)
-      set = try c.decode(.set, default: [:])
-      evalEnv = try c.decodeIfPresent(String.self, forKey: .evalEnv)
+      self = try decoder.decode(Condition(), [
+        .required("name", \.name), .required("env", \.env), .field("set", \.set), .field("evalEnv", \.evalEnv),
+      ])
     }
   }
 
@@ -75,15 +65,10 @@ public struct SweepSpec: Codable, Equatable, Sendable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case quantized, epochs, maxTrain }
-
     public init(from decoder: Decoder) throws {
-      try decoder.rejectUnknownKeys(CodingKeys.self)
-      let c = try decoder.container(keyedBy: CodingKeys.self)
-      let d = ProbeSettings()
-      quantized = try c.decode(.quantized, default: d.quantized)
-      epochs = try c.decode(.epochs, default: d.epochs)
-      maxTrain = try c.decode(.maxTrain, default: d.maxTrain)
+      self = try decoder.decode(ProbeSettings(), [
+        .field("quantized", \.quantized), .field("epochs", \.epochs), .field("maxTrain", \.maxTrain),
+      ])
     }
   }
 
@@ -91,32 +76,22 @@ public struct SweepSpec: Codable, Equatable, Sendable {
   /// lowest/highest `among` some conditions.
   public struct Finding: Codable, Equatable, Sendable {
     public enum Expect: String, Codable, Sendable, CaseIterable { case higher, lower, lowest, highest }
-    public var claim: String
-    public var metric: String
-    public var expect: Expect
+    public var claim = ""
+    public var metric = ""
+    public var expect = Expect.higher
     public var from: String?
     public var to: String?
     public var condition: String?
     /// The conditions ranked for lowest/highest; nil means every condition.
     public var among: [String]?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case claim, metric, expect, from, to, condition, among }
+    init() {}
 
     public init(from decoder: Decoder) throws {
-      try decoder.rejectUnknownKeys(CodingKeys.self)
-      let c = try decoder.container(keyedBy: CodingKeys.self)
-      claim = try c.decode(String.self, forKey: .claim)
-      metric = try c.decode(String.self, forKey: .metric)
-      let text = try c.decode(String.self, forKey: .expect)
-      guard let expect = Expect(rawValue: text) else {
-        throw DecodingError.dataCorruptedError(forKey: .expect, in: c, debugDescription:
-          "expected one of higher, lower, lowest, highest, got '\(text)'")
-      }
-      self.expect = expect
-      from = try c.decodeIfPresent(String.self, forKey: .from)
-      to = try c.decodeIfPresent(String.self, forKey: .to)
-      condition = try c.decodeIfPresent(String.self, forKey: .condition)
-      among = try c.decodeIfPresent([String].self, forKey: .among)
+      self = try decoder.decode(Finding(), [
+        .required("claim", \.claim), .required("metric", \.metric), .required("expect", \.expect),
+        .field("from", \.from), .field("to", \.to), .field("condition", \.condition), .field("among", \.among),
+      ])
     }
 
     /// The conditions the finding compares, in order.
@@ -131,32 +106,24 @@ public struct SweepSpec: Codable, Equatable, Sendable {
   public var description = ""
   /// A run config object, as `lam train --config` reads it.
   public var base: JSON = .object([])
-  public var data: DataSize
+  public var data = DataSize()
   public var quick = Quick()
-  public var conditions: [Condition]
-  public var seeds: [UInt64]
+  public var conditions: [Condition] = []
+  public var seeds: [UInt64] = []
   public var probe = ProbeSettings()
-  public var metrics: [String]
+  public var metrics = SweepMetric.allCases.map(\.rawValue)
   public var findings: [Finding] = []
 
-  enum CodingKeys: String, CodingKey, CaseIterable {
-    case description, base, data, quick, conditions, seeds, probe, metrics, findings
-  }
+  init() {}
 
   public init(from decoder: Decoder) throws {
-    try decoder.rejectUnknownKeys(CodingKeys.self)
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    description = try c.decode(.description, default: "")
+    self = try decoder.decode(SweepSpec(), [
+      .field("description", \.description), .field("base", \.base), .required("data", \.data), .field("quick", \.quick),
+      .required("conditions", \.conditions), .required("seeds", \.seeds), .field("probe", \.probe),
+      .field("metrics", \.metrics), .field("findings", \.findings),
+    ])
     // Decoding the base as a run config names a bad field by its path (base.model.bottleneck...).
-    _ = try c.decode(.base, default: RunConfig())
-    base = try c.decode(.base, default: .object([]))
-    data = try c.decode(DataSize.self, forKey: .data)
-    quick = try c.decode(.quick, default: Quick())
-    conditions = try c.decode([Condition].self, forKey: .conditions)
-    seeds = try c.decode([UInt64].self, forKey: .seeds)
-    probe = try c.decode(.probe, default: ProbeSettings())
-    metrics = try c.decode(.metrics, default: SweepMetric.allCases.map(\.rawValue))
-    findings = try c.decode(.findings, default: [])
+    _ = try decoder.container(keyedBy: AnyCodingKey.self).decode(AnyCodingKey("base"), default: RunConfig())
   }
 
   /// Reads and validates the spec file; every problem is one line naming the file and field.

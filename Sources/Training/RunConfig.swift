@@ -28,27 +28,13 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
   public init() {}
 
-  enum CodingKeys: String, CodingKey, CaseIterable {
-    case steps, batch, lr, weightDecay, gradClip, seed, threads
-    case valFraction, logEvery, evalEvery
-    case checkpointEvery
-  }
-
   public init(from decoder: Decoder) throws {
-    try decoder.rejectUnknownKeys(CodingKeys.self)
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    let d = TrainConfig()
-    steps = try c.decode(.steps, default: d.steps)
-    batch = try c.decode(.batch, default: d.batch)
-    lr = try c.decode(.lr, default: d.lr)
-    weightDecay = try c.decode(.weightDecay, default: d.weightDecay)
-    gradClip = try c.decode(.gradClip, default: d.gradClip)
-    seed = try c.decode(.seed, default: d.seed)
-    threads = try c.decode(.threads, default: d.threads)
-    valFraction = try c.decode(.valFraction, default: d.valFraction)
-    logEvery = try c.decode(.logEvery, default: d.logEvery)
-    evalEvery = try c.decode(.evalEvery, default: d.evalEvery)
-    checkpointEvery = try c.decode(.checkpointEvery, default: d.checkpointEvery)
+    self = try decoder.decode(TrainConfig(), [
+      .field("steps", \.steps), .field("batch", \.batch), .field("lr", \.lr), .field("weightDecay", \.weightDecay),
+      .field("gradClip", \.gradClip), .field("seed", \.seed), .field("threads", \.threads),
+      .field("valFraction", \.valFraction), .field("logEvery", \.logEvery), .field("evalEvery", \.evalEvery),
+      .field("checkpointEvery", \.checkpointEvery),
+    ])
   }
 
   public func validate() throws {
@@ -103,24 +89,12 @@ public struct Remedies: Codable, Equatable, Sendable {
 
   public init() {}
 
-  enum CodingKeys: String, CodingKey, CaseIterable {
-    case augment, shiftAxis, kappa, labelFraction
-    case labelWeight, labelMode, cleanFraction
-    case cleanBy
-  }
-
   public init(from decoder: Decoder) throws {
-    try decoder.rejectUnknownKeys(CodingKeys.self)
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    let d = Remedies()
-    augment = try c.decode(.augment, default: d.augment)
-    shiftAxis = try c.decode(.shiftAxis, default: d.shiftAxis)
-    kappa = try c.decode(.kappa, default: d.kappa)
-    labelFraction = try c.decode(.labelFraction, default: d.labelFraction)
-    labelWeight = try c.decode(.labelWeight, default: d.labelWeight)
-    labelMode = try c.decode(.labelMode, default: d.labelMode)
-    cleanFraction = try c.decode(.cleanFraction, default: d.cleanFraction)
-    cleanBy = try c.decode(.cleanBy, default: d.cleanBy)
+    self = try decoder.decode(Remedies(), [
+      .field("augment", \.augment), .field("shiftAxis", \.shiftAxis), .field("kappa", \.kappa),
+      .field("labelFraction", \.labelFraction), .field("labelWeight", \.labelWeight), .field("labelMode", \.labelMode),
+      .field("cleanFraction", \.cleanFraction), .field("cleanBy", \.cleanBy),
+    ])
   }
 
   public func validate(bottleneck: BottleneckConfig) throws {
@@ -143,16 +117,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
   public init() {}
 
-  enum CodingKeys: String, CodingKey, CaseIterable {
-    case model, train, remedies
-  }
-
   public init(from decoder: Decoder) throws {
-    try decoder.rejectUnknownKeys(CodingKeys.self)
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    model = try c.decode(.model, default: ModelConfig())
-    train = try c.decode(.train, default: TrainConfig())
-    remedies = try c.decode(.remedies, default: Remedies())
+    self = try decoder.decode(RunConfig(), [.field("model", \.model), .field("train", \.train), .field("remedies", \.remedies)])
   }
 
   public func validate(frame: FrameShape? = nil) throws {
