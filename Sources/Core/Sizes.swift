@@ -37,15 +37,25 @@ public enum Sizes {
 }
 
 extension Check {
-  /// The memory this machine has, as the kernel reports it.
-  public static var machineMemory: UInt64 { ProcessInfo.processInfo.physicalMemory }
+  /// The memory this process may use: the machine's, or less where a limit says so (`ulimit -v`, a
+  /// container's cgroup), since an allocation past a limit aborts just as one past the machine's memory.
+  public static var machineMemory: UInt64 {
+    var memory = ProcessInfo.processInfo.physicalMemory
+    var limit = rlimit()
+    if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0 && limit.rlim_cur != rlim_t.max { memory = min(memory, UInt64(limit.rlim_cur)) }
+    if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
+       let cgroup = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+      memory = min(memory, cgroup)
+    }
+    return memory
+  }
 
-  /// Throws when `bytes` (nil: too large to count) exceed this machine's memory, naming the field and what
+  /// Throws when `bytes` (nil: too large to count) exceed the memory this process may use, naming the field and what
   /// asked for it, before anything is allocated.
   public static func memory(_ bytes: Int?, _ field: String, what: String, file: String? = nil) throws {
     guard let bytes, UInt64(bytes) <= machineMemory else {
       let need = bytes.map { "about " + Sizes.describe(UInt64($0)) } ?? "more than can be counted"
-      throw LamError("\(prefix(file))\(field): the \(what) needs \(need) of memory, more than this machine's \(Sizes.describe(machineMemory))")
+      throw LamError("\(prefix(file))\(field): the \(what) needs \(need) of memory, more than the \(Sizes.describe(machineMemory)) this process may use (the machine's memory or a limit)")
     }
   }
 }

@@ -55,13 +55,15 @@ extension ModelConfig {
     return Sizes.sum(widths).flatMap { Sizes.product([$0, 4]) }
   }
 
-  /// Bytes of the model with `batch` samples in flight: Float32 weights (four copies when training:
-  /// gradients and Adam's two moments) and the step's activations. Nil when it does not fit in an Int.
+  /// Bytes of the model with `batch` samples in flight: Float32 weights with their gradients (every
+  /// parameter carries one), Adam's two moments when training, a packed copy of each convolution's weight,
+  /// and the step's activations. Nil when it does not fit in an Int.
   func estimatedBytes(frame: FrameShape, batch: Int, training: Bool) -> Int? {
     guard let parameters = parameterCount(frame: frame), let activations = activationsPerSample(frame: frame) else {
       return nil
     }
-    return Sizes.sum([Sizes.product([parameters, 4, training ? 4 : 1]), Sizes.product([activations, 4, batch])])
+    let copies = (training ? 4 : 2) + (architecture == .conv ? 1 : 0)
+    return Sizes.sum([Sizes.product([parameters, 4, copies]), Sizes.product([activations, 4, batch])])
   }
 
   /// Throws when the model with `batch` samples in flight needs more memory than this machine has.

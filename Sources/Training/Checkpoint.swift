@@ -64,7 +64,7 @@ public enum Checkpoint {
   }
 
   /// A checkpoint file's metadata, validated like the flags and files it came from: the format, the run
-  /// config (every field in range, the model fitting the frame and this machine's memory), the frame and the step.
+  /// config (every field in range, the model fitting the frame and the memory this process may use), the frame and the step.
   struct Header {
     var config: RunConfig
     var frame: FrameShape
@@ -131,6 +131,13 @@ public enum Checkpoint {
   public static func loadModel(from path: String) throws -> (model: LatentActionModel, config: RunConfig, step: Int) {
     let file = try Safetensors.read(from: path)
     let header = try Header(file.metadata, file: path)
+    // The file must hold the model its config describes, counted before the model is built (an edited config
+    // could ask for gigabytes that the file's tensors could never fill).
+    let stored = file.tensors.values.filter { !$0.name.hasPrefix("action_head.") }.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    let described = header.config.model.parameterCount(frame: header.frame)
+    guard described == stored else {
+      throw LamError("\(path): metadata 'config' describes a model of \(described.map(String.init) ?? "too many") values, the tensors hold \(stored)")
+    }
     var rng = RNG(seed: 0)
     let model = LatentActionModel(header.config.model, frame: header.frame, rng: &rng)
     let tensors = model.namedParameters.map { ($0.name, $0.parameter.value) } + model.buffers

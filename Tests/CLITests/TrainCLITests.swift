@@ -145,3 +145,21 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
     #expect(!FileManager.default.fileExists(atPath: folder + "/run"))
   }
 }
+
+@Test func aModelLargerThanTheProcessMayUseIsRefusedUnderAMemoryLimit() throws {
+  let folder = try folderWithDataset("paper-4x4-clean")
+  // 1 GB of address space: a 4096-wide, 8-deep MLP (about 1.6 GB with Adam) does not fit, though the machine has more.
+  let shell = "ulimit -v 1000000; exec \"\(lamExecutable().path)\" train --data ds --out run --set model.hidden=4096 --set model.depth=8"
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/bin/sh")
+  process.arguments = ["-c", shell]
+  process.currentDirectoryURL = URL(fileURLWithPath: folder)
+  let err = Pipe()
+  process.standardError = err
+  process.standardOutput = FileHandle.nullDevice
+  try process.run()
+  let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+  process.waitUntilExit()
+  #expect(process.terminationStatus == 1, "\(stderr)")
+  #expect(stderr.contains("more than the 1.0 GB this process may use"), "\(stderr)")
+}
