@@ -3,7 +3,7 @@
 ///
 /// Foundation's JSONSerialization and JSONDecoder are not enough alone: they silently keep one of two
 /// duplicate keys, turn large integers into inexact doubles and recurse without a depth limit.
-public enum JSON {
+public enum JSON: Sendable {
   case object([(key: String, value: JSON)])
   case array([JSON])
   case string(String)

@@ -3,8 +3,6 @@ import Foundation
 // JSON as a value: what configs are edited as before they are decoded (a sweep's base config and the
 // values it sets, `--set PATH=VALUE`), compared and written back.
 
-extension JSON: Sendable {}
-
 extension JSON: Equatable {
   /// Objects are equal when they hold the same keys with equal values, in any order; numbers when their
   /// values are (`1.0` equals `1`).
