@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// A JSON value as the fuzzer edits it. Objects are lists of members, so a key can appear twice (a mutation
@@ -19,12 +20,22 @@ public indirect enum FuzzJSON: Equatable {
     }
   }
 
-  /// Parses `text`; nil if it is not one JSON value (the fuzzer then falls back to byte mutations).
+  /// Parses `text` with Core's strict parser; nil if it is not one JSON value (the fuzzer then falls back
+  /// to byte mutations). Repeated keys are the mutations' to make, so the fixture's text has none.
   public static func parse(_ text: String) -> FuzzJSON? {
-    var parser = Parser(bytes: Array(text.utf8))
-    guard let value = parser.value(depth: 0) else { return nil }
-    parser.skipSpace()
-    return parser.index == parser.bytes.count ? value : nil
+    (try? JSON.parse(Array(text.utf8))).map(FuzzJSON.init)
+  }
+
+  /// The same value as Core's JSON, with its members in their order.
+  init(_ json: JSON) {
+    switch json {
+    case .null: self = .null
+    case .bool(let b): self = .bool(b)
+    case .number(let n): self = .number(n)
+    case .string(let s): self = .string(s)
+    case .array(let items): self = .array(items.map(FuzzJSON.init))
+    case .object(let members): self = .object(members.map { Member($0.key, FuzzJSON($0.value)) })
+    }
   }
 
   public static func parse(_ data: Data) -> FuzzJSON? {
@@ -159,123 +170,5 @@ public indirect enum FuzzJSON: Equatable {
   public var numberText: String? {
     if case .number(let n) = self { return n }
     return nil
-  }
-
-  // MARK: - Parser
-
-  private struct Parser {
-    let bytes: [UInt8]
-    var index = 0
-
-    mutating func skipSpace() {
-      while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
-    }
-
-    mutating func value(depth: Int) -> FuzzJSON? {
-      // The fixture's files are shallow; a limit keeps a pathological input from overflowing our stack.
-      guard depth < 2000 else { return nil }
-      skipSpace()
-      guard index < bytes.count else { return nil }
-      switch bytes[index] {
-      case UInt8(ascii: "{"):
-        index += 1
-        var members: [Member] = []
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-          index += 1
-          return .object(members)
-        }
-        while true {
-          skipSpace()
-          guard let key = string() else { return nil }
-          skipSpace()
-          guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
-          index += 1
-          guard let v = value(depth: depth + 1) else { return nil }
-          members.append(Member(key, v))
-          skipSpace()
-          guard index < bytes.count else { return nil }
-          if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-          if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
-          return nil
-        }
-      case UInt8(ascii: "["):
-        index += 1
-        var items: [FuzzJSON] = []
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-          index += 1
-          return .array(items)
-        }
-        while true {
-          guard let v = value(depth: depth + 1) else { return nil }
-          items.append(v)
-          skipSpace()
-          guard index < bytes.count else { return nil }
-          if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-          if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
-          return nil
-        }
-      case UInt8(ascii: "\""):
-        return string().map { .string($0) }
-      case UInt8(ascii: "t"): return literal("true", .bool(true))
-      case UInt8(ascii: "f"): return literal("false", .bool(false))
-      case UInt8(ascii: "n"): return literal("null", .null)
-      default:
-        let start = index
-        while index < bytes.count, "+-0123456789.eE".utf8.contains(bytes[index]) { index += 1 }
-        guard index > start else { return nil }
-        return .number(String(decoding: bytes[start..<index], as: UTF8.self))
-      }
-    }
-
-    mutating func literal(_ word: String, _ value: FuzzJSON) -> FuzzJSON? {
-      let w = Array(word.utf8)
-      guard index + w.count <= bytes.count, Array(bytes[index..<index + w.count]) == w else { return nil }
-      index += w.count
-      return value
-    }
-
-    mutating func string() -> String? {
-      guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
-      index += 1
-      var scalars = String.UnicodeScalarView()
-      var raw: [UInt8] = []
-      func flush() {
-        scalars.append(contentsOf: String(decoding: raw, as: UTF8.self).unicodeScalars)
-        raw.removeAll()
-      }
-      while index < bytes.count {
-        let b = bytes[index]
-        index += 1
-        if b == UInt8(ascii: "\"") {
-          flush()
-          return String(scalars)
-        }
-        guard b == UInt8(ascii: "\\") else {
-          raw.append(b)
-          continue
-        }
-        flush()
-        guard index < bytes.count else { return nil }
-        let e = bytes[index]
-        index += 1
-        switch e {
-        case UInt8(ascii: "n"): scalars.append("\n")
-        case UInt8(ascii: "t"): scalars.append("\t")
-        case UInt8(ascii: "r"): scalars.append("\r")
-        case UInt8(ascii: "b"): scalars.append("\u{8}")
-        case UInt8(ascii: "f"): scalars.append("\u{c}")
-        case UInt8(ascii: "u"):
-          guard index + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
-          else { return nil }
-          index += 4
-          // A lone surrogate half cannot be a Swift scalar; the replacement character stands in for it.
-          scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
-        default: scalars.append(Unicode.Scalar(e))
-        }
-      }
-      return nil
-    }
   }
 }
