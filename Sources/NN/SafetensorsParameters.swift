@@ -22,11 +22,20 @@ extension Safetensors {
   public static func load(
     into parameters: [(name: String, tensor: Tensor)], extra: Set<String> = [], from path: String
   ) throws -> (extra: [String: StoredTensor], metadata: [String: String]) {
+    let file = try read(from: path)
+    try load(into: parameters, extra: extra, from: file, path: path)
+    return (file.tensors.filter { extra.contains($0.key) }, file.metadata)
+  }
+
+  /// `load(into:extra:from:)` from a file already read (`read(from:)`); `path` names it in messages.
+  public static func load(
+    into parameters: [(name: String, tensor: Tensor)], extra: Set<String> = [],
+    from file: (tensors: [String: StoredTensor], metadata: [String: String]), path: String
+  ) throws {
     var parameterNames = Set<String>()
     for parameter in parameters where !parameterNames.insert(parameter.name).inserted {
       throw LamError("\(path): the parameter name '\(parameter.name)' is listed twice")
     }
-    let file = try read(from: path)
     let expected = parameterNames.union(extra)
     let found = Set(file.tensors.keys)
     let missing = expected.subtracting(found).sorted()
@@ -55,6 +64,5 @@ extension Safetensors {
     for (tensor, values) in updates {
       for (i, value) in values.enumerated() { tensor[i] = value }
     }
-    return (file.tensors.filter { extra.contains($0.key) }, file.metadata)
   }
 }

@@ -64,7 +64,8 @@ public enum Checkpoint {
   }
 
   /// A checkpoint file's metadata, validated like the flags and files it came from: the format, the run
-  /// config (every field in range, the model fitting the frame and the memory this process may use), the frame and the step.
+  /// config (every field in range, the model fitting the frame and the memory this process may use), the
+  /// frame and the step.
   struct Header {
     var config: RunConfig
     var frame: FrameShape
@@ -98,12 +99,13 @@ public enum Checkpoint {
   /// belong to the same step and config.
   public static func restore(_ trainer: Trainer, from runDir: String) throws {
     let modelPath = runDir + "/" + modelFile, statePath = runDir + "/" + stateFile
-    let header = try Header(try Safetensors.read(from: modelPath).metadata, file: modelPath)
+    let model = try Safetensors.read(from: modelPath)
+    let header = try Header(model.metadata, file: modelPath)
     try Check.that(header.config.resumeKey == trainer.config.resumeKey, "metadata 'config'",
                    "the run's config.json (apart from train.steps and train.threads)", file: modelPath)
     try Check.that(header.frame == trainer.data.frame, "metadata 'frame'",
                    "the dataset's frames \(trainer.data.frame.dims), got \(header.frame.dims)", file: modelPath)
-    try Safetensors.load(into: trainer.modelTensors, from: modelPath)
+    try Safetensors.load(into: trainer.modelTensors, from: model, path: modelPath)
     let stateNames = trainer.optimizer.parameters.indices.flatMap { ["adam.m.\($0)", "adam.v.\($0)"] }
     let moments = trainer.optimizer.parameters.indices.flatMap { [trainer.optimizer.m[$0], trainer.optimizer.v[$0]] }
     let loaded = try Safetensors.load(into: Array(zip(stateNames, moments)).map { (name: $0.0, tensor: $0.1) },
@@ -142,7 +144,7 @@ public enum Checkpoint {
     let model = LatentActionModel(header.config.model, frame: header.frame, rng: &rng)
     let tensors = model.namedParameters.map { ($0.name, $0.parameter.value) } + model.buffers
     let headNames = Set(file.tensors.keys.filter { $0.hasPrefix("action_head.") })
-    try Safetensors.load(into: tensors.map { (name: $0.0, tensor: $0.1) }, extra: headNames, from: path)
+    try Safetensors.load(into: tensors.map { (name: $0.0, tensor: $0.1) }, extra: headNames, from: file, path: path)
     return (model, header.config, header.step)
   }
 }
