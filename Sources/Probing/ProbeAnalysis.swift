@@ -15,7 +15,7 @@ public enum ProbeAnalysis {
   /// transition of that dataset instead (e.g. uniform-policy data for a run trained on a correlated policy).
   public static func run(model: LatentActionModel, dataset: Dataset, split: EpisodeSplit, quantized: Bool,
                          evaluation: Dataset? = nil, maxTrain: Int = 50_000,
-                         settings: Probe.Settings = Probe.Settings()) throws -> ProbeResults {
+                         settings: Probe.Settings = Probe.Settings()) throws -> Probed {
     try Check.that(model.frame == dataset.frame, "dataset frames",
                    "the run's frame shape \(model.frame), got \(dataset.frame)")
     if let evaluation {
@@ -47,15 +47,23 @@ public enum ProbeAnalysis {
                        paper: paperSums.metrics(regions), settings: settings)
   }
 
+  /// What probing gives: the results, and the fitted MLP action probe (to label new data with).
+  public struct Probed {
+    public var results: ProbeResults
+    public var actionProbe: ProbeModel
+  }
+
   /// Probes given latents (rows parallel to `transitions`); `train` and `test` index those rows.
   public static func analyse(_ encoding: Encoding, dataset: Dataset, transitions: [Int], train: [Int], test: [Int],
-                             quantized: Bool, paper: PaperMetrics, settings: Probe.Settings = Probe.Settings()) throws -> ProbeResults {
+                             quantized: Bool, paper: PaperMetrics, settings: Probe.Settings = Probe.Settings()) throws -> Probed {
     let z = encoding.latents, d = encoding.dz
+    var actionProbe: ProbeModel? = nil
     func target(_ labels: [Int], classes: Int, ceiling: Double? = nil, confusion: Bool = false) -> ProbeTarget {
       let linear = Probe.accuracy(features: z, dim: d, labels: labels, classes: classes, train: train, test: test,
                                   kind: .linear, settings: settings)
       let mlp = Probe.evaluate(features: z, dim: d, labels: labels, classes: classes, train: train, test: test,
                                kind: .mlp(hidden: hidden), settings: settings)
+      if actionProbe == nil { actionProbe = mlp.model }  // the first target is the action
       return ProbeTarget(linear: .init(testAccuracy: linear),
                          mlp: .init(testAccuracy: mlp.accuracy, confusion: confusion ? mlp.confusion : nil),
                          chance: Probe.chance(labels: labels, train: train, test: test), ceiling: ceiling)
@@ -86,10 +94,11 @@ public enum ProbeAnalysis {
       codes = codeAnalysis(codes: test.map { indices[$0] }, actions: test.map { actions[$0] },
                            size: max(encoding.codebookSize ?? 0, (indices.max() ?? -1) + 1))
     }
-    return ProbeResults(latent: quantized ? "quantized" : "pre-quantization", trainTransitions: train.count,
-                        testTransitions: test.count, action: action, distractors: distractors,
-                        distractorPositions: distractorPositions, position: position,
-                        shake: shake, paper: paper, codes: codes)
+    let results = ProbeResults(latent: quantized ? "quantized" : "pre-quantization", trainTransitions: train.count,
+                               testTransitions: test.count, action: action, distractors: distractors,
+                               distractorPositions: distractorPositions, position: position,
+                               shake: shake, paper: paper, codes: codes)
+    return Probed(results: results, actionProbe: actionProbe!)
   }
 
   /// The best accuracy any predictor of the action can reach from the frames on `transitions`: a move

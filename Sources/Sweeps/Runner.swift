@@ -84,8 +84,9 @@ public enum SweepRunner {
     let probe = plan.spec.probe
     // The probe is single-threaded (as `lam probe` by default): its numbers then do not depend on --jobs.
     BLASThreads.set(1)
+    // A sweep's evaluation data is what its runs are measured on: the results are the run's probe.json.
     let results = try ProbeAnalysis.probeRun(runDir, dataPath: dataDir, evalPath: run.evalData.map { outDir + "/" + $0 },
-                                             quantized: probe.quantized, maxTrain: probe.maxTrain,
+                                             out: runDir + "/" + ProbeResults.file, quantized: probe.quantized, maxTrain: probe.maxTrain,
                                              settings: Probe.Settings(epochs: probe.epochs))
     let g = { (x: Double?) in x.map { String(format: "%.4g", $0) } ?? "-" }
     log("probed: action MLP \(g(results.action.mlp.testAccuracy)), controllable loss \(g(results.paper.controllableLoss)), "

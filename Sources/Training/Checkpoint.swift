@@ -129,8 +129,18 @@ public enum Checkpoint {
     try Safetensors.load(into: trainer.modelTensors, from: path)
   }
 
+  /// A checkpoint read for inference: the model, the config and step it was saved with, and the action
+  /// head of a run trained with labels in `head` mode.
+  public struct Loaded {
+    public var model: LatentActionModel
+    public var config: RunConfig
+    public var step: Int
+    /// z_e [B, dz] -> action logits [B, 5]; nil unless the run trained one.
+    public var actionHead: Linear?
+  }
+
   /// A model ready for inference from a checkpoint file, with the config and step it was saved with.
-  public static func loadModel(from path: String) throws -> (model: LatentActionModel, config: RunConfig, step: Int) {
+  public static func loadModel(from path: String) throws -> Loaded {
     let file = try Safetensors.read(from: path)
     let header = try Header(file.metadata, file: path)
     // The file must hold the model its config describes, counted before the model is built (an edited config
@@ -142,10 +152,12 @@ public enum Checkpoint {
     }
     var rng = RNG(seed: 0)
     let model = LatentActionModel(header.config.model, frame: header.frame, rng: &rng)
+    let r = header.config.remedies
+    let head = r.labelFraction > 0 && r.labelMode == .head ? Linear(header.config.model.bottleneck.dz, 5, rng: &rng) : nil
     let tensors = model.namedParameters.map { ($0.name, $0.parameter.value) } + model.buffers
-    let headNames = Set(file.tensors.keys.filter { $0.hasPrefix("action_head.") })
-    try Safetensors.load(into: tensors.map { (name: $0.0, tensor: $0.1) }, extra: headNames, from: file, path: path)
-    return (model, header.config, header.step)
+      + (head.map { h in h.parameters.map { ("action_head." + $0.name, $0.value) } } ?? [])
+    try Safetensors.load(into: tensors.map { (name: $0.0, tensor: $0.1) }, from: file, path: path)
+    return Loaded(model: model, config: header.config, step: header.step, actionHead: head)
   }
 }
 

@@ -22,6 +22,12 @@ struct ProbeCommand: ParsableCommand {
   @Option(help: "Test on every transition of this dataset instead of the run's held-out episodes (same frame shape and steps; e.g. uniform-policy data for a run trained on a correlated policy).")
   var evalData: String?
 
+  @Option(help: "Write the results here instead of the run's probe.json (required with --eval-data).")
+  var out: String?
+
+  @Flag(help: "Replace --out when it exists (only a JSON file, never an input).")
+  var force = false
+
   @Flag(help: "Probe the bottleneck's output z (after quantization or noise) instead of z_e.")
   var quantized = false
 
@@ -33,14 +39,22 @@ struct ProbeCommand: ParsableCommand {
   func validate() throws {
     try Limits.check(epochs, "--epochs", Limits.epochs)
     try Limits.check(maxTrain, "--max-train", Limits.transitions)
+    if evalData != nil && out == nil {
+      throw ValidationError("--out: required with --eval-data (the run's probe.json stays the probe of its own episodes)")
+    }
   }
 
   func run() throws {
+    if let out {
+      let inputs = TrainingRun.inputs(runDir) + [(data, "--data"), (evalData, "--eval-data")].compactMap { path, flag in path.map { Files.Input($0, flag: flag) } }
+      try Files.checkOutputFile(out, force: force, inputs: inputs, kind: "JSON", isReplaceable: InferenceRecord.looksLikeRecord)
+    }
     BLASThreads.set(compute.threads ?? 1)
-    let results = try ProbeAnalysis.probeRun(runDir, dataPath: data, evalPath: evalData, quantized: quantized,
+    let results = try ProbeAnalysis.probeRun(runDir, dataPath: data, evalPath: evalData, out: out, quantized: quantized,
                                              maxTrain: maxTrain, settings: Probe.Settings(epochs: epochs))
     let tested = evalData.map { "transitions of \($0)" } ?? "held-out transitions"
     print(results.table(tested: tested))
-    print("wrote \(runDir)/probe.json")
+    print("wrote \(out ?? runDir + "/" + ProbeResults.file)")
+    if out == nil { print("wrote \(runDir)/\(Labelling.probeFile): the fitted action probe (for `lam label --from probe`)") }
   }
 }

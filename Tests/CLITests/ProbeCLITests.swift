@@ -55,10 +55,13 @@ private func folderWithRun(name: String = #function) throws -> String {
   let folder = try folderWithRun()
   #expect(try runLam(["generate", "--env", "paper-4x4-noise-low", "--episodes", "6", "--steps", "8", "--seed", "3",
                       "--out", "eval"], currentDirectory: folder).status == 0)
-  let result = try runLam(["probe", "--run", "run", "--epochs", "2", "--eval-data", "eval"], currentDirectory: folder)
+  let result = try runLam(["probe", "--run", "run", "--epochs", "2", "--eval-data", "eval", "--out", "eval.json"],
+                          currentDirectory: folder)
   #expect(result.status == 0, "\(result.stderr)")
   #expect(result.stdout.contains("probe on 48 transitions of eval"))
-  let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run/probe.json")))
+  // The run's own probe.json is never the evaluation's.
+  #expect(!FileManager.default.fileExists(atPath: folder + "/run/probe.json"))
+  let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/eval.json")))
   let root = try #require(json as? [String: Any])
   #expect(root["test_transitions"] as? Int == 48)
   // The noisy evaluation data has an exogenous row that varies: its stochastic loss is measured.
@@ -71,7 +74,7 @@ private func folderWithRun(name: String = #function) throws -> String {
   let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/run/probe.json"))
   #expect(try runLam(["generate", "--env", "paper-4x4-clean", "--episodes", "6", "--steps", "5", "--out", "short"],
                      currentDirectory: folder).status == 0)
-  let result = try runLam(["probe", "--run", "run", "--eval-data", "short"], currentDirectory: folder)
+  let result = try runLam(["probe", "--run", "run", "--eval-data", "short", "--out", "short.json"], currentDirectory: folder)
   #expect(result.status != 0)
   #expect(result.stderr.contains("evaluation dataset") && result.stderr.contains("8 steps"))
   #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/run/probe.json")) == before)

@@ -1,8 +1,10 @@
 import Core
 import GridWorld
 import LAM
+import NN
 import Probing
 import Testing
+import TestSupport
 import Training
 
 /// One episode of 6 steps on a 4 x 4 grid (frames are irrelevant to the ceiling).
@@ -110,8 +112,39 @@ private func features(_ n: Int, informative: Bool) -> (x: [Float], y: [Int]) {
   let split = try EpisodeSplit.make(episodes: data.episodes, valFraction: 0.1, labelFraction: 0, seed: 0)
   let trainer = try Trainer(config: config, data: data, split: split)
   for _ in 0..<config.train.steps { trainer.trainStep() }
-  let results = try ProbeAnalysis.run(model: trainer.model, dataset: data, split: split, quantized: false)
+  let results = try ProbeAnalysis.run(model: trainer.model, dataset: data, split: split, quantized: false).results
   let action = results.action
   #expect(action.mlp.testAccuracy > action.chance + 0.4)
   #expect(action.mlp.testAccuracy > 0.75 * (action.ceiling ?? 1))
+}
+
+@Test func aSavedProbeLabelsNewLatentsExactlyAsTheFittedOne() throws {
+  let data = features(600, informative: true)
+  let fitted = Probe.fit(features: data.x, dim: 5, labels: data.y, classes: 5, train: Array(0..<400), kind: .mlp(hidden: 64),
+                         settings: Probe.Settings(epochs: 20))
+  let path = makeTemporaryFolder() + "/probe.safetensors"
+  try fitted.save(to: path, metadata: ["latent": "pre-quantization"])
+  let (loaded, metadata) = try ProbeModel.load(from: path)
+  #expect(metadata["latent"] == "pre-quantization" && metadata["format"] == "lam-probe")
+  let predicted = fitted.predict(data.x)
+  #expect(loaded.predict(data.x) == predicted)
+  #expect(zip(predicted[400...], data.y[400...]).filter { $0 == $1 }.count > 180)
+}
+
+@Test func aProbeFileOfAnotherKindOrWithBadStatisticsIsRefused() throws {
+  let data = features(100, informative: true)
+  let fitted = Probe.fit(features: data.x, dim: 5, labels: data.y, classes: 5, train: Array(0..<100), kind: .linear,
+                         settings: Probe.Settings(epochs: 1))
+  let folder = makeTemporaryFolder()
+  try Safetensors.write([StoredTensor(name: "x", shape: [1], floats: [0])], metadata: [:], to: folder + "/other.safetensors")
+  #expect(throws: LamError("\(folder)/other.safetensors: metadata 'format': expected a lam probe file (format lam-probe, version 1)")) {
+    _ = try ProbeModel.load(from: folder + "/other.safetensors")
+  }
+  try fitted.save(to: folder + "/probe.safetensors", metadata: [:])
+  var file = try Safetensors.read(from: folder + "/probe.safetensors")
+  file.tensors["std"] = StoredTensor(name: "std", shape: [5], doubles: [1, 1, 0, 1, 1])
+  try Safetensors.write(Array(file.tensors.values), metadata: file.metadata, to: folder + "/zero.safetensors")
+  #expect(throws: LamError("\(folder)/zero.safetensors: tensor 'std': expected values > 0")) {
+    _ = try ProbeModel.load(from: folder + "/zero.safetensors")
+  }
 }
