@@ -32,6 +32,17 @@ public struct Color: Hashable, Codable, Sendable {
     values.count == 1 ? [Float](repeating: values[0], count: channels) : values
   }
 
+  /// The nearest of a few common colour names (black, grey, white for one channel).
+  public var name: String {
+    let palette: [(String, [Float])] = values.count == 1
+      ? [("black", [0]), ("grey", [0.5]), ("white", [1])]
+      : [("black", [0, 0, 0]), ("grey", [0.5, 0.5, 0.5]), ("white", [1, 1, 1]), ("red", [1, 0, 0]), ("green", [0, 1, 0]),
+         ("blue", [0, 0, 1]), ("yellow", [1, 1, 0]), ("magenta", [1, 0, 1]), ("cyan", [0, 1, 1]), ("orange", [1, 0.5, 0]),
+         ("purple", [0.5, 0, 1])]
+    func distance(_ colour: [Float]) -> Float { zip(values, colour).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+    return palette.min { distance($0.1) < distance($1.1) }!.0
+  }
+
   func validate(_ field: String, channels: Int) throws {
     try Check.that(
       values.count == 1 || values.count == channels, field,

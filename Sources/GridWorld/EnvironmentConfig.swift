@@ -32,6 +32,18 @@ public struct EnvironmentConfig: Hashable, Sendable {
   /// The number of distractors over all groups (K in the dataset arrays).
   public var distractorCount: Int { distractors.reduce(0) { $0 + $1.count } }
 
+  /// One name per distractor (K), for probes, reports and summaries: the group's name or its colour's
+  /// ("red"), numbered within a group of several ("red 1", "red 2"), and the group added when two groups'
+  /// names would clash ("grey (group 2)").
+  public var distractorNames: [String] {
+    let groupNames = distractors.map { $0.name ?? $0.color.name }
+    let clashing = Set(groupNames.filter { name in groupNames.filter { $0 == name }.count > 1 })
+    return distractors.enumerated().flatMap { g, group -> [String] in
+      let base = clashing.contains(groupNames[g]) ? "\(groupNames[g]) (group \(g + 1))" : groupNames[g]
+      return group.count == 1 ? [base] : (1...group.count).map { "\(base) \($0)" }
+    }
+  }
+
   /// The agent's region with its default (the whole grid) filled in.
   public var agentRegion: Region { agent.region ?? grid.wholeRegion }
 
@@ -51,6 +63,10 @@ public struct EnvironmentConfig: Hashable, Sendable {
     for (i, group) in distractors.enumerated() {
       let field = "distractors[\(i)]"
       try Check.range(group.count, "\(field).count", 1...64)
+      if let name = group.name {
+        try Check.that(!name.isEmpty && name.count <= 40 && name.allSatisfy { !$0.isNewline && $0 != "'" },
+                       "\(field).name", "1 to 40 characters on one line, without quotes")
+      }
       try group.region?.validate("\(field).region", gridHeight: gridHeight, gridWidth: gridWidth)
       try group.color.validate("\(field).color", channels: grid.channels)
       try group.policy.validate("\(field).policy")
@@ -136,6 +152,8 @@ public enum StartRule: Hashable, Sendable {
 
 /// A group of distractors: uncontrolled squares sharing a region, a colour and a policy.
 public struct DistractorGroup: Hashable, Sendable {
+  /// What probes, reports and summaries call the group's distractors; nil: their colour's name.
+  public var name: String?
   public var count: Int
   /// The cells the group lives in; nil means the whole grid. Each distractor starts on a random cell.
   public var region: Region?
@@ -146,9 +164,10 @@ public struct DistractorGroup: Hashable, Sendable {
   public var overlapAgent: Bool
 
   public init(
-    count: Int = 1, region: Region? = nil, color: Color = Color(gray: 1), policy: DistractorPolicy = .randomWalk,
-    overlapAgent: Bool = false
+    name: String? = nil, count: Int = 1, region: Region? = nil, color: Color = Color(gray: 1),
+    policy: DistractorPolicy = .randomWalk, overlapAgent: Bool = false
   ) {
+    self.name = name
     self.count = count
     self.region = region
     self.color = color
@@ -241,8 +260,8 @@ extension StartRule: Codable {
 extension DistractorGroup: Codable {
   public init(from decoder: Decoder) throws {
     self = try decoder.decode(DistractorGroup(), [
-      .field("count", \.count), .field("region", \.region), .field("color", \.color), .field("policy", \.policy),
-      .field("overlapAgent", \.overlapAgent),
+      .field("name", \.name), .field("count", \.count), .field("region", \.region), .field("color", \.color),
+      .field("policy", \.policy), .field("overlapAgent", \.overlapAgent),
     ])
   }
 }

@@ -23,10 +23,11 @@ public struct Encoding {
   public var codebookSize: Int?
 
   /// Encodes `transitions` in batches of `batch`; `quantized` takes the bottleneck's output instead of z_e.
-  /// `onPrediction` receives each batch's o' and predicted o' [B, C, H, W] with the batch's first row.
+  /// `onPrediction` receives each batch's o, o' and predicted o' [B, C, H, W] with the batch's first row
+  /// (the model's `latent` still holds the batch's z).
   public static func encode(
     _ model: LatentActionModel, dataset: Dataset, transitions: [Int], quantized: Bool, batch: Int = 512,
-    onPrediction: ((_ first: Int, _ next: Tensor, _ prediction: Tensor) -> Void)? = nil
+    onPrediction: ((_ first: Int, _ o: Tensor, _ next: Tensor, _ prediction: Tensor) -> Void)? = nil
   ) -> Encoding {
     let dz = model.config.bottleneck.dz
     var latents = [Float](repeating: 0, count: transitions.count * dz)
@@ -43,7 +44,7 @@ public struct Encoding {
       let z = quantized ? model.latent : model.encoded  // [B, dz]
       for i in 0..<(chunk.count * dz) { latents[start * dz + i] = z.data[i] }
       if case .vq(let q) = model.bottleneck { codes! += q.indices }
-      onPrediction?(start, next, prediction)
+      onPrediction?(start, o, next, prediction)
       start += chunk.count
     }
     return Encoding(dz: dz, latents: latents, codes: codes, codebookSize: codebookSize)

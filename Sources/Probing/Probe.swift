@@ -94,9 +94,14 @@ public enum Probe {
   /// Chance level: the accuracy of always answering the training rows' most frequent class, on `test`.
   public static func chance(labels: [Int], train: [Int], test: [Int]) -> Double {
     guard !test.isEmpty else { return 0 }
+    let majority = majority(labels: labels, train: train)
+    return Double(test.filter { labels[$0] == majority }.count) / Double(test.count)
+  }
+
+  /// The most frequent label of rows `train` (the smallest on a tie; 0 without rows).
+  public static func majority(labels: [Int], train: [Int]) -> Int {
     var counts: [Int: Int] = [:]
     for row in train { counts[labels[row], default: 0] += 1 }
-    let majority = counts.max { ($0.value, -$0.key) < ($1.value, -$1.key) }?.key ?? 0
-    return Double(test.filter { labels[$0] == majority }.count) / Double(test.count)
+    return counts.max { ($0.value, -$0.key) < ($1.value, -$1.key) }?.key ?? 0
   }
 }

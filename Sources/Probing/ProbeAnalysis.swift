@@ -15,7 +15,7 @@ public enum ProbeAnalysis {
   /// transition of that dataset instead (e.g. uniform-policy data for a run trained on a correlated policy).
   public static func run(model: LatentActionModel, dataset: Dataset, split: EpisodeSplit, quantized: Bool,
                          evaluation: Dataset? = nil, maxTrain: Int = 50_000,
-                         settings: Probe.Settings = Probe.Settings()) throws -> Probed {
+                         settings: Probe.Settings = Probe.Settings(), progress: (String) -> Void = { _ in }) throws -> Probed {
     try Check.that(model.frame == dataset.frame, "dataset frames",
                    "the run's frame shape \(model.frame), got \(dataset.frame)")
     if let evaluation {
@@ -27,7 +27,7 @@ public enum ProbeAnalysis {
       let both = dataset.appending(evaluation)
       let tested = EpisodeSplit(train: split.train, validation: Array(dataset.episodes..<both.episodes), labelled: [])
       return try run(model: model, dataset: both, split: tested, quantized: quantized, maxTrain: maxTrain,
-                     settings: settings)
+                     settings: settings, progress: progress)
     }
     let allTrain = dataset.transitions(of: split.train), testT = dataset.transitions(of: split.validation)
     // Probes saturate long before a large dataset is used up; an even subsample keeps them fast.
@@ -35,16 +35,28 @@ public enum ProbeAnalysis {
     let trainT = (0..<kept).map { allTrain[$0 * allTrain.count / kept] }
     let all = trainT + testT
     let train = Array(0..<trainT.count), test = Array(trainT.count..<all.count)
-    let regions = PixelRegions(dataset.config)
-    var paperSums = RegionErrors(pixels: dataset.frameSize)
-    let encoding = Encoding.encode(model, dataset: dataset, transitions: all, quantized: quantized) { first, next, prediction in
-      guard first + next.shape[0] > trainT.count else { return }
-      for i in max(0, trainT.count - first)..<next.shape[0] {
-        paperSums.add(next: next.data + i * dataset.frameSize, prediction: prediction.data + i * dataset.frameSize)
+    progress("encoding \(all.count) transitions (\(trainT.count) to train the probes on, \(testT.count) to test them)")
+    var changes = ChangeErrors(dataset.config)
+    let n = dataset.frameSize
+    let predicted = Tensor([0]), rolled = Tensor([0])  // [B, C, H, W] the prediction; [B, dz] z of other transitions
+    let encoding = Encoding.encode(model, dataset: dataset, transitions: all, quantized: quantized) { first, o, next, prediction in
+      let rows = next.shape[0]
+      guard first + rows > trainT.count else { return }
+      predicted.resize(prediction.shape)
+      predicted.copy(from: prediction)
+      // Row i decoded from the latent of row i + B/2: another episode's transition in the batch, so that its
+      // error is that of a latent holding nothing of this transition.
+      let z = model.latent, dz = z.shape[1]
+      rolled.resize(z.shape)
+      for i in 0..<rows { for k in 0..<dz { rolled.data[i * dz + k] = z.data[((i + rows / 2) % rows) * dz + k] } }
+      let shuffled = model.decode(o, latent: rolled)
+      for i in max(0, trainT.count - first)..<rows {
+        changes.add(o: o.data + i * n, next: next.data + i * n, prediction: predicted.data + i * n,
+                    shuffledPrediction: shuffled.data + i * n, record: dataset.transition(all[first + i]))
       }
     }
     return try analyse(encoding, dataset: dataset, transitions: all, train: train, test: test, quantized: quantized,
-                       paper: paperSums.metrics(regions), settings: settings)
+                       paper: changes.metrics(), settings: settings, progress: progress)
   }
 
   /// What probing gives: the results, and the fitted MLP action probe (to label new data with).
@@ -55,49 +67,63 @@ public enum ProbeAnalysis {
 
   /// Probes given latents (rows parallel to `transitions`); `train` and `test` index those rows.
   public static func analyse(_ encoding: Encoding, dataset: Dataset, transitions: [Int], train: [Int], test: [Int],
-                             quantized: Bool, paper: PaperMetrics, settings: Probe.Settings = Probe.Settings()) throws -> Probed {
+                             quantized: Bool, paper: PaperMetrics, settings: Probe.Settings = Probe.Settings(),
+                             progress: (String) -> Void = { _ in }) throws -> Probed {
     let z = encoding.latents, d = encoding.dz
     var actionProbe: ProbeModel? = nil
-    func target(_ labels: [Int], classes: Int, ceiling: Double? = nil, confusion: Bool = false) -> ProbeTarget {
-      let linear = Probe.accuracy(features: z, dim: d, labels: labels, classes: classes, train: train, test: test,
+    let names = dataset.config.distractorNames
+    let targets = 2 + 2 * names.count + (dataset.config.shake.isActive ? 2 : 0)
+    var done = 0
+    func target(_ name: String, _ labels: [Int], classes: Int, ceiling: Double? = nil, confusion: Bool = false) -> ProbeTarget {
+      done += 1
+      progress("probe \(done) of \(targets): \(name)")
+      let linear = Probe.evaluate(features: z, dim: d, labels: labels, classes: classes, train: train, test: test,
                                   kind: .linear, settings: settings)
       let mlp = Probe.evaluate(features: z, dim: d, labels: labels, classes: classes, train: train, test: test,
                                kind: .mlp(hidden: hidden), settings: settings)
       if actionProbe == nil { actionProbe = mlp.model }  // the first target is the action
-      return ProbeTarget(linear: .init(testAccuracy: linear),
-                         mlp: .init(testAccuracy: mlp.accuracy, confusion: confusion ? mlp.confusion : nil),
-                         chance: Probe.chance(labels: labels, train: train, test: test), ceiling: ceiling)
+      func score(_ e: Probe.Evaluation, keep: Bool) -> ProbeTarget.Score {
+        .init(testAccuracy: e.accuracy, balancedAccuracy: balancedAccuracy(e.confusion), nmi: nmi(e.confusion),
+              confusion: keep ? e.confusion : nil)
+      }
+      let majority = Probe.majority(labels: labels, train: train)
+      var constant = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+      for row in test { constant[labels[row]][majority] += 1 }
+      return ProbeTarget(linear: score(linear, keep: false), mlp: score(mlp, keep: confusion),
+                         chance: Probe.chance(labels: labels, train: train, test: test),
+                         balancedChance: balancedAccuracy(constant), ceiling: ceiling)
     }
     let actions = transitions.map { dataset.actions[$0] }
     let testTransitions = test.map { transitions[$0] }
-    let action = target(actions, classes: Action.allCases.count,
+    let action = target("action", actions, classes: Action.allCases.count,
                         ceiling: actionCeiling(dataset, transitions: testTransitions), confusion: true)
     let k = dataset.distractorCount
     let distractors = (0..<k).map { j in
-      target(transitions.map { dataset.distractorActions[$0 * k + j] }, classes: Action.teleportCode + 1,
+      target("'\(names[j])' action", transitions.map { dataset.distractorActions[$0 * k + j] }, classes: Action.teleportCode + 1,
              ceiling: distractorActionCeiling(dataset, distractor: j, transitions: testTransitions), confusion: true)
     }
     let records = transitions.map(dataset.transition)
     let width = dataset.config.grid.width, cells = width * dataset.config.grid.height
     let distractorPositions = (0..<k).map { j in
-      target(records.map { $0.distractorsAfter[j].index(width: width) }, classes: cells)
+      target("'\(names[j])' cell", records.map { $0.distractorsAfter[j].index(width: width) }, classes: cells)
     }
-    let position = target(records.map { $0.agentAfter.index(width: width) }, classes: cells)
-    var shake: ProbeTarget? = nil
+    let position = target("agent cell", records.map { $0.agentAfter.index(width: width) }, classes: cells)
+    var shakeDx: ProbeTarget? = nil, shakeDy: ProbeTarget? = nil
     let m = dataset.config.shake.maxPixels
-    if m > 0 && dataset.config.shake.probability > 0 {
-      shake = target(records.map { ($0.shakeAfter.dy + m) * (2 * m + 1) + $0.shakeAfter.dx + m },
-                     classes: (2 * m + 1) * (2 * m + 1))
+    if dataset.config.shake.isActive {
+      shakeDx = target("shake dx", records.map { $0.shakeAfter.dx + m }, classes: 2 * m + 1)
+      shakeDy = target("shake dy", records.map { $0.shakeAfter.dy + m }, classes: 2 * m + 1)
     }
     var codes: CodeAnalysis? = nil
     if let indices = encoding.codes {
       codes = codeAnalysis(codes: test.map { indices[$0] }, actions: test.map { actions[$0] },
                            size: max(encoding.codebookSize ?? 0, (indices.max() ?? -1) + 1))
     }
-    let results = ProbeResults(latent: quantized ? "quantized" : "pre-quantization", trainTransitions: train.count,
-                               testTransitions: test.count, action: action, distractors: distractors,
-                               distractorPositions: distractorPositions, position: position,
-                               shake: shake, paper: paper, codes: codes)
+    var results = ProbeResults(latent: quantized ? "quantized" : "pre-quantization", trainTransitions: train.count,
+                               testTransitions: test.count, action: action, distractorNames: names,
+                               distractors: distractors, distractorPositions: distractorPositions, position: position,
+                               shakeDx: shakeDx, shakeDy: shakeDy, paper: paper, codes: codes)
+    results.verdict = results.makeVerdict()
     return Probed(results: results, actionProbe: actionProbe!)
   }
 
@@ -142,68 +168,34 @@ public enum ProbeAnalysis {
     for (c, y) in zip(codes, actions) { table[c][y] += 1 }
     let n = Double(codes.count)
     let purity = n > 0 ? Double(table.reduce(0) { $0 + ($1.max() ?? 0) }) / n : 0
+    return CodeAnalysis(contingency: table, purity: purity, nmi: nmi(table),
+                        codesUsed: table.filter { $0.contains { $0 > 0 } }.count, codebookSize: size)
+  }
+
+  /// Normalized mutual information of a contingency table's row and column variables, I / ((H_row + H_col) / 2);
+  /// 0 when either is constant.
+  public static func nmi(_ table: [[Int]]) -> Double {
+    let n = Double(table.reduce(0) { $0 + $1.reduce(0, +) })
+    guard n > 0, let columns = table.first?.count else { return 0 }
     let rowSums = table.map { Double($0.reduce(0, +)) }
-    let colSums = (0..<a).map { j in Double(table.reduce(0) { $0 + $1[j] }) }
+    let colSums = (0..<columns).map { j in Double(table.reduce(0) { $0 + $1[j] }) }
     func entropy(_ counts: [Double]) -> Double { counts.reduce(0) { $1 > 0 ? $0 - $1 / n * log($1 / n) : $0 } }
     var mutual = 0.0
-    for c in 0..<size { for y in 0..<a where table[c][y] > 0 {
-      let p = Double(table[c][y]) / n
-      mutual += p * log(p * n * n / (rowSums[c] * colSums[y]))
+    for r in table.indices { for c in 0..<columns where table[r][c] > 0 {
+      let p = Double(table[r][c]) / n
+      mutual += p * log(p * n * n / (rowSums[r] * colSums[c]))
     } }
     let denominator = (entropy(rowSums) + entropy(colSums)) / 2
-    return CodeAnalysis(contingency: table, purity: purity, nmi: denominator > 0 ? mutual / denominator : 0,
-                        codesUsed: rowSums.filter { $0 > 0 }.count, codebookSize: size)
-  }
-}
-
-/// Which pixels are the agent's region and which are exogenous (every cell outside it), per channel.
-struct PixelRegions {
-  var agent: [Bool]  // [C * H * W]
-
-  init(_ config: EnvironmentConfig) {
-    let g = config.grid, region = config.agentRegion
-    let h = g.pixelHeight, w = g.pixelWidth
-    agent = [Bool](repeating: false, count: g.channels * h * w)
-    for c in 0..<g.channels { for y in 0..<h { for x in 0..<w {
-      agent[(c * h + y) * w + x] = region.contains(Cell(row: y / g.cellSize, col: x / g.cellSize))
-    } } }
-  }
-}
-
-/// Running sums for the per-region prediction error and per-pixel variance of o'.
-struct RegionErrors {
-  var count = 0
-  var squaredError: [Double]  // [pixels]
-  var sum: [Double]  // [pixels]
-  var sumSquares: [Double]  // [pixels]
-
-  init(pixels: Int) {
-    squaredError = [Double](repeating: 0, count: pixels)
-    sum = squaredError
-    sumSquares = squaredError
+    return denominator > 0 ? min(max(mutual / denominator, 0), 1) : 0
   }
 
-  mutating func add(next: UnsafeMutablePointer<Float>, prediction: UnsafeMutablePointer<Float>) {
-    count += 1
-    for j in 0..<sum.count {
-      let v = Double(next[j]), e = Double(prediction[j]) - v
-      squaredError[j] += e * e
-      sum[j] += v
-      sumSquares[j] += v * v
+  /// The mean over the classes present (rows with counts) of each class's recall, from `confusion[true][predicted]`.
+  public static func balancedAccuracy(_ confusion: [[Int]]) -> Double {
+    let recalls = confusion.indices.compactMap { c -> Double? in
+      let total = confusion[c].reduce(0, +)
+      return total > 0 ? Double(confusion[c][c]) / Double(total) : nil
     }
-  }
-
-  func metrics(_ regions: PixelRegions) -> PaperMetrics {
-    func ratio(_ inRegion: Bool) -> Double? {
-      let pixels = regions.agent.indices.filter { regions.agent[$0] == inRegion }
-      guard !pixels.isEmpty, count > 0 else { return nil }
-      let n = Double(count)
-      let mse = pixels.reduce(0) { $0 + squaredError[$1] } / (n * Double(pixels.count))
-      let variance = pixels.reduce(0) { $0 + max(sumSquares[$1] / n - (sum[$1] / n) * (sum[$1] / n), 0) } / Double(pixels.count)
-      // A region that never changes has no signal to explain: the ratio is undefined.
-      return variance > 1e-9 ? mse / variance : nil
-    }
-    return PaperMetrics(controllableLoss: ratio(true), stochasticLoss: ratio(false))
+    return recalls.isEmpty ? 0 : recalls.reduce(0, +) / Double(recalls.count)
   }
 }
 

@@ -10,14 +10,15 @@ extension ProbeAnalysis {
   /// the probes test on every transition of that dataset instead, and `out` is required: an evaluation
   /// never replaces the run's own probe.json.
   public static func probeRun(_ runDir: String, dataPath: String? = nil, evalPath: String? = nil, out: String? = nil,
-                              quantized: Bool, maxTrain: Int, settings: Probe.Settings) throws -> ProbeResults {
+                              quantized: Bool, maxTrain: Int, settings: Probe.Settings,
+                              progress: (String) -> Void = { _ in }) throws -> ProbeResults {
     guard evalPath == nil || out != nil else {
       throw LamError("\(runDir): probing on another dataset needs an output path for its results (--out FILE); the run's probe.json is kept for its own episodes")
     }
     let opened = try RunData.open(runDir, data: dataPath)
     let evaluation = try evalPath.map { try Dataset.load(from: $0) }
     let probed = try run(model: opened.model, dataset: opened.dataset, split: opened.split, quantized: quantized,
-                         evaluation: evaluation, maxTrain: maxTrain, settings: settings)
+                         evaluation: evaluation, maxTrain: maxTrain, settings: settings, progress: progress)
     if evalPath == nil {
       try probed.actionProbe.save(to: runDir + "/" + Labelling.probeFile, metadata: [
         "target": "action", "latent": probed.results.latent, "checkpoint_step": String(opened.step),

@@ -37,8 +37,8 @@ public struct ReportResult: Sendable {
   public var step: Int
   /// Nearest-centroid accuracy of z_e -> agent action on the validation episodes.
   public var centroidActionAccuracy: Double
-  /// Nearest-centroid accuracy of z_e -> first distractor's action (nil without distractors).
-  public var centroidDistractorAccuracy: Double?
+  /// Nearest-centroid accuracy of z_e -> each distractor's action [K].
+  public var centroidDistractorAccuracies: [Double]
   /// The swap test: how often the agent in FDM(o_target, z_source) moved as the source's action would.
   public var counterfactual: SwapTestResult
 }
@@ -74,6 +74,9 @@ public enum Report {
       let fitOutputs = ModelOutputs(model: model, data: data, indices: fitted)
 
       if !records.isEmpty { try save(ReportFigures.losses(records), "losses.png") }
+      if let codebook = ReportFigures.codebookUse(records, codebookSize: config.model.bottleneck.codes) {
+        try save(codebook, "codebook-use.png")
+      }
       try save(reconstructions(outputs, data: data, frame: frame), "reconstructions.png")
 
       // Confusion matrices: a nearest-centroid read-out of z_e, fitted on training transitions.
@@ -84,37 +87,28 @@ public enum Report {
       try save(ReportFigures.confusion(actionCounts.map { $0.map(Double.init) }, names: actionNames,
                                        title: "Agent action from z: nearest centroid, % of row"),
                "confusion-action.png")
-      var distractorAccuracy: Double? = nil
+      // Every distractor, by the name probe.json and summary.md use: its action from z, then the probe's.
       let k = data.distractorCount
-      let distractorNames = actionNames + ["teleport"]
-      let distractorLabels = evaluated.map { k > 0 ? data.distractorActions[$0 * k] : 0 }
-      if k > 0 {
-        let centroids = NearestCentroid(points: fitOutputs, labels: fitted.map { data.distractorActions[$0 * k] }, classes: 6)
-        var counts = centroids.confusion(points: outputs, labels: distractorLabels)
-        var names = distractorNames
-        if counts[5].reduce(0, +) == 0 && centroids.centroids[5].isEmpty {
-          counts = counts.prefix(5).map { Array($0.prefix(5)) }
-          names.removeLast()
+      let names = data.config.distractorNames
+      let distractorActionNames = actionNames + ["teleport"]
+      var distractorAccuracies: [Double] = []
+      var distractorLabels: [[Int]] = []  // [K][evaluated]
+      for j in 0..<k {
+        let labels = evaluated.map { data.distractorActions[$0 * k + j] }
+        distractorLabels.append(labels)
+        let centroids = NearestCentroid(points: fitOutputs, labels: fitted.map { data.distractorActions[$0 * k + j] }, classes: 6)
+        let counts = centroids.confusion(points: outputs, labels: labels)
+        distractorAccuracies.append(accuracy(counts))
+        try save(confusionWithoutTeleports(counts, title: "Distractor '\(names[j])' action from z: nearest centroid, % of row"),
+                 "confusion-distractor-\(fileTag(j, names[j])).png")
+        if let matrix = probe?.distractors[j].mlp.confusion, probe?.distractorNames == names {
+          try save(confusionWithoutTeleports(matrix, title: "Distractor '\(names[j])' action probe (probe.json), % of row"),
+                   "confusion-probe-distractor-\(fileTag(j, names[j])).png")
         }
-        distractorAccuracy = accuracy(counts)
-        try save(ReportFigures.confusion(counts.map { $0.map(Double.init) }, names: names,
-                                         title: "Distractor 1 action from z: nearest centroid, % of row"),
-                 "confusion-distractor.png")
       }
-
       if let matrix = probe?.action.mlp.confusion?.map({ $0.map(Double.init) }) {
         try save(ReportFigures.confusion(matrix, names: actionNames, title: "Agent action probe (probe.json), % of row"),
                  "confusion-probe.png")
-      }
-      if var matrix = probe?.distractors.first?.mlp.confusion?.map({ $0.map(Double.init) }) {
-        var names = distractorNames
-        // Without teleports the last row and column are empty: leave them out.
-        if matrix[5].allSatisfy({ $0 == 0 }) && matrix.allSatisfy({ $0[5] == 0 }) {
-          matrix = matrix.prefix(5).map { Array($0.prefix(5)) }
-          names.removeLast()
-        }
-        try save(ReportFigures.confusion(matrix, names: names, title: "Distractor 1 action probe (probe.json), % of row"),
-                 "confusion-probe-distractor.png")
       }
 
       // Latent scatter: z_e on its first two principal axes.
@@ -123,10 +117,19 @@ public enum Report {
       try save(ReportFigures.scatter(projected, classes: actionLabels, names: actionNames,
                                      title: "z (IDM output) by the agent's action, PCA", variance: pca.variances),
                "latents-action.png")
-      if k > 0 {
-        try save(ReportFigures.scatter(projected, classes: distractorLabels, names: distractorNames,
-                                       title: "z (IDM output) by the first distractor's action, PCA", variance: pca.variances),
-                 "latents-distractor.png")
+      for j in 0..<k {
+        try save(ReportFigures.scatter(projected, classes: distractorLabels[j], names: distractorActionNames,
+                                       title: "z (IDM output) by distractor '\(names[j])': its action, PCA", variance: pca.variances),
+                 "latents-distractor-\(fileTag(j, names[j])).png")
+      }
+      let m = data.config.shake.maxPixels
+      if data.config.shake.isActive {
+        for (axis, offset) in [("dx", { (s: PixelOffset) in s.dx }), ("dy", { (s: PixelOffset) in s.dy })] {
+          let classes = evaluated.map { offset(data.transition($0).shakeAfter) + m }
+          try save(ReportFigures.scatter(projected, classes: classes, names: (-m...m).map { "\(axis) \($0)" },
+                                         title: "z (IDM output) by the camera shake's \(axis) in o', PCA", variance: pca.variances),
+                   "latents-shake-\(axis).png")
+        }
       }
 
       let effects = try latentEffects(model: model, outputs: outputs, data: data, rng: &rng)
@@ -135,11 +138,28 @@ public enum Report {
       try save(SwapTest.examples(swap, data: data), "swap-examples.png")
 
       let result = ReportResult(files: files + [summaryFile], step: step, centroidActionAccuracy: accuracy(actionCounts),
-                                centroidDistractorAccuracy: distractorAccuracy, counterfactual: swap)
+                                centroidDistractorAccuracies: distractorAccuracies, counterfactual: swap)
       let markdown = summary(result, config: config, records: records, probe: probe, info: info, data: data, files: files)
       try Files.writeAtomically(Data(markdown.utf8), to: staging + "/" + summaryFile)
       return result
     }
+  }
+
+  /// "2-red": distractor j's part of a file name (its index keeps names that differ only in punctuation apart).
+  static func fileTag(_ j: Int, _ name: String) -> String {
+    let slug = name.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
+    return "\(j + 1)-" + slug.split(separator: "-").joined(separator: "-")
+  }
+
+  /// A distractor action confusion figure; without teleports the last row and column are empty and left out.
+  static func confusionWithoutTeleports(_ counts: [[Int]], title: String) -> Image {
+    var matrix = counts.map { $0.map(Double.init) }
+    var names = Action.names + ["teleport"]
+    if matrix[5].allSatisfy({ $0 == 0 }) && matrix.allSatisfy({ $0[5] == 0 }) {
+      matrix = matrix.prefix(5).map { Array($0.prefix(5)) }
+      names.removeLast()
+    }
+    return ReportFigures.confusion(matrix, names: names, title: title)
   }
 
   static func sample(_ list: [Int], count: Int, rng: inout RNG) -> [Int] {

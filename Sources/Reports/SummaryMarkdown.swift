@@ -15,6 +15,8 @@ extension Report {
     let lastVal = records.last { $0.valRecon != nil }?.valRecon
     let swap = result.counterfactual
     var lines = [
+      "**Verdict:** " + (probe.map { $0.verdict } ?? "none yet: run `lam probe --run RUN` for what the latent holds") + ".",
+      "",
       "# Report: \(m.architecture.rawValue) LAM, \(m.bottleneck.kind.rawValue) latent (dz \(m.bottleneck.dz)"
         + (m.bottleneck.kind == .vq ? ", \(m.bottleneck.codes) codes)" : ")"),
       "",
@@ -28,8 +30,9 @@ extension Report {
       "| validation reconstruction MSE (last) | \(number(lastVal.map(Double.init))) |",
       "| agent action from z, nearest centroid (validation) | \(percent(result.centroidActionAccuracy)) |",
     ]
-    if let d = result.centroidDistractorAccuracy {
-      lines.append("| first distractor's action from z, nearest centroid | \(percent(d)) |")
+    let names = data.config.distractorNames
+    for (name, accuracy) in zip(names, result.centroidDistractorAccuracies) {
+      lines.append("| distractor '\(name)': action from z, nearest centroid | \(percent(accuracy)) |")
     }
     lines += [
       "| latent swap: agent moves as the source's action would | \(percent(swap.accuracy)) of \(swap.pairs.count) pairs |",
@@ -43,19 +46,32 @@ extension Report {
         "| action probe, MLP (test accuracy) | \(percent(action.mlp.testAccuracy)) |",
         "| action chance / ceiling | \(percent(action.chance)) / \(percent(action.ceiling)) |",
       ]
-      if let distractor = probe.distractors.first {
-        let cell = probe.distractorPositions.first
+      for (j, name) in probe.distractorNames.enumerated() {
+        let action = probe.distractors[j], cell = probe.distractorPositions[j]
         lines += [
-          "| first distractor's action probe, MLP / chance / ceiling | \(percent(distractor.mlp.testAccuracy)) / "
-            + "\(percent(distractor.chance)) / \(percent(distractor.ceiling)) |",
-          "| first distractor's cell after the step, MLP probe / chance | "
-            + "\(percent(cell?.mlp.testAccuracy)) / \(percent(cell?.chance)) |",
+          "| distractor '\(name)': action probe, MLP / chance / ceiling | \(percent(action.mlp.testAccuracy)) / "
+            + "\(percent(action.chance)) / \(percent(action.ceiling)) |",
+          "| distractor '\(name)': cell after the step, MLP probe / chance | "
+            + "\(percent(cell.mlp.testAccuracy)) / \(percent(cell.chance)) |",
         ]
       }
+      for (axis, target) in [("dx", probe.shakeDx), ("dy", probe.shakeDy)] {
+        guard let target else { continue }
+        lines.append("| camera shake \(axis) probe, MLP accuracy / balanced / NMI (chance \(percent(target.chance)) / "
+                     + "\(percent(target.balancedChance)) / 0) | \(percent(target.mlp.testAccuracy)) / "
+                     + "\(percent(target.mlp.balancedAccuracy)) / \(number(target.mlp.nmi)) |")
+      }
+      let paper = probe.paper
       lines += [
-        "| paper's controllable loss (lower: z holds the action) | \(number(probe.paper.controllableLoss)) |",
-        "| paper's stochastic loss (higher: z ignores the noise) | \(number(probe.paper.stochasticLoss)) |",
+        "| controllable loss (lower: z holds the agent's move; another transition's latent) | "
+          + "\(number(paper.controllableLoss)) (\(number(paper.controllableLossShuffled))) |",
+        "| stochastic loss (higher: z ignores distractors, noise and shake; another transition's latent) | "
+          + "\(number(paper.stochasticLoss)) (\(number(paper.stochasticLossShuffled))) |",
       ]
+      for (j, name) in probe.distractorNames.enumerated() {
+        lines.append("| distractor '\(name)': loss (another transition's latent) | "
+                     + "\(number(paper.distractorLosses[j])) (\(number(paper.distractorLossesShuffled[j]))) |")
+      }
     } else {
       lines += ["", "No probe.json in the run folder: run `lam probe` first for the probe accuracies and the paper's losses."]
     }
@@ -64,13 +80,21 @@ extension Report {
 
     let captions: [(String, String)] = [
       ("losses.png", "Training losses per update (log scale): total, reconstruction, bottleneck and label terms, and the validation reconstruction."),
+      ("codebook-use.png", "VQ only: codes used and code perplexity (effective number of codes) per logged update, against the codebook size (dashed). Lines that fall to 1 and stay there mean the codebook collapsed onto one code."),
       ("reconstructions.png", "Validation transitions, two per action: o, the true o', the FDM's prediction and the signed error (blue: predicted too dark, red: too bright)."),
       ("confusion-action.png", "The agent's action read from z_e by the nearest class mean (fitted on training transitions). Moves into a wall look like stay, so the stay column absorbs some of every row."),
-      ("confusion-distractor.png", "The same read-out for the first distractor's action: a high diagonal means z also holds the distractor (exogenous noise)."),
       ("confusion-probe.png", "The agent-action MLP probe's confusion matrix from probe.json (held-out episodes)."),
-      ("confusion-probe-distractor.png", "The first distractor's action MLP probe's confusion matrix from probe.json."),
       ("latents-action.png", "z_e on its two principal axes, coloured by the agent's action: separate clusters mean z holds the action."),
-      ("latents-distractor.png", "The same points coloured by the first distractor's action."),
+    ] + names.enumerated().flatMap { j, name -> [(String, String)] in
+      let tag = fileTag(j, name)
+      return [
+        ("confusion-distractor-\(tag).png", "The same read-out for the action of distractor '\(name)': a high diagonal means z also holds this distractor (exogenous noise)."),
+        ("confusion-probe-distractor-\(tag).png", "The confusion matrix of the MLP probe of the action of distractor '\(name)', from probe.json."),
+        ("latents-distractor-\(tag).png", "z_e's principal axes coloured by the action of distractor '\(name)'."),
+      ]
+    } + [
+      ("latents-shake-dx.png", "z_e's principal axes coloured by the camera shake's horizontal offset in o': colour bands mean z holds the shake."),
+      ("latents-shake-dy.png", "The same for the vertical offset."),
       ("latent-effects.png", "FDM(o, z) for each code (VQ) or each principal direction of z at -2, -1, +1, +2 std, from the same frames; the caption names the agent's move found in the prediction."),
       ("swap-examples.png", "The latent swap test: z of a source transition decoded on another transition's first frame. The agent should move as the source's action would (walls: a blocked move stays)."),
     ]

@@ -121,6 +121,15 @@ public struct RunConfig: Codable, Equatable, Sendable {
     self = try decoder.decode(RunConfig(), [.field("model", \.model), .field("train", \.train), .field("remedies", \.remedies)])
   }
 
+  /// Frames this many pixels high or wide, or more, get the conv LAM when the config does not name an
+  /// architecture: the MLP's first layer grows with the pixel count and it learned nothing on 32 x 32 frames.
+  public static let convFromPixels = 16
+
+  /// The architecture `lam train` picks for `frame` when none is named.
+  public static func defaultArchitecture(for frame: FrameShape) -> Architecture {
+    max(frame.height, frame.width) >= convFromPixels ? .conv : .mlp
+  }
+
   public func validate(frame: FrameShape? = nil) throws {
     try model.validate(frame: frame)
     try train.validate()
@@ -134,19 +143,30 @@ extension RunConfig {
   /// parse (numbers, true/false, arrays), else as strings. The result is decoded strictly, so an
   /// unknown field or a bad value is an error naming it.
   public static func load(file: String?, overrides: [(path: String, value: String)]) throws -> RunConfig {
-    var root = JSON.object([])
-    if let file {
-      let data: Data
-      do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-        throw LamError("\(file): cannot read the config file")
-      }
-      try StrictJSON.checkSyntax(data, source: file)
-      root = try JSON.parse([UInt8](data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data))
-      guard case .object = root else { throw LamError("\(file): top level: expected an object") }
-    }
     let source = file ?? "config"
-    return try load(object: root, source: overrides.isEmpty ? source : "\(source) (with flags)",
+    return try load(object: object(file: file), source: overrides.isEmpty ? source : "\(source) (with flags)",
                     overrides: overrides.map { ($0.path, JSON.lenient($0.value)) })
+  }
+
+  /// Whether the config file or `overrides` set `model.architecture` (else `lam train` picks it by frame size).
+  public static func namesArchitecture(file: String?, overrides: [(path: String, value: String)]) throws -> Bool {
+    guard !overrides.contains(where: { $0.path == "model.architecture" }) else { return true }
+    guard case .object(let root) = try object(file: file),
+          case .object(let model)? = root.first(where: { $0.key == "model" })?.value else { return false }
+    return model.contains { $0.key == "architecture" }
+  }
+
+  /// The JSON object of a config file (empty without one), checked for syntax and duplicate keys.
+  static func object(file: String?) throws -> JSON {
+    guard let file else { return .object([]) }
+    let data: Data
+    do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+      throw LamError("\(file): cannot read the config file")
+    }
+    try StrictJSON.checkSyntax(data, source: file)
+    let root = try JSON.parse([UInt8](data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data))
+    guard case .object = root else { throw LamError("\(file): top level: expected an object") }
+    return root
   }
 
   /// The run config from a JSON object with `overrides` set on top, in order; `source` names it in messages.

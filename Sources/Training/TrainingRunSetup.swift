@@ -8,11 +8,14 @@ extension TrainingRun {
   /// (config, split, data reference) and locked; `force` replaces an existing folder lam made. `inputs`
   /// are the command's other input files (the config, the --init checkpoint), which the run folder must
   /// not touch; the dataset is added here.
+  /// With `pickArchitecture`, the architecture is `RunConfig.defaultArchitecture` for the dataset's frames.
   public static func start(_ runDir: String, config: RunConfig, dataPath: String, initFrom: String? = nil,
-                           force: Bool, inputs: [Files.Input] = []) throws -> Trainer {
+                           force: Bool, inputs: [Files.Input] = [], pickArchitecture: Bool = false) throws -> Trainer {
     let inputs = inputs + [Files.Input(dataPath, flag: "--data")]
     try Files.checkOutputFolder(runDir, force: force, inputs: inputs, alternative: resumeHint)  // before reading the data
     let (dataset, hash) = try RunData.loadDataset(dataPath, expectedHash: nil)
+    var config = config
+    if pickArchitecture { config.model.architecture = RunConfig.defaultArchitecture(for: dataset.frame) }
     try config.validate(frame: dataset.frame)
     let split = try EpisodeSplit.make(episodes: dataset.episodes, valFraction: config.train.valFraction,
                                       labelFraction: config.remedies.labelFraction, seed: config.train.seed)

@@ -54,7 +54,7 @@ struct EncodeCommand: ParsableCommand {
     }
     var predictions = [Float](repeating: 0, count: predict == nil ? 0 : dataset.transitionCount * frameSize)
     let encoding = Encoding.encode(opened.model, dataset: dataset, transitions: Array(0..<dataset.transitionCount),
-                                   quantized: false) { first, _, prediction in
+                                   quantized: false) { first, _, _, prediction in
       guard predict != nil else { return }
       for i in 0..<prediction.count { predictions[first * frameSize + i] = prediction.data[i] }
     }

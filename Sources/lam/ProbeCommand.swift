@@ -51,7 +51,9 @@ struct ProbeCommand: ParsableCommand {
     }
     BLASThreads.set(compute.threads ?? 1)
     let results = try ProbeAnalysis.probeRun(runDir, dataPath: data, evalPath: evalData, out: out, quantized: quantized,
-                                             maxTrain: maxTrain, settings: Probe.Settings(epochs: epochs))
+                                             maxTrain: maxTrain, settings: Probe.Settings(epochs: epochs)) { step in
+      FileHandle.standardError.write(Data((step + "\n").utf8))
+    }
     let tested = evalData.map { "transitions of \($0)" } ?? "held-out transitions"
     print(results.table(tested: tested))
     print("wrote \(out ?? runDir + "/" + ProbeResults.file)")

@@ -96,12 +96,15 @@ struct TrainCommand: ParsableCommand {
     } else {
       runDir = try output.required("the run folder to create")
       let config = try RunConfig.load(file: self.config, overrides: overrides)
+      let pick = try !RunConfig.namesArchitecture(file: self.config, overrides: overrides)
       let inputs = [(self.config, "--config"), (initFrom, "--init")].compactMap { path, flag in
         path.map { Files.Input($0, flag: flag) }
       }
-      trainer = try TrainingRun.start(runDir, config: config, dataPath: data!, initFrom: initFrom, force: output.force, inputs: inputs)
-      let m = config.model
-      print("training \(m.architecture.rawValue) LAM (\(m.bottleneck.kind.rawValue) latent, dz \(m.bottleneck.dz)) on \(data!): "
+      trainer = try TrainingRun.start(runDir, config: config, dataPath: data!, initFrom: initFrom, force: output.force,
+                                      inputs: inputs, pickArchitecture: pick)
+      let m = trainer.config.model, frame = trainer.data.frame
+      let picked = pick ? " (picked for \(frame.height)x\(frame.width) frames: conv from \(RunConfig.convFromPixels) px; --arch to choose)" : ""
+      print("training \(m.architecture.rawValue) LAM\(picked) (\(m.bottleneck.kind.rawValue) latent, dz \(m.bottleneck.dz)) on \(data!): "
             + "\(trainer.trainTransitions.count) training transitions, \(config.train.steps) steps of \(config.train.batch)")
     }
     BLASThreads.set(trainer.config.train.threads)

@@ -11,8 +11,11 @@ private func folderWithRun(name: String = #function) throws -> String {
   let folder = try folderWithRun()
   let result = try runLam(["probe", "--run", "run", "--epochs", "2"], currentDirectory: folder)
   #expect(result.status == 0, "\(result.stderr)")
-  #expect(result.stdout.contains("target         linear     mlp  chance ceiling"))
+  #expect(result.stdout.hasPrefix("the latent holds "))
+  #expect(result.stdout.contains("target               linear     mlp  chance ceiling  mlp-bal  chance  mlp-NMI"))
   #expect(result.stdout.contains("action ") && result.stdout.contains("agent cell "))
+  // Progress goes to stderr: the encoding, then each probe.
+  #expect(result.stderr.contains("encoding ") && result.stderr.contains("probe 1 of 2: action") && result.stderr.contains("probe 2 of 2: agent cell"))
   let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run/probe.json")))
   let root = try #require(json as? [String: Any])
   let action = try #require(root["action"] as? [String: Any])

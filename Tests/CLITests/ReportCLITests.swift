@@ -13,10 +13,12 @@ private func folderWithRun(_ bottleneck: String, name: String = #function) throw
   let result = try runLam(["report", "--run", "run", "--pairs", "50"], currentDirectory: folder)
   #expect(result.status == 0, "\(result.stderr)")
   #expect(result.stdout.contains("latent swap: the agent moved as the source's action would in "))
-  #expect(result.stdout.contains("wrote 9 files to run/report"))
+  #expect(result.stdout.contains("wrote 10 files to run/report"))
   let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/run/report").sorted()
-  #expect(files == [".lam-output", "confusion-action.png", "confusion-distractor.png", "latent-effects.png", "latents-action.png",
-                    "latents-distractor.png", "losses.png", "reconstructions.png", "summary.md", "swap-examples.png"])
+  // The environment's one distractor is grey: its pictures carry its number and name.
+  #expect(files == [".lam-output", "codebook-use.png", "confusion-action.png", "confusion-distractor-1-grey.png",
+                    "latent-effects.png", "latents-action.png", "latents-distractor-1-grey.png", "losses.png",
+                    "reconstructions.png", "summary.md", "swap-examples.png"])
   let summary = try String(contentsOfFile: folder + "/run/report/summary.md", encoding: .utf8)
   #expect(summary.contains("run `lam probe` first"))
   #expect(summary.contains("![latent-effects.png](latent-effects.png)"))
@@ -36,12 +38,21 @@ private func folderWithRun(_ bottleneck: String, name: String = #function) throw
 @Test func reportUsesProbeNumbersWhenProbeJSONExists() throws {
   let folder = try folderWithRun("continuous")
   let probe = """
-    {"latent": "pre-quantization", "train_transitions": 100, "test_transitions": 25,
-     "action": {"linear": {"test_accuracy": 0.875}, "chance": 0.2, "ceiling": 0.95,
-                "mlp": {"test_accuracy": 0.9, "confusion": [[5,0,0,0,0],[0,5,0,0,0],[0,0,5,0,0],[0,0,0,5,0],[1,0,0,0,4]]}},
-     "distractors": [], "distractor_positions": [],
-     "position": {"linear": {"test_accuracy": 0.5}, "mlp": {"test_accuracy": 0.5}, "chance": 0.1},
-     "paper": {"controllable_loss": 0.125, "stochastic_loss": 0.75}}
+    {"format_version": 2, "verdict": "the latent holds the agent's action: 0.95 of the ceiling",
+     "latent": "pre-quantization", "train_transitions": 100, "test_transitions": 25,
+     "action": {"linear": {"test_accuracy": 0.875, "balanced_accuracy": 0.875, "nmi": 0.7}, "chance": 0.2,
+                "balanced_chance": 0.2, "ceiling": 0.95,
+                "mlp": {"test_accuracy": 0.9, "balanced_accuracy": 0.9, "nmi": 0.8,
+                        "confusion": [[5,0,0,0,0],[0,5,0,0,0],[0,0,5,0,0],[0,0,0,5,0],[1,0,0,0,4]]}},
+     "distractor_names": ["grey"],
+     "distractors": [{"linear": {"test_accuracy": 0.25, "balanced_accuracy": 0.25, "nmi": 0.01}, "chance": 0.2,
+                      "balanced_chance": 0.2, "mlp": {"test_accuracy": 0.25, "balanced_accuracy": 0.25, "nmi": 0.01}}],
+     "distractor_positions": [{"linear": {"test_accuracy": 0.5, "balanced_accuracy": 0.5, "nmi": 0.3}, "chance": 0.25,
+                               "balanced_chance": 0.25, "mlp": {"test_accuracy": 0.5, "balanced_accuracy": 0.5, "nmi": 0.3}}],
+     "position": {"linear": {"test_accuracy": 0.5, "balanced_accuracy": 0.5, "nmi": 0.4}, "chance": 0.1,
+                  "balanced_chance": 0.1, "mlp": {"test_accuracy": 0.5, "balanced_accuracy": 0.5, "nmi": 0.4}},
+     "paper": {"controllable_loss": 0.125, "stochastic_loss": 0.75, "controllable_loss_shuffled": 1.5,
+               "stochastic_loss_shuffled": 1.25, "distractor_losses": [0.75], "distractor_losses_shuffled": [1.25]}}
     """
   try Data(probe.utf8).write(to: URL(fileURLWithPath: folder + "/run/probe.json"))
   let result = try runLam(["report", "--run", "run", "--pairs", "20"], currentDirectory: folder)
@@ -49,7 +60,10 @@ private func folderWithRun(_ bottleneck: String, name: String = #function) throw
   let summary = try String(contentsOfFile: folder + "/run/report/summary.md", encoding: .utf8)
   #expect(summary.contains("| action probe, linear (test accuracy) | 87.5% |"))
   #expect(summary.contains("| action chance / ceiling | 20.0% / 95.0% |"))
-  #expect(summary.contains("| paper's controllable loss (lower: z holds the action) | 0.125 |"))
+  #expect(summary.hasPrefix("**Verdict:** the latent holds the agent's action: 0.95 of the ceiling."))
+  #expect(summary.contains("| controllable loss (lower: z holds the agent's move; another transition's latent) | 0.125 (1.5) |"))
+  #expect(summary.contains("| distractor 'grey': loss (another transition's latent) | 0.75 (1.25) |"))
+  #expect(summary.contains("| distractor 'grey': cell after the step, MLP probe / chance | 50.0% / 25.0% |"))
   #expect(FileManager.default.fileExists(atPath: folder + "/run/report/confusion-probe.png"))
 }
 

@@ -8,7 +8,7 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
   let folder = try folderWithDataset("paper-4x4-clean")
   let result = try runLam(["train", "--data", "ds", "--out", "run"] + quick, currentDirectory: folder)
   #expect(result.status == 0, "\(result.stderr)")
-  #expect(result.stdout.contains("training mlp LAM (continuous latent, dz 4) on ds"))
+  #expect(result.stdout.contains("training mlp LAM (picked for 4x4 frames: conv from 16 px; --arch to choose) (continuous latent, dz 4) on ds"))
   #expect(result.stdout.contains("finished at step 30 in "))
   let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/run").sorted()
   #expect(files == [".lam-lock", ".lam-output", "checkpoint.safetensors", "config.json", "metrics.jsonl", "run.json",
@@ -162,4 +162,21 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
   process.waitUntilExit()
   #expect(process.terminationStatus == 1, "\(stderr)")
   #expect(stderr.contains("more than the 1.0 GB this process may use"), "\(stderr)")
+}
+
+@Test func trainPicksTheConvLAMForFramesOfSixteenPixelsAndMoreUnlessAnArchitectureIsNamed() throws {
+  let folder = try folderWithDataset("distractors-8x8", episodes: 4, steps: 4)
+  let picked = try runLam(["train", "--data", "ds", "--out", "conv", "--steps", "1", "--batch", "4"], currentDirectory: folder)
+  #expect(picked.status == 0, "\(picked.stderr)")
+  #expect(picked.stdout.contains("training conv LAM (picked for 32x32 frames: conv from 16 px; --arch to choose)"))
+  #expect(try String(contentsOfFile: folder + "/conv/config.json", encoding: .utf8).contains("\"architecture\" : \"conv\""))
+  let named = try runLam(["train", "--data", "ds", "--out", "mlp", "--steps", "1", "--batch", "4", "--arch", "mlp"],
+                         currentDirectory: folder)
+  #expect(named.status == 0, "\(named.stderr)")
+  #expect(named.stdout.contains("training mlp LAM (continuous latent"))
+  let config = folder + "/mlp.json"
+  try Data(#"{"model": {"architecture": "mlp"}}"#.utf8).write(to: URL(fileURLWithPath: config))
+  let fromFile = try runLam(["train", "--data", "ds", "--out", "file", "--steps", "1", "--batch", "4", "--config", config],
+                            currentDirectory: folder)
+  #expect(fromFile.status == 0 && fromFile.stdout.contains("training mlp LAM (continuous latent"), "\(fromFile.stderr)")
 }

@@ -146,3 +146,20 @@ func configError(_ json: String) -> String {
     #expect("\(error)".contains("paper-4x4-noise-low"))
   }
 }
+
+@Test func distractorsAreNamedByTheirGroupsNameOrColourNumberedWithinAGroup() throws {
+  #expect(try preset("distractors-8x8").distractorNames == ["red", "green", "blue"])
+  #expect(try preset("paper-4x4-agent").distractorNames == ["grey"])
+  var config = try preset("distractors-8x8")
+  config.distractors[0].count = 2
+  config.distractors[1].name = "sticky"
+  config.distractors[2].color = Color([0.9, 0.1, 0])  // red again: the groups are told apart
+  #expect(config.distractorNames == ["red (group 1) 1", "red (group 1) 2", "sticky", "red (group 3)"])
+}
+
+@Test func aDistractorNameMustBeOneShortLine() throws {
+  let json = #"{"grid": {"width": 4, "height": 4}, "distractors": [{"name": "a\nb"}]}"#
+  #expect(throws: LamError("distractors[0].name: expected 1 to 40 characters on one line, without quotes")) {
+    _ = try JSONDecoder().decode(EnvironmentConfig.self, from: Data(json.utf8))
+  }
+}

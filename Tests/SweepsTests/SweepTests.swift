@@ -154,11 +154,13 @@ private func specError(_ edit: (inout [String: Any]) -> Void) throws -> (message
 /// Writes a run folder's probe.json with these values (nil: absent) and summary.json.
 private func writeRun(_ dir: String, controllable: Double?, nmi: Double?) throws {
   try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-  let score = #"{"linear": {"test_accuracy": 0.8}, "mlp": {"test_accuracy": 0.9}, "chance": 0.2}"#
+  let score = #"{"linear": {"test_accuracy": 0.8, "balanced_accuracy": 0.8, "nmi": 0.5}, "#
+    + #""mlp": {"test_accuracy": 0.9, "balanced_accuracy": 0.9, "nmi": 0.6}, "chance": 0.2, "balanced_chance": 0.2}"#
   let codes = nmi.map { #", "codes": {"contingency": [], "purity": 0.5, "nmi": \#($0), "codes_used": 0, "codebook_size": 5}"# } ?? ""
-  let probe = #"{"latent": "pre-quantization", "train_transitions": 10, "test_transitions": 10, "action": \#(score), "#
+  let probe = #"{"format_version": 2, "verdict": "", "latent": "pre-quantization", "train_transitions": 10, "#
+    + #""test_transitions": 10, "action": \#(score), "distractor_names": [], "#
     + #""distractors": [], "distractor_positions": [], "position": \#(score), "#
-    + #""paper": {"stochastic_loss": 0.5\#(controllable.map { ", \"controllable_loss\": \($0)" } ?? "")}\#(codes)}"#
+    + #""paper": {"distractor_losses": [], "distractor_losses_shuffled": [], "stochastic_loss": 0.5\#(controllable.map { ", \"controllable_loss\": \($0)" } ?? "")}\#(codes)}"#
   try Data(probe.utf8).write(to: URL(fileURLWithPath: dir + "/probe.json"))
   let summary = #"{"steps": 10, "loss": 1, "recon": 1, "val_recon": 0.25, "samples_per_s": 100, "seconds": 1, "stopped_early": false}"#
   try Data(summary.utf8).write(to: URL(fileURLWithPath: dir + "/summary.json"))
