@@ -57,11 +57,16 @@ enum FuzzCommands {
 
   /// Probing with `--eval-data` tests on every transition of the dataset, with no content-hash check.
   static func probeEval(_ run: String) -> [String] {
-    ["probe", "--run", run, "--epochs", "1", "--eval-data", "ds"]
+    ["probe", "--run", run, "--epochs", "1", "--eval-data", "ds", "--out", "out-eval.json"]
   }
 
   static func encode(_ run: String, _ rng: inout FuzzRandom) -> [String] {
     ["encode", "--run", run, "--data", "ds", "--out", "out-z.npy"] + (rng.chance(0.3) ? ["--predict", "out-p.npy"] : [])
+  }
+
+  /// Labels come from the run's head or codes, or (with --from probe) from the probe `lam probe` saved.
+  static func label(_ run: String, _ rng: inout FuzzRandom) -> [String] {
+    ["label", "--run", run, "--data", "ds", "--out", "out-labels.npy"] + (rng.chance(0.5) ? ["--from", "probe"] : [])
   }
 
   static func report(_ run: String) -> [String] {
@@ -117,7 +122,7 @@ enum FuzzTargets {
     return FuzzCommands.some(&rng, [
       (3, FuzzCommands.framesData(episode: episode)), (3, FuzzCommands.trainData(&rng)), (3, FuzzCommands.probe(run, &rng)),
       (2, FuzzCommands.probeEval(run)), (2, FuzzCommands.encode(run, &rng)), (1, FuzzCommands.report(run)),
-      (1, FuzzCommands.resume(run)),
+      (1, FuzzCommands.resume(run)), (1, FuzzCommands.label(run, &rng)),
     ])
   }
 
@@ -177,7 +182,8 @@ enum FuzzTargets {
     }
     let json: (String, Data, inout FuzzRandom) -> FuzzMutation = { JSONMutator.mutateFile($0, $1, &$2) }
     let readers: (inout FuzzRandom) -> [(Int, [String])] = { rng in
-      [(3, FuzzCommands.probe(run, &rng)), (2, FuzzCommands.encode(run, &rng)), (1, FuzzCommands.report(run)), (2, FuzzCommands.resume(run))]
+      [(3, FuzzCommands.probe(run, &rng)), (2, FuzzCommands.encode(run, &rng)), (1, FuzzCommands.report(run)),
+       (2, FuzzCommands.resume(run)), (1, FuzzCommands.label(run, &rng))]
     }
     return [
       file("checkpoint.safetensors", 5, safetensors, { rng in readers(&rng) + [(2, FuzzCommands.warmStart(run))] }),
@@ -187,6 +193,7 @@ enum FuzzTargets {
       file("run.json", 2, json, readers),
       file("metrics.jsonl", 1, jsonLines, { _ in [(1, FuzzCommands.report(run)), (1, FuzzCommands.resume(run))] }),
       file("probe.json", 1, json, { _ in [(1, FuzzCommands.report(run))] }),
+      file("action-probe.safetensors", 2, safetensors, { rng in [(1, FuzzCommands.label(run, &rng))] }),
       FuzzTarget(name: "\(run)/(checkpoint pair swapped)", weight: 2, mutate: { fixture, rng in swapCheckpoints(run, fixture, &rng) },
                  commands: { rng, _ in FuzzCommands.some(&rng, [(3, FuzzCommands.resume(run)), (1, FuzzCommands.probe(run, &rng))]) }),
     ]
