@@ -93,8 +93,10 @@ public struct SweepPlan: Sendable {
     }
     let runs = try spec.runs.enumerated().map { index, run in
       let c = spec.conditions.firstIndex { $0.name == run.condition }!
+      let dims = datasets.first { $0.folder == folderOf[run.env] }!.environment.grid.frameShape
+      let frame = FrameShape(channels: dims[0], height: dims[1], width: dims[2])
       return Run(index: index, name: run.name, condition: run.condition, seed: run.seed,
-                 config: try spec.runConfig(condition: c, seed: run.seed, quick: quick, file: specFile),
+                 config: try spec.runConfig(condition: c, seed: run.seed, quick: quick, file: specFile, frame: frame),
                  data: folderOf[run.env]!, evalData: spec.conditions[c].evalEnv.map { evalFolderOf[$0]! })
     }
     return SweepPlan(spec: spec, specFile: absolute, quick: quick, datasets: datasets, runs: runs)

@@ -185,16 +185,20 @@ public struct SweepSpec: Codable, Equatable, Sendable {
   }
 
   /// The run config of condition `condition` with `seed`: base, then the condition's `set`, then
-  /// `train.seed`, then (quick) `train.steps`.
-  public func runConfig(condition index: Int, seed: UInt64, quick: Bool, file: String) throws -> RunConfig {
+  /// `train.seed`, then (quick) `train.steps`. Given the frame, an architecture neither names is picked
+  /// for it as `lam train` does.
+  public func runConfig(condition index: Int, seed: UInt64, quick: Bool, file: String, frame: FrameShape? = nil) throws -> RunConfig {
     let condition = conditions[index]
     let field = "conditions[\(index)] '\(condition.name)'"
     var overrides = condition.set.sorted { $0.key < $1.key }.map { (path: $0.key, value: $0.value) }
     overrides.append((path: "train.seed", value: .number(String(seed))))
     if quick { overrides.append((path: "train.steps", value: .number(String(self.quick.trainSteps)))) }
     do {
-      let config = try RunConfig.load(object: base, source: "\(file): \(field) (base + set)", overrides: overrides)
-      try config.validate()
+      var config = try RunConfig.load(object: base, source: "\(file): \(field) (base + set)", overrides: overrides)
+      if let frame, !RunConfig.namesArchitecture(base, overridden: overrides.map(\.path)) {
+        config.model.architecture = RunConfig.defaultArchitecture(for: frame)
+      }
+      try config.validate()  // the frame-dependent checks come when the run starts (a failed run, not a refused sweep)
       return config
     } catch let error as LamError where !error.message.hasPrefix(file) {
       throw LamError("\(file): \(field) (base + set): \(error.message)")

@@ -150,8 +150,13 @@ extension RunConfig {
 
   /// Whether the config file or `overrides` set `model.architecture` (else `lam train` picks it by frame size).
   public static func namesArchitecture(file: String?, overrides: [(path: String, value: String)]) throws -> Bool {
-    guard !overrides.contains(where: { $0.path == "model.architecture" }) else { return true }
-    guard case .object(let root) = try object(file: file),
+    namesArchitecture(try object(file: file), overridden: overrides.map(\.path))
+  }
+
+  /// Whether the config object or the `overridden` paths set `model.architecture`.
+  public static func namesArchitecture(_ object: JSON, overridden paths: [String]) -> Bool {
+    guard !paths.contains("model.architecture") else { return true }
+    guard case .object(let root) = object,
           case .object(let model)? = root.first(where: { $0.key == "model" })?.value else { return false }
     return model.contains { $0.key == "architecture" }
   }

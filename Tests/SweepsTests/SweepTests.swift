@@ -125,6 +125,15 @@ private func specError(_ edit: (inout [String: Any]) -> Void) throws -> (message
   #expect(quick.datasets.map(\.folder) == ["data/paper-4x4-noise-low-60x32", "data/paper-4x4-noise-high-60x32"])
 }
 
+@Test func sweepRunsPickTheArchitectureForTheirFramesUnlessTheConfigNamesIt() throws {
+  var object = specObject()
+  object["conditions"] = [["name": "small", "env": "paper-4x4-clean"], ["name": "rgb", "env": "distractors-8x8"],
+                          ["name": "rgb-mlp", "env": "distractors-8x8", "set": ["model.architecture": "mlp"]]]
+  object["findings"] = nil
+  let plan = try SweepPlan.load(try writeSpec(object), quick: false, presetFolders: presets)
+  #expect(plan.runs.filter { $0.seed == 0 }.map(\.config.model.architecture) == [.mlp, .conv, .mlp])
+}
+
 @Test func sweepConditionsSharingAnEnvironmentShareItsDataset() throws {
   var object = specObject()
   object["conditions"] = [["name": "a", "env": "paper-4x4-clean"], ["name": "b", "env": "paper-4x4-clean", "set": ["train.lr": 0.01]]]
