@@ -8,6 +8,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
   case actionProbe = "action_probe"
   case actionProbeLinear = "action_probe_linear"
   case actionCeiling = "action_ceiling"
+  case actionOfCeiling = "action_of_ceiling"
   case distractorProbe = "distractor_probe"
   case distractorCellProbe = "distractor_cell_probe"
   case codePurity = "code_purity"
@@ -22,6 +23,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .actionProbe: return "action probe accuracy (MLP)"
     case .actionProbeLinear: return "action probe accuracy (linear)"
     case .actionCeiling: return "action ceiling"
+    case .actionOfCeiling: return "action probe (MLP) / ceiling"
     case .distractorProbe: return "distractor probe accuracy (MLP)"
     case .distractorCellProbe: return "distractor cell probe accuracy (MLP)"
     case .codePurity: return "code purity"
@@ -39,6 +41,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .actionProbe: value = probe?.action.mlp.testAccuracy
     case .actionProbeLinear: value = probe?.action.linear.testAccuracy
     case .actionCeiling: value = probe?.action.ceiling
+    case .actionOfCeiling: value = probe.flatMap { p in p.action.ceiling.map { p.action.mlp.testAccuracy / $0 } }
     case .distractorProbe: value = probe?.distractors.first?.mlp.testAccuracy
     case .distractorCellProbe: value = probe?.distractorPositions.first?.mlp.testAccuracy
     case .codePurity: value = probe?.codes?.purity

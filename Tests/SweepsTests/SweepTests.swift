@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import LAM
+import Probing
 import Sweeps
 import Testing
 import TestSupport
@@ -125,6 +126,14 @@ private func specError(_ edit: (inout [String: Any]) -> Void) throws -> (message
   #expect(quick.datasets.map(\.folder) == ["data/paper-4x4-noise-low-60x32", "data/paper-4x4-noise-high-60x32"])
 }
 
+@Test func theActionShareOfTheCeilingIsTheMLPProbeOverTheCeiling() throws {
+  let dir = makeTemporaryFolder() + "/run"
+  try writeRun(dir, controllable: 0.5, nmi: nil)
+  let probe = try ProbeResults.load(run: dir)
+  #expect(SweepMetric.actionOfCeiling.value(probe: probe, summary: nil) == 0.9 / 0.96)
+  #expect(SweepMetric.actionOfCeiling.value(probe: nil, summary: nil) == nil)
+}
+
 @Test func sweepRunsPickTheArchitectureForTheirFramesUnlessTheConfigNamesIt() throws {
   var object = specObject()
   object["conditions"] = [["name": "small", "env": "paper-4x4-clean"], ["name": "rgb", "env": "distractors-8x8"],
@@ -164,7 +173,7 @@ private func specError(_ edit: (inout [String: Any]) -> Void) throws -> (message
 private func writeRun(_ dir: String, controllable: Double?, nmi: Double?) throws {
   try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
   let score = #"{"linear": {"test_accuracy": 0.8, "balanced_accuracy": 0.8, "nmi": 0.5}, "#
-    + #""mlp": {"test_accuracy": 0.9, "balanced_accuracy": 0.9, "nmi": 0.6}, "chance": 0.2, "balanced_chance": 0.2}"#
+    + #""mlp": {"test_accuracy": 0.9, "balanced_accuracy": 0.9, "nmi": 0.6}, "chance": 0.2, "balanced_chance": 0.2, "ceiling": 0.96}"#
   let codes = nmi.map { #", "codes": {"contingency": [], "purity": 0.5, "nmi": \#($0), "codes_used": 0, "codebook_size": 5}"# } ?? ""
   let probe = #"{"format_version": 2, "verdict": "", "latent": "pre-quantization", "train_transitions": 10, "#
     + #""test_transitions": 10, "action": \#(score), "distractor_names": [], "#
