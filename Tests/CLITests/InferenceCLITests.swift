@@ -118,3 +118,17 @@ private func runAndNewData(train: [String] = [], name: String = #function) throw
                          currentDirectory: folder)
   #expect(input.status != 0 && input.stderr.contains("lam never writes over its inputs"))
 }
+
+@Test func aRunTrainedWithFivePercentLabelsLabelsNewEpisodesNearTheCeiling() throws {
+  // paper-4x4-agent-strong: the distractor varies more than the agent; the head remedy keeps the action.
+  let folder = try folderWithDataset("paper-4x4-agent-strong", episodes: 1000, steps: 32,
+                                     train: ["--label-fraction", "0.05", "--seed", "0"])
+  #expect(try runLam(["generate", "--env", "paper-4x4-agent-strong", "--episodes", "100", "--seed", "2", "--out", "new"],
+                     currentDirectory: folder).status == 0)
+  let result = try runLam(["label", "--run", "run", "--data", "new", "--out", "l.npy"], currentDirectory: folder)
+  #expect(result.status == 0, "\(result.stderr)")
+  let record = try json(folder + "/l.json")
+  let accuracy = try #require(record["accuracy"] as? Double), ceiling = try #require(record["ceiling"] as? Double)
+  #expect(record["source"] as? String == "head")
+  #expect(accuracy >= 0.9 * ceiling, "accuracy \(accuracy), ceiling \(ceiling)")
+}
