@@ -1,4 +1,5 @@
-/// Grouped bars: for each category one bar per series, with optional error bars.
+/// Grouped bars: for each category one bar per series, with optional error bars and optional marks
+/// (reference levels such as a chance level, drawn as short horizontal lines over the bars).
 public struct BarChart: Sendable {
   /// One bar per category, `values[i]` ± `errors[i]`.
   public struct Series: Sendable {
@@ -17,8 +18,26 @@ public struct BarChart: Sendable {
     }
   }
 
+  /// A reference level drawn as a short horizontal line over bars (a chance level, a ceiling), named in the
+  /// legend beside the series.
+  public struct Mark: Sendable {
+    public var name: String
+    public var colour: Colour
+    /// `values[category]`: one value, marked across all of that category's bars, or one value per series,
+    /// each marked across its own bar. A non-finite value marks nothing there.
+    public var values: [[Double]]
+
+    public init(name: String, colour: Colour, values: [[Double]]) {
+      self.name = name
+      self.colour = colour
+      self.values = values
+    }
+  }
+
   public var categories: [String]
   public var series: [Series]
+  /// Drawn over the bars in order (a later mark over an earlier one), each with a legend entry; none by default.
+  public var marks: [Mark] = []
   public var title: String
   public var xLabel: String
   public var yLabel: String
@@ -49,6 +68,11 @@ public struct BarChart: Sendable {
         extent += [v - e, v + e]
       }
     }
+    for mark in marks {
+      precondition(mark.values.count == categories.count && mark.values.allSatisfy { $0.count == 1 || $0.count == series.count },
+                   "bar mark '\(mark.name)': needs one value, or one per series, for each category (\(categories.count))")
+      extent += mark.values.joined().filter(\.isFinite)
+    }
     var ys = Scale.fitting(extent, log: false, pad: 0.05, fixed: yRange)
     if yRange == nil && (extent.min() ?? 0) >= 0 { ys.lo = 0 }  // bars stand on zero
     let yt = ys.ticks(maxCount: max(2, min(10, height / (45 * s))))
@@ -56,7 +80,8 @@ public struct BarChart: Sendable {
                       xTickLabels: categories, yTickLabels: yt.labels, scale: s)
     let colours = series.indices.map { series[$0].colour ?? Palette.colour($0) }
     let named = series.count > 1 || series.contains { !$0.name.isEmpty }
-    let legend = Legend(entries: named ? series.indices.map { (series[$0].name, colours[$0]) } : [], mark: .box, scale: s)
+    let seriesEntries = named ? series.indices.map { (name: series[$0].name, colour: colours[$0]) } : []
+    let legend = Legend(entries: seriesEntries + marks.map { ($0.name, $0.colour) }, mark: .box, scale: s)
 
     var area = frame.area
     if categories.contains(where: { Font.textWidth($0, scale: s) + 6 * s > area.width / max(categories.count, 1) }) {
@@ -67,6 +92,7 @@ public struct BarChart: Sendable {
     if !legend.entries.isEmpty {
       var occupancy = Occupancy(width: width, height: height)
       for bar in bars(area: area, ys: ys) { occupancy.mark(bar.rect.intersection(area)); occupancy.mark(bar.whisker) }
+      for line in markLines(area: area, ys: ys) { occupancy.mark(line.rect) }
       let placed = legend.place(in: &frame, avoiding: occupancy)
       legendRect = placed.rect
       area = frame.area
@@ -89,21 +115,57 @@ public struct BarChart: Sendable {
       image.fill(Rect(x: w.x, y: w.y, width: w.width, height: max(1, s)).intersection(area), whiskerColour)
       image.fill(Rect(x: w.x, y: w.maxY - max(1, s), width: w.width, height: max(1, s)).intersection(area), whiskerColour)
     }
-    if let r = legendRect { legend.draw(on: &image, at: (r.x, r.y)) }
+    for line in markLines(area: area, ys: ys) { image.fill(line.rect, marks[line.mark].colour) }
+    if let r = legendRect {
+      legend.draw(on: &image, at: (r.x, r.y))
+      // A mark's legend entry shows a short line in place of the series' box.
+      for (m, mark) in marks.enumerated() {
+        let top = r.y + legend.inset + (seriesEntries.count + m) * legend.rowHeight
+        let box = Rect(x: r.x + legend.inset, y: top - s, width: legend.markWidth, height: legend.markWidth)
+        image.fill(box, .white)
+        image.fill(Rect(x: box.x, y: box.y + box.height / 2 - s, width: box.width, height: 2 * s), mark.colour)
+      }
+    }
     return image
+  }
+
+  /// Columns x0..<x1 of category `i`'s bar of series `k` (the bar itself stops a pixel short of x1).
+  private func columns(category i: Int, series k: Int, area: Rect) -> (x0: Int, x1: Int) {
+    let slot = Double(area.width) / Double(max(categories.count, 1))
+    let barWidth = slot * 0.8 / Double(max(series.count, 1))
+    let x0 = Int((Double(area.x) + Double(i) * slot + slot * 0.1 + Double(k) * barWidth).rounded())
+    let x1 = Int((Double(area.x) + Double(i) * slot + slot * 0.1 + Double(k + 1) * barWidth).rounded())
+    return (x0, x1)
+  }
+
+  /// Every mark's line: 2 x textScale pixels high, centred on its value and kept inside `area`, across its bar
+  /// (or across all of the category's bars).
+  func markLines(area: Rect, ys: Scale) -> [(mark: Int, rect: Rect)] {
+    let thickness = 2 * textScale
+    var out = [(mark: Int, rect: Rect)]()
+    for (m, mark) in marks.enumerated() {
+      for (i, values) in mark.values.enumerated() {
+        for (j, v) in values.enumerated() where v.isFinite {
+          let first = columns(category: i, series: values.count == 1 ? 0 : j, area: area)
+          let last = columns(category: i, series: values.count == 1 ? max(series.count - 1, 0) : j, area: area)
+          let y = Int(ys.row(v, in: area).rounded()) - thickness / 2
+          let rect = Rect(x: first.x0, y: min(max(y, area.y), area.maxY - thickness),
+                          width: max(last.x1 - first.x0 - 1, 1), height: thickness)
+          out.append((m, rect.intersection(area)))
+        }
+      }
+    }
+    return out
   }
 
   /// Every bar's rectangle and its error whisker's bounding box (height 0 without an error).
   func bars(area: Rect, ys: Scale) -> [(series: Int, rect: Rect, whisker: Rect)] {
     let py = { (v: Double) in Int(ys.row(v, in: area).rounded()) }
-    let slot = Double(area.width) / Double(max(categories.count, 1))
-    let barWidth = slot * 0.8 / Double(max(series.count, 1))
     let base = py(min(max(0, ys.lo), ys.hi))
     var out = [(series: Int, rect: Rect, whisker: Rect)]()
     for (k, line) in series.enumerated() {
       for (i, v) in line.values.enumerated() where v.isFinite {
-        let x0 = Int((Double(area.x) + Double(i) * slot + slot * 0.1 + Double(k) * barWidth).rounded())
-        let x1 = Int((Double(area.x) + Double(i) * slot + slot * 0.1 + Double(k + 1) * barWidth).rounded())
+        let (x0, x1) = columns(category: i, series: k, area: area)
         let top = py(v)
         let rect = Rect(x: x0, y: min(top, base), width: max(x1 - x0 - 1, 1), height: abs(base - top) + 1)
         var whisker = Rect(x: x0, y: top, width: 0, height: 0)

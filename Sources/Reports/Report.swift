@@ -110,6 +110,7 @@ public enum Report {
         try save(ReportFigures.confusion(matrix, names: actionNames, title: "Agent action probe (probe.json), % of row"),
                  "confusion-probe.png")
       }
+      if let probe { try save(ReportFigures.probes(probe), "probes.png") }
 
       // Latent scatter: z_e on its first two principal axes.
       let pca = try PCA(points: outputs.encoded, count: evaluated.count, dim: outputs.dz)

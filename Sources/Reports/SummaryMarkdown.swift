@@ -84,6 +84,7 @@ extension Report {
       ("reconstructions.png", "Validation transitions, two per action: o, the true o', the FDM's prediction and the signed error (blue: predicted too dark, red: too bright)."),
       ("confusion-action.png", "The agent's action read from z_e by the nearest class mean (fitted on training transitions). Moves into a wall look like stay, so the stay column absorbs some of every row."),
       ("confusion-probe.png", "The agent-action MLP probe's confusion matrix from probe.json (held-out episodes)."),
+      ("probes.png", "Every probe of probe.json: the MLP's held-out accuracy and balanced accuracy per target, with each target's chance (grey) and ceiling (black) marked; a bar at its chance mark holds nothing of the target."),
       ("latents-action.png", "z_e on its two principal axes, coloured by the agent's action: separate clusters mean z holds the action."),
     ] + names.enumerated().flatMap { j, name -> [(String, String)] in
       let tag = fileTag(j, name)

@@ -65,6 +65,7 @@ private func folderWithRun(_ bottleneck: String, name: String = #function) throw
   #expect(summary.contains("| distractor 'grey': loss (another transition's latent) | 0.75 (1.25) |"))
   #expect(summary.contains("| distractor 'grey': cell after the step, MLP probe / chance | 50.0% / 25.0% |"))
   #expect(FileManager.default.fileExists(atPath: folder + "/run/report/confusion-probe.png"))
+  #expect(FileManager.default.fileExists(atPath: folder + "/run/report/probes.png"))
 }
 
 @Test func reportOfARunWithoutACheckpointIsAOneLineError() throws {
