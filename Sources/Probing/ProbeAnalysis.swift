@@ -55,9 +55,19 @@ public enum ProbeAnalysis {
                     shuffledPrediction: shuffled.data + i * n, record: dataset.transition(all[first + i]))
       }
     }
+    let paper = changes.metrics()
+    let losses = [paper.controllableLoss, paper.stochasticLoss, paper.controllableLossShuffled, paper.stochasticLossShuffled]
+      + paper.distractorLosses + paper.distractorLossesShuffled
+    // Weights that overflow float32 (finite, but 1e38) give infinite or NaN latents and predictions.
+    guard encoding.latents.allSatisfy(\.isFinite), losses.allSatisfy({ $0?.isFinite ?? true }) else {
+      throw LamError(nonFinite)
+    }
     return try analyse(encoding, dataset: dataset, transitions: all, train: train, test: test, quantized: quantized,
-                       paper: changes.metrics(), settings: settings, progress: progress)
+                       paper: paper, settings: settings, progress: progress)
   }
+
+  /// The error for a model whose latents or predictions are not finite; `probeRun` names the checkpoint.
+  public static let nonFinite = "the model's latents or predictions are not finite on this data (its weights overflow float32)"
 
   /// What probing gives: the results, and the fitted MLP action probe (to label new data with).
   public struct Probed {

@@ -17,8 +17,13 @@ extension ProbeAnalysis {
     }
     let opened = try RunData.open(runDir, data: dataPath)
     let evaluation = try evalPath.map { try Dataset.load(from: $0) }
-    let probed = try run(model: opened.model, dataset: opened.dataset, split: opened.split, quantized: quantized,
-                         evaluation: evaluation, maxTrain: maxTrain, settings: settings, progress: progress)
+    let probed: Probed
+    do {
+      probed = try run(model: opened.model, dataset: opened.dataset, split: opened.split, quantized: quantized,
+                       evaluation: evaluation, maxTrain: maxTrain, settings: settings, progress: progress)
+    } catch let error as LamError where error.message == nonFinite {
+      throw LamError("\(runDir)/\(Checkpoint.modelFile): \(error.message)")
+    }
     if evalPath == nil {
       try probed.actionProbe.save(to: runDir + "/" + Labelling.probeFile, metadata: [
         "target": "action", "latent": probed.results.latent, "checkpoint_step": String(opened.step),

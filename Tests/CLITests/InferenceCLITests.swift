@@ -132,3 +132,26 @@ private func runAndNewData(train: [String] = [], name: String = #function) throw
   #expect(record["source"] as? String == "head")
   #expect(accuracy >= 0.9 * ceiling, "accuracy \(accuracy), ceiling \(ceiling)")
 }
+
+@Test func probeOfWeightsThatOverflowIsAOneLineErrorNamingTheCheckpoint() throws {
+  let folder = try runAndNewData()
+  // Every value of the FDM's first weight 1e38: finite, but the predictions overflow to infinity and NaN.
+  let path = folder + "/run/checkpoint.safetensors"
+  var data = try Data(contentsOf: URL(fileURLWithPath: path))
+  let headerLength = Int(data[0]) | Int(data[1]) << 8 | Int(data[2]) << 16 | Int(data[3]) << 24
+  let header = try #require(try JSONSerialization.jsonObject(with: data[8..<(8 + headerLength)]) as? [String: Any])
+  let key = try #require(header.keys.first { $0.hasPrefix("fdm.") && $0.hasSuffix(".weight") })
+  let offsets = try #require((header[key] as? [String: Any])?["data_offsets"] as? [Int])
+  var big = Float(1e38).bitPattern.littleEndian
+  let bytes = withUnsafeBytes(of: &big) { Data($0) }
+  for offset in stride(from: 8 + headerLength + offsets[0], to: 8 + headerLength + offsets[1], by: 4) {
+    data.replaceSubrange(offset..<(offset + 4), with: bytes)
+  }
+  try data.write(to: URL(fileURLWithPath: path))
+  let result = try runLam(["probe", "--run", "run", "--epochs", "1"], currentDirectory: folder)
+  #expect(result.status != 0)
+  let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error: ") }
+  #expect(errors == ["Error: run/checkpoint.safetensors: the model's latents or predictions are not finite on this data (its weights overflow float32)"],
+          "\(result.stderr)")
+  #expect(!FileManager.default.fileExists(atPath: folder + "/run/probe.json"))
+}

@@ -152,7 +152,7 @@ public struct CommandRun {
 
   /// The lines of an error message: stderr without blank lines and without the argument parser's usage
   /// block (its "Help:" line for an invalid value, "Usage: ..." and "See 'lam ... --help' ..."), which is
-  /// the parser's boilerplate, not the error.
+  /// the parser's boilerplate, not the error, and from the first "Error: " line on.
   public static func errorLines(_ stderr: String) -> [String] {
     var lines: [String] = []
     var inUsage = false
@@ -167,6 +167,8 @@ public struct CommandRun {
       inUsage = false
       lines.append(String(line))
     }
+    // Progress printed before the error (`lam probe` writes it to stderr) is not part of the error.
+    if let error = lines.firstIndex(where: { $0.hasPrefix("Error: ") }) { lines.removeFirst(error) }
     return lines
   }
 
