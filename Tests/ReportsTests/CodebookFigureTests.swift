@@ -19,8 +19,8 @@ private func metricsFile(_ rows: [(step: Int, codes: Int?, perplexity: Float?)],
   return path
 }
 
-/// How many pixels of `image` are exactly `colour`.
-private func count(_ colour: Colour, in image: Image) -> Int {
+/// How many pixels of `image` are exactly `colour` (the report figure tests share it).
+func count(_ colour: Colour, in image: Image) -> Int {
   var n = 0
   for y in 0..<image.height {
     for x in 0..<image.width where image.pixel(x: x, y: y) == colour { n += 1 }

@@ -33,15 +33,6 @@ private func results(distractors: Int, shake: Bool = false, ceilings: Bool = tru
   return try StrictJSON.decode(ProbeResults.self, from: Data(json.utf8), source: "test")
 }
 
-/// How many pixels of `image` are exactly `colour`.
-private func count(_ colour: Colour, in image: Image) -> Int {
-  var n = 0
-  for y in 0..<image.height {
-    for x in 0..<image.width where image.pixel(x: x, y: y) == colour { n += 1 }
-  }
-  return n
-}
-
 @Test func probesFigureWidensWith120PixelsPerTargetBeyondItsTitlesWidth() throws {
   // Targets: the action, each distractor's action and cell, the agent's cell, then the two shake axes.
   let four = Report.probesFigure(try results(distractors: 1))
