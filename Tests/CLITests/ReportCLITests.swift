@@ -83,3 +83,27 @@ private func folderWithRun(_ bottleneck: String, name: String = #function) throw
   #expect(result.status != 0)
   #expect(result.stderr == "Error: nothing: not a run folder (no config.json)\n")
 }
+
+@Test func theReportOfARichWorldShowsEveryDistractorByNameAndTheShake() throws {
+  let folder = try folderWithDataset("distractors-8x8", episodes: 12, steps: 4, train: ["--steps", "2", "--batch", "8"])
+  #expect(try runLam(["probe", "--run", "run", "--epochs", "1"], currentDirectory: folder).status == 0)
+  let result = try runLam(["report", "--run", "run", "--pairs", "5"], currentDirectory: folder)
+  #expect(result.status == 0, "\(result.stderr)")
+  let files = Set(try FileManager.default.contentsOfDirectory(atPath: folder + "/run/report"))
+  for tag in ["1-red", "2-green", "3-blue"] {
+    for kind in ["confusion-distractor", "confusion-probe-distractor", "latents-distractor"] {
+      #expect(files.contains("\(kind)-\(tag).png"), "\(kind)-\(tag).png")
+    }
+  }
+  let summary = try String(contentsOfFile: folder + "/run/report/summary.md", encoding: .utf8)
+  #expect(summary.hasPrefix("**Verdict:** the latent "))
+  for name in ["red", "green", "blue"] { #expect(summary.contains("| distractor '\(name)': loss (another transition's latent) |")) }
+
+  let shaken = try folderWithDataset("camera-shake-8x8", episodes: 12, steps: 4, train: ["--steps", "2", "--batch", "8"])
+  #expect(try runLam(["probe", "--run", "run", "--epochs", "1"], currentDirectory: shaken).status == 0)
+  #expect(try runLam(["report", "--run", "run", "--pairs", "5"], currentDirectory: shaken).status == 0)
+  let shakeFiles = Set(try FileManager.default.contentsOfDirectory(atPath: shaken + "/run/report"))
+  #expect(shakeFiles.isSuperset(of: ["latents-shake-dx.png", "latents-shake-dy.png", "probes.png"]))
+  let shakeSummary = try String(contentsOfFile: shaken + "/run/report/summary.md", encoding: .utf8)
+  #expect(shakeSummary.contains("| camera shake dx probe, MLP accuracy / balanced / NMI"))
+}
