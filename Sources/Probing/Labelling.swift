@@ -52,7 +52,10 @@ public enum Labelling {
         throw LamError("\(runDir): the run has no action head (it trained with remedies.labelFraction \(run.config.remedies.labelFraction) and labelMode \(run.config.remedies.labelMode.rawValue)); use --from probe after `lam probe --run \(runDir)`")
       }
       let encoding = Encoding.encode(run.model, dataset: dataset, transitions: all, quantized: false)
-      labels = applyHead(head, to: encoding.latents, dz: encoding.dz)
+      // The head reads z_e as it is: a probe with the identity standardization.
+      let dz = encoding.dz
+      labels = ProbeModel(dim: dz, classes: head.outFeatures, mean: [Double](repeating: 0, count: dz),
+                          std: [Double](repeating: 1, count: dz), layers: [head]).predict(encoding.latents)
     case .codes:
       guard defaultSource(run) == .codes else {
         throw LamError("\(runDir): the run's VQ codes carry no actions (it did not train with remedies.labelMode codes); use --from probe after `lam probe --run \(runDir)`")
@@ -81,26 +84,5 @@ public enum Labelling {
     return Result(labels: labels, source: source, latent: latent,
                   accuracy: all.isEmpty ? 0 : Double(right) / Double(all.count),
                   ceiling: ProbeAnalysis.actionCeiling(dataset, transitions: all))
-  }
-
-  /// The head's arg-max action for every row of `latents` [N, dz].
-  static func applyHead(_ head: Linear, to latents: [Float], dz: Int) -> [Int] {
-    let n = latents.count / dz, classes = head.outFeatures
-    var labels = [Int](repeating: 0, count: n)
-    let input = Tensor([0])  // [B, dz]
-    var start = 0
-    while start < n {
-      let rows = min(4096, n - start)
-      input.resize([rows, dz])
-      for i in 0..<(rows * dz) { input.data[i] = latents[start * dz + i] }
-      let logits = head.forward(input)  // [B, 5]
-      for i in 0..<rows {
-        var best = 0
-        for k in 1..<classes where logits.data[i * classes + k] > logits.data[i * classes + best] { best = k }
-        labels[start + i] = best
-      }
-      start += rows
-    }
-    return labels
   }
 }

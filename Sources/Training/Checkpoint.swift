@@ -152,8 +152,7 @@ public enum Checkpoint {
     }
     var rng = RNG(seed: 0)
     let model = LatentActionModel(header.config.model, frame: header.frame, rng: &rng)
-    let r = header.config.remedies
-    let head = r.labelFraction > 0 && r.labelMode == .head ? Linear(header.config.model.bottleneck.dz, 5, rng: &rng) : nil
+    let head = header.config.remedies.trainsActionHead ? Linear(header.config.model.bottleneck.dz, 5, rng: &rng) : nil
     let tensors = model.namedParameters.map { ($0.name, $0.parameter.value) } + model.buffers
       + (head.map { h in h.parameters.map { ("action_head." + $0.name, $0.value) } } ?? [])
     try Safetensors.load(into: tensors.map { (name: $0.0, tensor: $0.1) }, from: file, path: path)

@@ -87,6 +87,9 @@ public struct Remedies: Codable, Equatable, Sendable {
   public var cleanFraction: Double = 0
   public var cleanBy: CleanBy = .exogenous
 
+  /// Whether the run trains a linear head z_e -> action (labels in `head` mode), stored as `action_head.*`.
+  public var trainsActionHead: Bool { labelFraction > 0 && labelMode == .head }
+
   public init() {}
 
   public init(from decoder: Decoder) throws {
@@ -143,14 +146,17 @@ extension RunConfig {
   /// parse (numbers, true/false, arrays), else as strings. The result is decoded strictly, so an
   /// unknown field or a bad value is an error naming it.
   public static func load(file: String?, overrides: [(path: String, value: String)]) throws -> RunConfig {
-    let source = file ?? "config"
-    return try load(object: object(file: file), source: overrides.isEmpty ? source : "\(source) (with flags)",
-                    overrides: overrides.map { ($0.path, JSON.lenient($0.value)) })
+    try loadNamingArchitecture(file: file, overrides: overrides).config
   }
 
-  /// Whether the config file or `overrides` set `model.architecture` (else `lam train` picks it by frame size).
-  public static func namesArchitecture(file: String?, overrides: [(path: String, value: String)]) throws -> Bool {
-    namesArchitecture(try object(file: file), overridden: overrides.map(\.path))
+  /// `load(file:overrides:)`, and whether the file or `overrides` set `model.architecture` (else `lam train`
+  /// picks it by frame size), from one read of the file.
+  public static func loadNamingArchitecture(file: String?, overrides: [(path: String, value: String)]) throws
+    -> (config: RunConfig, namesArchitecture: Bool) {
+    let source = file ?? "config", root = try object(file: file)
+    let config = try load(object: root, source: overrides.isEmpty ? source : "\(source) (with flags)",
+                          overrides: overrides.map { ($0.path, JSON.lenient($0.value)) })
+    return (config, namesArchitecture(root, overridden: overrides.map(\.path)))
   }
 
   /// Whether the config object or the `overridden` paths set `model.architecture`.

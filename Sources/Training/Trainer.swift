@@ -78,7 +78,7 @@ public final class Trainer {
     rng = root.split()
     model = LatentActionModel(config.model, frame: data.frame, rng: &initRNG)
     let r = config.remedies
-    actionHead = r.labelFraction > 0 && r.labelMode == .head
+    actionHead = r.trainsActionHead
       ? Linear(config.model.bottleneck.dz, 5, rng: &initRNG) : nil
     let parameters = model.namedParameters.map(\.parameter) + (actionHead?.parameters ?? [])
     optimizer = Adam(parameters, learningRate: config.train.lr, weightDecay: config.train.weightDecay,

@@ -95,8 +95,8 @@ struct TrainCommand: ParsableCommand {
       print("resuming \(resume) at step \(trainer.step) of \(trainer.config.train.steps)")
     } else {
       runDir = try output.required("the run folder to create")
-      let config = try RunConfig.load(file: self.config, overrides: overrides)
-      let pick = try !RunConfig.namesArchitecture(file: self.config, overrides: overrides)
+      let (config, named) = try RunConfig.loadNamingArchitecture(file: self.config, overrides: overrides)
+      let pick = !named
       let inputs = [(self.config, "--config"), (initFrom, "--init")].compactMap { path, flag in
         path.map { Files.Input($0, flag: flag) }
       }
