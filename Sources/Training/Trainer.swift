@@ -22,12 +22,14 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
   public var label: Float
   public var gradNorm: Float
   public var samplesPerS: Double
+  /// The learning rate of the step (absent in runs made before it was logged).
+  public var lr: Float?
   public var perplexity: Float?
   public var codesUsed: Int?
   public var valRecon: Float?
 
   enum CodingKeys: String, CodingKey {
-    case step, loss, recon, bottleneck, label, gradNorm = "grad_norm", samplesPerS = "samples_per_s"
+    case step, loss, recon, bottleneck, label, gradNorm = "grad_norm", samplesPerS = "samples_per_s", lr
     case perplexity, codesUsed = "codes_used", valRecon = "val_recon"
   }
 }

@@ -164,7 +164,7 @@ public enum TrainingRun {
         windowStart = now
         windowSteps = 0
         record = MetricsRecord(step: step, loss: losses.total, recon: losses.reconstruction, bottleneck: losses.bottleneck,
-                               label: losses.label, gradNorm: losses.gradNorm, samplesPerS: samplesPerSecond)
+                               label: losses.label, gradNorm: losses.gradNorm, samplesPerS: samplesPerSecond, lr: train.lr)
         if case .vq(let vq) = trainer.model.bottleneck {
           record?.perplexity = vq.perplexity
           record?.codesUsed = vq.codesUsed
@@ -176,7 +176,7 @@ public enum TrainingRun {
         evaluated = valRecon
         if record == nil {
           record = MetricsRecord(step: step, loss: losses.total, recon: losses.reconstruction, bottleneck: losses.bottleneck,
-                                 label: losses.label, gradNorm: losses.gradNorm, samplesPerS: samplesPerSecond)
+                                 label: losses.label, gradNorm: losses.gradNorm, samplesPerS: samplesPerSecond, lr: train.lr)
         }
         record?.valRecon = valRecon
       }
@@ -202,10 +202,12 @@ public enum TrainingRun {
   }
 }
 
-/// metrics.jsonl, one JSON object per line, appended as the run goes.
+/// metrics.jsonl, one JSON object per line, appended as the run goes, and the same scalars as
+/// TensorBoard event files in tb/.
 final class MetricsLog {
   private let handle: FileHandle
   private let encoder: JSONEncoder
+  private let events: EventLog
 
   /// Opens the log for appending, first dropping lines past `step` (left by a run that went on
   /// after its last checkpoint and was then resumed from it).
@@ -222,6 +224,7 @@ final class MetricsLog {
     guard let handle = FileHandle(forWritingAtPath: path) else { throw LamError("\(path): cannot open for appending") }
     handle.seekToEndOfFile()
     self.handle = handle
+    events = try EventLog(runDir: (path as NSString).deletingLastPathComponent, keepingStepsUpTo: step)
   }
 
   deinit { try? handle.close() }
@@ -230,6 +233,7 @@ final class MetricsLog {
     var line = try encoder.encode(record)
     line.append(0x0A)
     handle.write(line)
+    events.append(record)
   }
 }
 
