@@ -51,7 +51,7 @@ let package = Package(
     .target(name: "Training", dependencies: ["Core", "NN", "GridWorld", "LAM"]),
     .target(name: "Probing", dependencies: ["Core", "NN", "GridWorld", "LAM", "Training"]),
     .target(name: "Reports", dependencies: ["Core", "NN", "GridWorld", "Imaging", "LAM", "Training", "Probing"]),
-    .target(name: "Sweeps", dependencies: ["Core", "GridWorld", "Imaging", "LAM", "Training", "Probing"]),
+    .target(name: "Sweeps", dependencies: ["Core", "GridWorld", "Imaging", "LAM", "Training", "Probing", "Reports"]),
     .target(name: "Bench", dependencies: ["Core", "NN", "GridWorld", "LAM", "Training"]),
 
     // MARK: - The command-line tool

@@ -11,7 +11,7 @@ import Training
 public struct ReportOptions: Sendable {
   /// The run folder (from `lam train`).
   public var runDir: String
-  /// The folder to write the pictures and summary.md to.
+  /// The folder to write the pictures, summary.md, report.json and index.html to.
   public var out: String
   /// Replace `out` if it exists.
   public var force: Bool
@@ -29,7 +29,7 @@ public struct ReportOptions: Sendable {
   }
 }
 
-/// The numbers a report computed (also written to summary.md).
+/// The numbers a report computed (also written to summary.md, report.json and index.html).
 public struct ReportResult: Sendable {
   /// Names of the files written into the report folder, in order.
   public var files: [String]
@@ -138,10 +138,15 @@ public enum Report {
       let swap = SwapTest.run(model: model, data: data, transitions: validation, pairs: options.swapPairs, rng: &rng)
       try save(SwapTest.examples(swap, data: data), "swap-examples.png")
 
-      let result = ReportResult(files: files + [summaryFile], step: step, centroidActionAccuracy: accuracy(actionCounts),
+      let result = ReportResult(files: files + [summaryFile, ReportNumbers.file, pageFile], step: step,
+                                centroidActionAccuracy: accuracy(actionCounts),
                                 centroidDistractorAccuracies: distractorAccuracies, counterfactual: swap)
-      let markdown = summary(result, config: config, records: records, probe: probe, info: info, data: data, files: files)
-      try Files.writeAtomically(Data(markdown.utf8), to: staging + "/" + summaryFile)
+      let text = summaryText(result, config: config, records: records, probe: probe, info: info, data: data)
+      try Files.writeAtomically(Data(summary(text, distractorNames: names, files: files).utf8), to: staging + "/" + summaryFile)
+      try Files.writeAtomically(StrictJSON.encode(ReportNumbers(result, distractorNames: names)),
+                                to: staging + "/" + ReportNumbers.file)
+      let html = try page(text, run: runDir, config: config, distractorNames: names, files: files, folder: staging)
+      try Files.writeAtomically(Data(html.utf8), to: staging + "/" + pageFile)
       return result
     }
   }

@@ -4,80 +4,104 @@ import LAM
 import Probing
 import Training
 
+/// What summary.md and index.html say before the pictures, as text in which backticks mark commands and paths.
+struct ReportSummary {
+  /// probe.json's verdict, or a pointer to `lam probe`, as one sentence.
+  var verdict: String
+  var title: String
+  /// The data the run read and the checkpoint's step.
+  var data: String
+  var keyNumbers: [(measure: String, value: String)]
+  /// The lines after the table of key numbers.
+  var notes: [String]
+}
+
 extension Report {
-  /// summary.md: the key numbers, then each picture with a line on how to read it.
-  static func summary(_ result: ReportResult, config: RunConfig, records: [MetricsRecord], probe: ProbeResults?,
-                      info: RunInfo, data: Dataset, files: [String]) -> String {
+  /// The verdict, the key numbers and the notes: one text for summary.md and index.html.
+  static func summaryText(_ result: ReportResult, config: RunConfig, records: [MetricsRecord], probe: ProbeResults?,
+                          info: RunInfo, data: Dataset) -> ReportSummary {
     func percent(_ v: Double?) -> String { v.map { String(format: "%.1f%%", 100 * $0) } ?? "-" }
     func number(_ v: Double?) -> String { v.map { String(format: "%.4g", $0) } ?? "-" }
     let m = config.model
     let last = records.last
     let lastVal = records.last { $0.valRecon != nil }?.valRecon
     let swap = result.counterfactual
-    var lines = [
-      "**Verdict:** " + (probe.map { $0.verdict } ?? "none yet: run `lam probe --run RUN` for what the latent holds") + ".",
-      "",
-      "# Report: \(m.architecture.rawValue) LAM, \(m.bottleneck.kind.rawValue) latent (dz \(m.bottleneck.dz)"
-        + (m.bottleneck.kind == .vq ? ", \(m.bottleneck.codes) codes)" : ")"),
-      "",
-      "Data: `\(info.data)` (\(data.source), \(info.episodes) episodes of \(info.steps) steps); checkpoint at step \(result.step).",
-      "",
-      "## Key numbers",
-      "",
-      "| measure | value |",
-      "|---|---|",
-      "| train reconstruction MSE (last logged) | \(number(last.map { Double($0.recon) })) |",
-      "| validation reconstruction MSE (last) | \(number(lastVal.map(Double.init))) |",
-      "| agent action from z, nearest centroid (validation) | \(percent(result.centroidActionAccuracy)) |",
+    var rows: [(measure: String, value: String)] = [
+      ("train reconstruction MSE (last logged)", number(last.map { Double($0.recon) })),
+      ("validation reconstruction MSE (last)", number(lastVal.map(Double.init))),
+      ("agent action from z, nearest centroid (validation)", percent(result.centroidActionAccuracy)),
     ]
     let names = data.config.distractorNames
     for (name, accuracy) in zip(names, result.centroidDistractorAccuracies) {
-      lines.append("| distractor '\(name)': action from z, nearest centroid | \(percent(accuracy)) |")
+      rows.append(("distractor '\(name)': action from z, nearest centroid", percent(accuracy)))
     }
-    lines += [
-      "| latent swap: agent moves as the source's action would | \(percent(swap.accuracy)) of \(swap.pairs.count) pairs |",
-      "| latent swap: agent moves as the target's own action did | \(percent(swap.followsTarget)) |",
-      "| latent swap: agent lands on the source's own next cell (z holds a position) | \(percent(swap.followsSourceCell)) |",
+    rows += [
+      ("latent swap: agent moves as the source's action would", "\(percent(swap.accuracy)) of \(swap.pairs.count) pairs"),
+      ("latent swap: agent moves as the target's own action did", percent(swap.followsTarget)),
+      ("latent swap: agent lands on the source's own next cell (z holds a position)", percent(swap.followsSourceCell)),
     ]
+    var notes: [String] = []
     if let probe {
       let action = probe.action
-      lines += [
-        "| action probe, linear (test accuracy) | \(percent(action.linear.testAccuracy)) |",
-        "| action probe, MLP (test accuracy) | \(percent(action.mlp.testAccuracy)) |",
-        "| action chance / ceiling | \(percent(action.chance)) / \(percent(action.ceiling)) |",
+      rows += [
+        ("action probe, linear (test accuracy)", percent(action.linear.testAccuracy)),
+        ("action probe, MLP (test accuracy)", percent(action.mlp.testAccuracy)),
+        ("action chance / ceiling", "\(percent(action.chance)) / \(percent(action.ceiling))"),
       ]
       for (j, name) in probe.distractorNames.enumerated() {
         let action = probe.distractors[j], cell = probe.distractorPositions[j]
-        lines += [
-          "| distractor '\(name)': action probe, MLP / chance / ceiling | \(percent(action.mlp.testAccuracy)) / "
-            + "\(percent(action.chance)) / \(percent(action.ceiling)) |",
-          "| distractor '\(name)': cell after the step, MLP probe / chance | "
-            + "\(percent(cell.mlp.testAccuracy)) / \(percent(cell.chance)) |",
+        rows += [
+          ("distractor '\(name)': action probe, MLP / chance / ceiling",
+           "\(percent(action.mlp.testAccuracy)) / \(percent(action.chance)) / \(percent(action.ceiling))"),
+          ("distractor '\(name)': cell after the step, MLP probe / chance",
+           "\(percent(cell.mlp.testAccuracy)) / \(percent(cell.chance))"),
         ]
       }
       for (axis, target) in [("dx", probe.shakeDx), ("dy", probe.shakeDy)] {
         guard let target else { continue }
-        lines.append("| camera shake \(axis) probe, MLP accuracy / balanced / NMI (chance \(percent(target.chance)) / "
-                     + "\(percent(target.balancedChance)) / 0) | \(percent(target.mlp.testAccuracy)) / "
-                     + "\(percent(target.mlp.balancedAccuracy)) / \(number(target.mlp.nmi)) |")
+        rows.append(("camera shake \(axis) probe, MLP accuracy / balanced / NMI (chance \(percent(target.chance)) / "
+                       + "\(percent(target.balancedChance)) / 0)",
+                     "\(percent(target.mlp.testAccuracy)) / \(percent(target.mlp.balancedAccuracy)) / \(number(target.mlp.nmi))"))
       }
       let paper = probe.paper
-      lines += [
-        "| controllable loss (lower: z holds the agent's move; another transition's latent) | "
-          + "\(number(paper.controllableLoss)) (\(number(paper.controllableLossShuffled))) |",
-        "| stochastic loss (higher: z ignores distractors, noise and shake; another transition's latent) | "
-          + "\(number(paper.stochasticLoss)) (\(number(paper.stochasticLossShuffled))) |",
+      rows += [
+        ("controllable loss (lower: z holds the agent's move; another transition's latent)",
+         "\(number(paper.controllableLoss)) (\(number(paper.controllableLossShuffled)))"),
+        ("stochastic loss (higher: z ignores distractors, noise and shake; another transition's latent)",
+         "\(number(paper.stochasticLoss)) (\(number(paper.stochasticLossShuffled)))"),
       ]
       for (j, name) in probe.distractorNames.enumerated() {
-        lines.append("| distractor '\(name)': loss (another transition's latent) | "
-                     + "\(number(paper.distractorLosses[j])) (\(number(paper.distractorLossesShuffled[j]))) |")
+        rows.append(("distractor '\(name)': loss (another transition's latent)",
+                     "\(number(paper.distractorLosses[j])) (\(number(paper.distractorLossesShuffled[j])))"))
       }
     } else {
-      lines += ["", "No probe.json in the run folder: run `lam probe` first for the probe accuracies and the paper's losses."]
+      notes.append("No probe.json in the run folder: run `lam probe` first for the probe accuracies and the paper's losses.")
     }
     let byAction = zip(Action.names, swap.accuracyByAction).map { "\($0) \(percent($1))" }.joined(separator: ", ")
-    lines += ["", "Swap accuracy by the source's action: \(byAction).", ""]
+    notes.append("Swap accuracy by the source's action: \(byAction).")
+    return ReportSummary(
+      verdict: (probe.map { $0.verdict } ?? "none yet: run `lam probe --run RUN` for what the latent holds") + ".",
+      title: "Report: \(m.architecture.rawValue) LAM, \(m.bottleneck.kind.rawValue) latent (dz \(m.bottleneck.dz)"
+        + (m.bottleneck.kind == .vq ? ", \(m.bottleneck.codes) codes)" : ")"),
+      data: "Data: `\(info.data)` (\(data.source), \(info.episodes) episodes of \(info.steps) steps); checkpoint at step \(result.step).",
+      keyNumbers: rows, notes: notes)
+  }
 
+  /// summary.md: the key numbers, then each picture with a line on how to read it.
+  static func summary(_ text: ReportSummary, distractorNames names: [String], files: [String]) -> String {
+    var lines = ["**Verdict:** " + text.verdict, "", "# " + text.title, "", text.data, "", "## Key numbers", "",
+                 "| measure | value |", "|---|---|"]
+    lines += text.keyNumbers.map { "| \($0.measure) | \($0.value) |" }
+    for note in text.notes { lines += ["", note] }
+    lines += ["", "## Pictures", ""]
+    for (file, caption) in captions(distractorNames: names) where files.contains(file) {
+      lines += ["### \(file)", "", caption, "", "![\(file)](\(file))", ""]
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  /// Each picture's file and a line on how to read it, in the order summary.md and index.html show them.
+  static func captions(distractorNames names: [String]) -> [(String, String)] {
     let captions: [(String, String)] = [
       ("losses.png", "Training losses per update (log scale): total, reconstruction, bottleneck and label terms, and the validation reconstruction."),
       ("codebook-use.png", "VQ only: codes used and code perplexity (effective number of codes) per logged update, against the codebook size (dashed). Lines that fall to 1 and stay there mean the codebook collapsed onto one code."),
@@ -99,10 +123,6 @@ extension Report {
       ("latent-effects.png", "FDM(o, z) for each code (VQ) or each principal direction of z at -2, -1, +1, +2 std, from the same frames; the caption names the agent's move found in the prediction."),
       ("swap-examples.png", "The latent swap test: z of a source transition decoded on another transition's first frame. The agent should move as the source's action would (walls: a blocked move stays)."),
     ]
-    lines += ["## Pictures", ""]
-    for (file, caption) in captions where files.contains(file) {
-      lines += ["### \(file)", "", caption, "", "![\(file)](\(file))", ""]
-    }
-    return lines.joined(separator: "\n")
+    return captions
   }
 }

@@ -5,7 +5,7 @@ import LAM
 import Probing
 import Training
 
-/// The files `lam sweep collect` writes: results.csv, summary.csv, plots/<metric>.png and summary.md.
+/// The files `lam sweep collect` writes: results.csv, summary.csv, plots/<metric>.png, summary.md and index.html.
 extension SweepResults {
   /// One row per run: name, condition, env, seed, status, then every metric (empty when absent).
   public var resultsCSV: String {
@@ -38,36 +38,14 @@ extension SweepResults {
     md += "## Metrics (mean ± standard error over seeds)\n\n"
     md += "| condition | env | n | " + metrics.map(\.rawValue).joined(separator: " | ") + " |\n"
     md += "|---|---|---|" + String(repeating: "---|", count: metrics.count) + "\n"
-    for (s, condition) in zip(summary, spec.conditions) {
-      let cells = metrics.indices.map { SweepResults.meanText(s.mean[$0], s.standardError[$0]) }
-      md += "| \(s.condition) | \(condition.env) | \(s.n) | " + cells.joined(separator: " | ") + " |\n"
-    }
+    for row in summaryRows { md += "| " + row.joined(separator: " | ") + " |\n" }
     md += "\n"
     for metric in metrics {
       md += "![\(metric.rawValue)](plots/\(metric.rawValue).png)\n\n"
     }
     if !findings.isEmpty {
       md += "## Findings\n\n| claim | metric | expected | means | reproduced |\n|---|---|---|---|---|\n"
-      for f in findings {
-        let expected: String
-        switch f.finding.expect {
-        case .higher, .lower: expected = "\(f.finding.to!) \(f.finding.expect.rawValue) than \(f.finding.from!)"
-        case .lowest, .highest: expected = "\(f.finding.condition!) \(f.finding.expect.rawValue)"
-        }
-        var shown = f.means
-        if f.finding.expect == .lowest || f.finding.expect == .highest {
-          // The ranking: best first.
-          shown.sort { a, b in
-            let (x, y) = (a.mean ?? .nan, b.mean ?? .nan)
-            if x.isNaN || y.isNaN { return !x.isNaN }
-            return f.finding.expect == .lowest ? x < y : x > y
-          }
-        }
-        let means = shown.map { "\($0.condition) \($0.mean.map { String(format: "%.4g", $0) } ?? "-")" }
-          .joined(separator: f.finding.expect == .lowest ? " < " : f.finding.expect == .highest ? " > " : " -> ")
-        let verdict = f.verdict?.rawValue ?? "n/a (missing runs)"
-        md += "| \(f.finding.claim) | \(f.finding.metric) | \(expected) | \(means) | \(verdict) |\n"
-      }
+      for row in findingRows { md += "| " + row.joined(separator: " | ") + " |\n" }
       md += "\n"
     }
     let unfinished = rows.filter { $0.status != .finished }
@@ -79,6 +57,36 @@ extension SweepResults {
       md += "\n"
     }
     return md
+  }
+
+  /// The table of means: condition, env, n, then each metric's mean ± standard error (summary.md and index.html).
+  var summaryRows: [[String]] {
+    zip(summary, spec.conditions).map { s, condition in
+      [s.condition, condition.env, String(s.n)] + metrics.indices.map { SweepResults.meanText(s.mean[$0], s.standardError[$0]) }
+    }
+  }
+
+  /// One row per finding: claim, metric, expected, the means (or the ranking, best first) and the verdict.
+  var findingRows: [[String]] {
+    findings.map { f in
+      let expected: String
+      switch f.finding.expect {
+      case .higher, .lower: expected = "\(f.finding.to!) \(f.finding.expect.rawValue) than \(f.finding.from!)"
+      case .lowest, .highest: expected = "\(f.finding.condition!) \(f.finding.expect.rawValue)"
+      }
+      var shown = f.means
+      if f.finding.expect == .lowest || f.finding.expect == .highest {
+        // The ranking: best first.
+        shown.sort { a, b in
+          let (x, y) = (a.mean ?? .nan, b.mean ?? .nan)
+          if x.isNaN || y.isNaN { return !x.isNaN }
+          return f.finding.expect == .lowest ? x < y : x > y
+        }
+      }
+      let means = shown.map { "\($0.condition) \($0.mean.map { String(format: "%.4g", $0) } ?? "-")" }
+        .joined(separator: f.finding.expect == .lowest ? " < " : f.finding.expect == .highest ? " > " : " -> ")
+      return [f.finding.claim, f.finding.metric, expected, means, f.verdict?.rawValue ?? "n/a (missing runs)"]
+    }
   }
 
   /// A bar chart of one metric: one bar per condition, whiskers = standard error.
@@ -95,7 +103,7 @@ extension SweepResults {
     return chart
   }
 
-  /// Writes results.csv, summary.csv, plots/<metric>.png and summary.md into `outDir`; returns their paths.
+  /// Writes results.csv, summary.csv, plots/<metric>.png, summary.md and index.html into `outDir`; returns their paths.
   public func write(to outDir: String) throws -> [String] {
     var written: [String] = []
     func put(_ text: String, _ name: String) throws {
@@ -115,6 +123,7 @@ extension SweepResults {
       written.append(path)
     }
     try put(markdown, "summary.md")
+    try put(try page(in: outDir), SweepResults.pageFile)
     return written
   }
 

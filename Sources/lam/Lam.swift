@@ -11,7 +11,8 @@ struct Lam: ParsableCommand {
     version: version,
     subcommands: [
       EnvsCommand.self, GenerateCommand.self, FramesCommand.self, TrainCommand.self, ProbeCommand.self,
-      EncodeCommand.self, LabelCommand.self, ReportCommand.self, BenchCommand.self, LinearCommand.self, SweepCommand.self,
+      EncodeCommand.self, LabelCommand.self, ReportCommand.self, CompareCommand.self, BenchCommand.self, LinearCommand.self,
+      SweepCommand.self,
     ])
 
   static func main() {

@@ -162,12 +162,18 @@ struct SweepDataCommand: ParsableCommand {
 struct SweepCollect: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "collect",
-    abstract: "Gather a sweep folder's runs into results.csv, summary.csv, plots/ and summary.md (partial sweeps too).")
+    abstract: "Gather a sweep folder's runs into results.csv, summary.csv, plots/, summary.md and index.html (partial sweeps too).",
+    discussion: "index.html links each run's report page where RUN/report/index.html exists; --reports writes them first.")
 
   @Argument(help: "The sweep's output folder.") var dir: String
+  @Flag(help: "First write each finished run's report into runs/<name>/report (as `lam report --run RUN`; replaces a report lam made).")
+  var reports = false
 
   func run() throws {
     let results = try SweepResults.read(dir)
+    let failedReports = !reports ? [] : results.writeReports(in: dir) { outcome in
+      print(outcome.error.map { "report of \(outcome.name) failed: \($0)" } ?? "wrote \(outcome.folder)")
+    }.filter { $0.error != nil }
     let written = try results.write(to: dir)
     let count = { (s: SweepResults.Status) in results.rows.filter { $0.status == s }.count }
     print("\(results.rows.count) runs: \(count(.finished)) finished, \(count(.failed)) failed, \(count(.missing)) missing")
@@ -179,6 +185,10 @@ struct SweepCollect: ParsableCommand {
       print("finding: \(f.finding.claim): \(verdict)")
     }
     print("wrote " + written.joined(separator: ", "))
+    if !failedReports.isEmpty {
+      print("\(failedReports.count) report\(failedReports.count == 1 ? "" : "s") failed: " + failedReports.map(\.name).joined(separator: ", "))
+      throw ExitCode.failure
+    }
   }
 }
 

@@ -13,12 +13,12 @@ private func folderWithRun(_ bottleneck: String, name: String = #function) throw
   let result = try runLam(["report", "--run", "run", "--pairs", "50"], currentDirectory: folder)
   #expect(result.status == 0, "\(result.stderr)")
   #expect(result.stdout.contains("latent swap: the agent moved as the source's action would in "))
-  #expect(result.stdout.contains("wrote 10 files to run/report"))
+  #expect(result.stdout.contains("wrote 12 files to run/report"))
   let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/run/report").sorted()
   // The environment's one distractor is grey: its pictures carry its number and name.
   #expect(files == [".lam-output", "codebook-use.png", "confusion-action.png", "confusion-distractor-1-grey.png",
-                    "latent-effects.png", "latents-action.png", "latents-distractor-1-grey.png", "losses.png",
-                    "reconstructions.png", "summary.md", "swap-examples.png"])
+                    "index.html", "latent-effects.png", "latents-action.png", "latents-distractor-1-grey.png", "losses.png",
+                    "reconstructions.png", "report.json", "summary.md", "swap-examples.png"])
   let summary = try String(contentsOfFile: folder + "/run/report/summary.md", encoding: .utf8)
   #expect(summary.contains("run `lam probe` first"))
   #expect(summary.contains("![latent-effects.png](latent-effects.png)"))
@@ -106,4 +106,39 @@ private func folderWithRun(_ bottleneck: String, name: String = #function) throw
   #expect(shakeFiles.isSuperset(of: ["latents-shake-dx.png", "latents-shake-dy.png", "probes.png"]))
   let shakeSummary = try String(contentsOfFile: shaken + "/run/report/summary.md", encoding: .utf8)
   #expect(shakeSummary.contains("| camera shake dx probe, MLP accuracy / balanced / NMI"))
+}
+
+@Test("the report page embeds every picture as a PNG data URI, shows the key numbers and the escaped config, links nothing")
+func reportPageIsSelfContained() throws {
+  let folder = try folderWithRun("vq")
+  let result = try runLam(["report", "--run", "run", "--pairs", "30"], currentDirectory: folder)
+  #expect(result.status == 0, "\(result.stderr)")
+  let report = folder + "/run/report/"
+  let html = try String(contentsOfFile: report + "index.html", encoding: .utf8)
+  let pictures = try FileManager.default.contentsOfDirectory(atPath: report).filter { $0.hasSuffix(".png") }.sorted()
+  let images = embeddedImages(in: html)
+  #expect(images.count == pictures.count && pictures.count == 9)
+  #expect(images.allSatisfy(isPNG))
+  for picture in pictures {
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: report + picture))
+    #expect(html.contains("src=\"data:image/png;base64,\(bytes.base64EncodedString())\" alt=\"\(picture)\""), "\(picture)")
+  }
+  #expect(references(in: html).isEmpty)
+  #expect(html.contains("<p><strong>Verdict:</strong> none yet: run <code>lam probe --run RUN</code> for what the latent holds.</p>"))
+  #expect(html.contains("<figcaption><strong>latents-action.png</strong>: z_e on its two principal axes"))
+  // The key numbers are summary.md's, cell for cell.
+  let summary = try String(contentsOfFile: report + "summary.md", encoding: .utf8)
+  let swapRow = try #require(summary.split(separator: "\n").first { $0.hasPrefix("| latent swap: agent moves as the source's") })
+  let cells = swapRow.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+  #expect(html.contains("<tr><td>\(cells[0].replacingOccurrences(of: "'", with: "&#39;"))</td><td>\(cells[1])</td></tr>"))
+  // The config, pretty-printed with its quotes escaped.
+  #expect(html.contains("&quot;bottleneck&quot; : {") && html.contains("&quot;kind&quot; : &quot;vq&quot;"))
+  #expect(!html.contains("\"kind\""))
+
+  // report.json holds the same numbers as the summary.
+  let numbers = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report + "report.json"))) as! [String: Any]
+  #expect(numbers["format_version"] as? Int == 1 && numbers["step"] as? Int == 30 && numbers["swap_pairs"] as? Int == 30)
+  let swap = try #require(numbers["swap_accuracy"] as? Double)
+  #expect(cells[1] == String(format: "%.1f%% of 30 pairs", 100 * swap))
+  #expect((numbers["distractor_names"] as? [String]) == ["grey"])
 }

@@ -176,3 +176,45 @@ private let names = ["low-seed0", "low-seed1", "shifted-seed0", "shifted-seed1"]
   defer { close(fd) }
   #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
 }
+
+@Test("sweep collect writes index.html with its tables and charts; --reports writes each run's report and links it relatively")
+func sweepCollectWritesAPageThatLinksRunReports() throws {
+  let (folder, spec) = try tinySpec()
+  #expect(try runLam(["sweep", "run", spec, "--out", "out", "--quick", "--jobs", "2"], currentDirectory: folder).status == 0)
+  let plain = try runLam(["sweep", "collect", "out"], currentDirectory: folder)
+  #expect(plain.status == 0, "\(plain.stderr)")
+  var html = try String(contentsOfFile: folder + "/out/index.html", encoding: .utf8)
+  // Three metrics, three embedded charts; no report yet, so no link.
+  #expect(embeddedImages(in: html).count == 3 && embeddedImages(in: html).allSatisfy(isPNG))
+  #expect(html.contains("<h1>Sweep results</h1>") && html.contains("<p>a tiny sweep</p>"))
+  #expect(html.contains("<tr><td>low</td><td>paper-4x4-noise-low</td><td>2</td>"))
+  #expect(html.contains("<tr><td>low-seed0</td><td>low</td><td>0</td><td>finished</td><td>no report</td></tr>"))
+  #expect(references(in: html).isEmpty)
+
+  let collect = try runLam(["sweep", "collect", "out", "--reports"], currentDirectory: folder)
+  #expect(collect.status == 0, "\(collect.stderr)")
+  for name in names {
+    #expect(collect.stdout.contains("wrote out/runs/\(name)/report\n"))
+    #expect(FileManager.default.fileExists(atPath: folder + "/out/runs/\(name)/report/index.html"))
+  }
+  // --reports again replaces the reports lam made.
+  let again = try runLam(["sweep", "collect", "out", "--reports"], currentDirectory: folder)
+  #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+  // Moved elsewhere, the sweep's links still resolve: they are relative.
+  try FileManager.default.moveItem(atPath: folder + "/out", toPath: folder + "/moved")
+  html = try String(contentsOfFile: folder + "/moved/index.html", encoding: .utf8)
+  let links = references(in: html)
+  #expect(links == names.map { "runs/\($0)/report/index.html" })
+  for link in links { #expect(FileManager.default.fileExists(atPath: folder + "/moved/" + link), "\(link)") }
+
+  // A report that cannot be written is named, the others are written, and the command fails.
+  try FileManager.default.moveItem(atPath: folder + "/moved", toPath: folder + "/out")
+  try FileManager.default.removeItem(atPath: folder + "/out/runs/low-seed1/report")
+  try FileManager.default.createDirectory(atPath: folder + "/out/runs/low-seed1/report/mine", withIntermediateDirectories: true)
+  let blocked = try runLam(["sweep", "collect", "out", "--reports"], currentDirectory: folder)
+  #expect(blocked.status != 0)
+  #expect(blocked.stdout.contains("report of low-seed1 failed: out/runs/low-seed1/report: --force replaces only folders lam made"))
+  #expect(blocked.stdout.contains("wrote out/runs/shifted-seed1/report\n") && blocked.stdout.contains("1 report failed: low-seed1"))
+  html = try String(contentsOfFile: folder + "/out/index.html", encoding: .utf8)
+  #expect(html.contains("<td>low-seed1</td><td>low</td><td>1</td><td>finished</td><td>no report</td>"))
+}
