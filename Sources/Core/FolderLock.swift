@@ -19,11 +19,19 @@ public enum FolderLock {
       // Close-on-exec: processes this one starts must not inherit (and so keep) the lock.
       let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
       guard fd >= 0 else { throw LamError("\(path): cannot create the lock file (\(String(cString: strerror(errno))))") }
-      guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+      // A child this process is starting holds a copy of every descriptor until its exec closes them, so a
+      // lock this process just released can still be held by its own copy for a moment: wait that out.
+      var attempts = 0
+      while flock(fd, LOCK_EX | LOCK_NB) != 0 {
         var bytes = [UInt8](repeating: 0, count: 32)
         let count = pread(fd, &bytes, bytes.count, 0)
-        close(fd)
         let pid = String(decoding: bytes.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        attempts += 1
+        if pid == String(getpid()) && attempts < 500 {
+          usleep(10_000)
+          continue
+        }
+        close(fd)
         throw LamError("\(folder): another lam process (pid \(pid.isEmpty ? "unknown" : pid)) is writing this folder; wait for it to finish or stop it")
       }
       let text = Array("\(getpid())\n".utf8)
