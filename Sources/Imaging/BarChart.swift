@@ -1,5 +1,6 @@
-/// Grouped bars: for each category one bar per series, with optional error bars and optional marks
-/// (reference levels such as a chance level, drawn as short horizontal lines over the bars).
+/// Grouped bars: for each category one bar per series, with optional error bars, optional single values
+/// drawn as dots on each bar (one per seed, say) and optional marks (reference levels such as a chance level,
+/// drawn as short horizontal lines over the bars).
 public struct BarChart: Sendable {
   /// One bar per category, `values[i]` ± `errors[i]`.
   public struct Series: Sendable {
@@ -8,13 +9,18 @@ public struct BarChart: Sendable {
     public var errors: [Double]?
     /// nil: the next Tableau 10 colour.
     public var colour: Colour?
+    /// `points[i]`: the single values behind bar i (one per seed, say), drawn as dots spread across the bar;
+    /// nil: none. Non-finite values draw nothing.
+    public var points: [[Double]]?
 
-    public init(name: String, values: [Double], errors: [Double]? = nil, colour: Colour? = nil) {
+    public init(name: String, values: [Double], errors: [Double]? = nil, colour: Colour? = nil, points: [[Double]]? = nil) {
       precondition(errors == nil || errors!.count == values.count, "bar series '\(name)': error count differs from value count")
+      precondition(points == nil || points!.count == values.count, "bar series '\(name)': point list count differs from value count")
       self.name = name
       self.values = values
       self.errors = errors
       self.colour = colour
+      self.points = points
     }
   }
 
@@ -38,6 +44,10 @@ public struct BarChart: Sendable {
   public var series: [Series]
   /// Drawn over the bars in order (a later mark over an earlier one), each with a legend entry; none by default.
   public var marks: [Mark] = []
+  /// The colour of the series' single-value dots (each has a white rim, so it shows on any bar).
+  public var pointColour = Colour(gray: 25)
+  /// The legend entry of the dots, shown when any series has points (empty: no entry).
+  public var pointName = "single values"
   public var title: String
   public var xLabel: String
   public var yLabel: String
@@ -67,6 +77,7 @@ public struct BarChart: Sendable {
         let e = line.errors.map { abs($0[i]) }.flatMap { $0.isFinite ? $0 : nil } ?? 0
         extent += [v - e, v + e]
       }
+      extent += (line.points ?? []).joined().filter(\.isFinite)
     }
     for mark in marks {
       precondition(mark.values.count == categories.count && mark.values.allSatisfy { $0.count == 1 || $0.count == series.count },
@@ -81,7 +92,9 @@ public struct BarChart: Sendable {
     let colours = series.indices.map { series[$0].colour ?? Palette.colour($0) }
     let named = series.count > 1 || series.contains { !$0.name.isEmpty }
     let seriesEntries = named ? series.indices.map { (name: series[$0].name, colour: colours[$0]) } : []
-    let legend = Legend(entries: seriesEntries + marks.map { ($0.name, $0.colour) }, mark: .box, scale: s)
+    let hasPoints = series.contains { ($0.points ?? []).joined().contains(where: \.isFinite) }
+    let pointEntries = hasPoints && !pointName.isEmpty ? [(name: pointName, colour: pointColour)] : []
+    let legend = Legend(entries: seriesEntries + marks.map { ($0.name, $0.colour) } + pointEntries, mark: .box, scale: s)
 
     var area = frame.area
     if categories.contains(where: { Font.textWidth($0, scale: s) + 6 * s > area.width / max(categories.count, 1) }) {
@@ -93,6 +106,10 @@ public struct BarChart: Sendable {
       var occupancy = Occupancy(width: width, height: height)
       for bar in bars(area: area, ys: ys) { occupancy.mark(bar.rect.intersection(area)); occupancy.mark(bar.whisker) }
       for line in markLines(area: area, ys: ys) { occupancy.mark(line.rect) }
+      for dot in dots(area: area, ys: ys) {
+        let r = Int(pointRadius.rounded(.up)) + 1
+        occupancy.mark(Rect(x: Int(dot.x) - r, y: Int(dot.y) - r, width: 2 * r + 1, height: 2 * r + 1))
+      }
       let placed = legend.place(in: &frame, avoiding: occupancy)
       legendRect = placed.rect
       area = frame.area
@@ -116,6 +133,10 @@ public struct BarChart: Sendable {
       image.fill(Rect(x: w.x, y: w.maxY - max(1, s), width: w.width, height: max(1, s)).intersection(area), whiskerColour)
     }
     for line in markLines(area: area, ys: ys) { image.fill(line.rect, marks[line.mark].colour) }
+    for dot in dots(area: area, ys: ys) {
+      image.fillDisc(cx: dot.x, cy: dot.y, radius: pointRadius + Double(s), .white, clip: area)
+      image.fillDisc(cx: dot.x, cy: dot.y, radius: pointRadius, pointColour, clip: area)
+    }
     if let r = legendRect {
       legend.draw(on: &image, at: (r.x, r.y))
       // A mark's legend entry shows a short line in place of the series' box.
@@ -124,6 +145,14 @@ public struct BarChart: Sendable {
         let box = Rect(x: r.x + legend.inset, y: top - s, width: legend.markWidth, height: legend.markWidth)
         image.fill(box, .white)
         image.fill(Rect(x: box.x, y: box.y + box.height / 2 - s, width: box.width, height: 2 * s), mark.colour)
+      }
+      // The dots' entry shows a dot.
+      if !pointEntries.isEmpty {
+        let top = r.y + legend.inset + (seriesEntries.count + marks.count) * legend.rowHeight
+        let box = Rect(x: r.x + legend.inset, y: top - s, width: legend.markWidth, height: legend.markWidth)
+        image.fill(box, .white)
+        image.fillDisc(cx: Double(box.x) + Double(box.width - 1) / 2, cy: Double(box.y) + Double(box.height - 1) / 2,
+                       radius: pointRadius, pointColour, clip: box)
       }
     }
     return image
@@ -152,6 +181,25 @@ public struct BarChart: Sendable {
           let rect = Rect(x: first.x0, y: min(max(y, area.y), area.maxY - thickness),
                           width: max(last.x1 - first.x0 - 1, 1), height: thickness)
           out.append((m, rect.intersection(area)))
+        }
+      }
+    }
+    return out
+  }
+
+  /// The dots' radius in pixels.
+  var pointRadius: Double { 3 * Double(textScale) }
+
+  /// Every single value's dot centre: spread evenly over the middle half of its bar, in the given order.
+  func dots(area: Rect, ys: Scale) -> [(x: Double, y: Double)] {
+    var out = [(x: Double, y: Double)]()
+    for (k, line) in series.enumerated() {
+      for (i, values) in (line.points ?? []).enumerated() {
+        let (x0, x1) = columns(category: i, series: k, area: area)
+        let width = Double(x1 - x0 - 1), finite = values.filter(\.isFinite)
+        for (j, v) in finite.enumerated() {
+          let t = finite.count == 1 ? 0.5 : 0.25 + 0.5 * Double(j) / Double(finite.count - 1)
+          out.append((Double(x0) + (width - 1) * t, ys.row(v, in: area).rounded()))
         }
       }
     }

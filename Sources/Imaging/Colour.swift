@@ -27,6 +27,12 @@ public struct Colour: Equatable, Hashable, Sendable {
     return UInt8((weighted + 500) / 1000)
   }
 
+  /// This colour moved `amount` (0...1) of the way towards white, rounded: a faint copy drawn behind the original.
+  public func faded(_ amount: Double) -> Colour {
+    func mix(_ v: UInt8) -> UInt8 { UInt8((Double(v) + (255 - Double(v)) * min(max(amount, 0), 1)).rounded()) }
+    return Colour(mix(r), mix(g), mix(b), a)
+  }
+
   public static let black = Colour(0, 0, 0)
   public static let white = Colour(255, 255, 255)
 }

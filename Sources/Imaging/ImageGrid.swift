@@ -1,5 +1,5 @@
 /// Pictures laid out in rows and columns with gutters, an optional title, a caption under each
-/// tile and row and column labels.
+/// tile, row and column labels, and optional lines of notes under the grid (what a colour means, units).
 public struct ImageGrid: Sendable {
   /// The tiles in reading order (row by row); the last row may be short.
   public var tiles: [Image]
@@ -16,6 +16,11 @@ public struct ImageGrid: Sendable {
   public var background = Colour.white
   public var textColour = Colour(gray: 34)
   public var textScale = 1
+  /// A one-pixel outline drawn in the gutter around every tile at least 2 x 2 pixels, so white tile pixels stay
+  /// apart from a white page (nil: none).
+  public var tileOutline: Colour? = nil
+  /// Lines of text under the grid, left-aligned (empty: none).
+  public var footer: [String] = []
 
   public init(tiles: [Image], columns: Int, captions: [String] = [], title: String = "",
               rowLabels: [String] = [], columnLabels: [String] = []) {
@@ -51,6 +56,9 @@ public struct ImageGrid: Sendable {
     }
     for (i, tile) in tiles.enumerated() {
       let scaled = tileScale > 1 ? tile.upscaled(by: tileScale) : tile
+      if let outline = tileOutline, scaled.width > 1 && scaled.height > 1 {
+        image.stroke(Rect(x: g.origins[i].x - 1, y: g.origins[i].y - 1, width: scaled.width + 2, height: scaled.height + 2), outline)
+      }
       image.paste(scaled, x: g.origins[i].x, y: g.origins[i].y)
       if i < captions.count && !captions[i].isEmpty {
         let c = i % columns, r = i / columns
@@ -58,6 +66,9 @@ public struct ImageGrid: Sendable {
         image.drawText(captions[i], at: (g.columnX[c] + (g.columnWidths[c] - w + s) / 2, g.rowY[r] + g.tileHeights[r] + 4 * s),
                        colour: textColour, scale: s)
       }
+    }
+    for (j, line) in footer.enumerated() {
+      image.drawText(line, at: (gutter, g.footerY + j * Font.lineHeight * s), colour: textColour, scale: s)
     }
     return image
   }
@@ -73,6 +84,7 @@ public struct ImageGrid: Sendable {
     var tileHeights: [Int]
     var columnLabelY: Int
     var rowLabelRight: Int
+    var footerY: Int
   }
 
   func layout() -> Layout {
@@ -104,8 +116,12 @@ public struct ImageGrid: Sendable {
       (x: columnX[i % columns] + (columnWidths[i % columns] - tile.width * tileScale) / 2,
        y: rowY[i / columns] + (tileHeights[i / columns] - tile.height * tileScale) / 2)
     }
-    let width = max(x, gutter + (title.isEmpty ? 0 : Font.textWidth(title, scale: 2 * s) + gutter))
+    let footerY = y
+    if !footer.isEmpty { y += footer.count * Font.lineHeight * s + gutter }
+    let footerWidth = footer.map { Font.textWidth($0, scale: s) + 2 * gutter }.max() ?? 0
+    let width = max(x, footerWidth, gutter + (title.isEmpty ? 0 : Font.textWidth(title, scale: 2 * s) + gutter))
     return Layout(width: width, height: max(y, 1), origins: origins, columnX: columnX, columnWidths: columnWidths,
-                  rowY: rowY, tileHeights: tileHeights, columnLabelY: columnLabelY, rowLabelRight: left - gutter)
+                  rowY: rowY, tileHeights: tileHeights, columnLabelY: columnLabelY, rowLabelRight: left - gutter,
+                  footerY: footerY)
   }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Named series of (x, y) points drawn as lines, with optional error bands or bars, a legend,
 /// nice ticks and an optional log-scale y axis.
 public struct LinePlot: Sendable {
@@ -47,6 +49,21 @@ public struct LinePlot: Sendable {
     self.title = title
     self.xLabel = xLabel
     self.yLabel = yLabel
+  }
+
+  /// `values` smoothed as TensorBoard smooths a curve: an exponential moving average with `weight` (0: none,
+  /// towards 1: smoother), debiased so the start is not pulled towards zero:
+  /// m_i = weight * m_(i-1) + (1 - weight) * v_i, m_0 = 0, smoothed_i = m_i / (1 - weight^i) over the finite
+  /// values so far. A non-finite value is kept as it is and skipped by the average.
+  public static func smoothed(_ values: [Double], weight: Double) -> [Double] {
+    var m = 0.0, count = 0.0
+    return values.map { v in
+      guard v.isFinite else { return v }
+      m = weight * m + (1 - weight) * v
+      count += 1
+      let debias = 1 - pow(weight, count)
+      return debias > 0 ? m / debias : v
+    }
   }
 
   /// Draws the plot on a white RGB image of width x height.

@@ -38,9 +38,10 @@ public struct FrameStrip: Sendable {
     self.scale = scale
   }
 
-  /// The scale that makes the frame's larger side about `targetSize` pixels (at least 1).
+  /// The scale that makes the frame's larger side about `targetSize` pixels, and never under
+  /// `FrameScale.minimumSide` (at least 1).
   public static func defaultScale(height: Int, width: Int) -> Int {
-    max(1, targetSize / max(height, width))
+    max(1, targetSize / max(height, width), FrameScale.factor(height: height, width: width))
   }
 
   /// Frame `step` of the episode, enlarged (gray for 1 channel, RGB for 3).

@@ -73,7 +73,7 @@ public enum Report {
       let outputs = ModelOutputs(model: model, data: data, indices: evaluated)
       let fitOutputs = ModelOutputs(model: model, data: data, indices: fitted)
 
-      if !records.isEmpty { try save(ReportFigures.losses(records), "losses.png") }
+      if !records.isEmpty { try save(ReportFigures.losses(records, config: config), "losses.png") }
       if let codebook = ReportFigures.codebookUse(records, codebookSize: config.model.bottleneck.codes) {
         try save(codebook, "codebook-use.png")
       }
@@ -187,18 +187,19 @@ public enum Report {
     }
   }
 
-  /// Two validation transitions of each action: o, o', predicted o', and the signed error.
+  /// Two validation transitions of each action side by side in the action's row: o, o', predicted o', and the
+  /// signed error, captioned with where the transition comes from; notes under the grid give the error's scale.
   static func reconstructions(_ outputs: ModelOutputs, data: Dataset, frame: FrameShape) -> Image {
     let n = data.frameSize
-    var tiles: [Image] = [], rows: [String] = []
-    var chosen: [(row: Int, index: Int)] = []
+    var rows: [String] = []
+    var chosen: [[(row: Int, index: Int)]] = []  // [actions][up to 2]
     for action in Action.allCases {
       let rowsOfAction = outputs.indices.enumerated().filter { data.actions[$0.element] == action.rawValue }.prefix(2)
-      chosen += rowsOfAction.map { (row: $0.offset, index: $0.element) }
+      chosen.append(rowsOfAction.map { (row: $0.offset, index: $0.element) })
     }
     var errors: [[Float]] = []
     var frames: [(o: [Float], next: [Float])] = []
-    for (row, index) in chosen {
+    for (row, index) in chosen.joined() {
       let (e, t) = (index / data.steps, index % data.steps)
       let o = data.frame(episode: e, step: t), next = data.frame(episode: e, step: t + 1)
       frames.append((o, next))
@@ -206,17 +207,32 @@ public enum Report {
     }
     // Finite errors only: a model with huge weights can predict inf - inf.
     let limit = max(Double(errors.joined().lazy.filter(\.isFinite).map { abs($0) }.max() ?? 0), 1e-3)
-    for (i, (row, index)) in chosen.enumerated() {
-      tiles += [ReportFigures.tile(frames[i].o[...], frame), ReportFigures.tile(frames[i].next[...], frame),
-                ReportFigures.tile(outputs.predicted[(row * n)..<((row + 1) * n)], frame),
-                ReportFigures.errorTile(errors[i], frame, limit: limit)]
-      let moved = data.moved[index] ? "" : " (no move)"
-      rows.append("\(Action(rawValue: data.actions[index])!.name)\(moved)  ep \(index / data.steps) t \(index % data.steps)")
+    var blocks: [[Image]] = [], captions: [[String]] = []
+    var i = 0
+    for (action, examples) in zip(Action.allCases, chosen) where !examples.isEmpty {
+      rows.append(action.name)
+      for (slot, (row, index)) in examples.enumerated() {
+        blocks.append([ReportFigures.tile(frames[i].o[...], frame), ReportFigures.tile(frames[i].next[...], frame),
+                       ReportFigures.tile(outputs.predicted[(row * n)..<((row + 1) * n)], frame),
+                       ReportFigures.errorTile(errors[i], frame, limit: limit)])
+        captions.append(["ep \(index / data.steps) t \(index % data.steps)", data.moved[index] ? "" : "(no move)", "", ""])
+        i += 1
+        // An action with one example leaves the second place of its row empty.
+        if examples.count == 1 && slot == 0 {
+          blocks.append([])
+          captions.append([])
+        }
+      }
     }
-    var grid = ImageGrid(tiles: tiles, columns: 4, title: "Reconstructions on validation transitions (two per action)",
-                         rowLabels: rows,
-                         columnLabels: ["o", "o' (true)", "predicted o'", String(format: "error (±%.2g)", limit)])
-    grid.gutter = 10
+    var grid = ReportFigures.blocks(blocks, captions: captions, across: 2,
+                                    title: "Reconstructions of validation transitions, two per action", rowLabels: rows,
+                                    columnLabels: ["o", "o' (true)", "predicted o'", String(format: "error, scale ±%.2g", limit)])
+    grid.footer = [
+      "Rows: the agent's action. ep, t: the transition's episode and step; (no move): the agent did not move (blocked).",
+      "error = predicted o' - true o', mean over colour channels: blue below zero (too dark), white 0, red above (too bright).",
+      String(format: "Its colour scale spans -%.2g to +%.2g in pixel values (a pixel runs from 0, black, to 1, full colour): ", limit, limit)
+        + "the largest |error| in the figure.",
+    ]
     return grid.render()
   }
 
@@ -232,7 +248,7 @@ public enum Report {
       for code in 0..<q.codes { latents.append(Array(q.codebook.array[(code * dz)..<((code + 1) * dz)])) }
       columnLabels = (0..<q.codes).map { "code \($0)" }
       perRow = q.codes
-      title = "What each code does: FDM(o, code), caption = the agent's move in the prediction"
+      title = "What each code does: FDM(o, code) from the same frames"
     case .continuous:
       let pca = try PCA(points: outputs.latent, count: outputs.indices.count, dim: dz)
       for axis in 0..<min(dz, 4) {
@@ -241,7 +257,7 @@ public enum Report {
           columnLabels.append("PC\(axis + 1) \(s > 0 ? "+" : "")\(Int(s))σ")
         }
       }
-      title = "What each latent direction does: FDM(o, mean z + s σ along a principal axis), caption = agent's move"
+      title = "What each latent direction does: FDM(o, mean z + s σ along a principal axis)"
     }
     let o = Tensor([rows.count * latents.count] + data.frameShape)  // [F * L, C, H, W]
     let z = Tensor([rows.count * latents.count, dz])  // [F * L, dz]
@@ -253,29 +269,45 @@ public enum Report {
       }
     }
     let predicted = model.decode(o, latent: z).array
-    var tiles: [Image] = [], captions: [String] = [], labels: [String] = []
+    var blocks: [[Image]] = [], captions: [[String]] = [], labels: [String] = []
     let env = data.config, region = env.agentRegion
     for (r, row) in rows.enumerated() {
       let index = outputs.indices[row]
       let base = data.frame(episode: index / data.steps, step: index % data.steps)
       let agent = data.transition(index).agentBefore
       for group in stride(from: 0, to: latents.count, by: perRow) {
-        tiles.append(ReportFigures.tile(base[...], frame))
-        captions.append("agent \(agent)")
-        labels.append(perRow == latents.count ? "frame \(r + 1)" : "frame \(r + 1), PC\(group / perRow + 1)")
+        var block = [ReportFigures.tile(base[...], frame)], texts = ["agent at \(agent)"]
         for l in group..<min(group + perRow, latents.count) {
           let slice = predicted[((r * latents.count + l) * n)..<((r * latents.count + l + 1) * n)]
-          tiles.append(ReportFigures.tile(slice, frame))
+          block.append(ReportFigures.tile(slice, frame))
           let cell = AgentMove.locate(in: slice, base: base[...], agentAt: agent, region: region,
                                       colour: env.agent.color.expanded(channels: frame.channels),
                                       background: env.grid.background.expanded(channels: frame.channels),
                                       height: frame.height, width: frame.width, cellSize: env.grid.cellSize)
-          captions.append("\(columnLabels[l]): \(AgentMove.action(from: agent, to: cell)?.name ?? "jump")")
+          texts.append("\(columnLabels[l]): \(AgentMove.action(from: agent, to: cell)?.name ?? "jump")")
         }
+        blocks.append(block)
+        captions.append(texts)
       }
+      // Two axes side by side per picture row; a frame starts a new row.
+      let groups = (latents.count + perRow - 1) / perRow
+      if groups > 1 && groups % 2 == 1 {
+        blocks.append([])
+        captions.append([])
+      }
+      labels += Array(repeating: "frame \(r + 1)", count: groups > 1 ? (groups + 1) / 2 : 1)
     }
-    var grid = ImageGrid(tiles: tiles, columns: perRow + 1, captions: captions, title: title, rowLabels: labels)
-    grid.gutter = 10
+    let across = perRow == latents.count ? 1 : 2
+    var grid = ReportFigures.blocks(blocks, captions: captions, across: across, title: title, rowLabels: labels,
+                                    columnLabels: [])
+    grid.footer = [
+      "Each group: a validation frame o (first; the agent's cell as (row, col), from (0, 0) at the top left), then the FDM's",
+      "prediction from o with each latent. A caption names the latent and the agent's move found in that prediction:",
+      "stay, up, down, left or right; jump: the agent shows up more than one cell away, a change no single action makes.",
+    ]
+    if case .continuous = model.bottleneck {
+      grid.footer.append("PCk ±s σ: the mean latent plus s standard deviations along the k-th principal axis of the validation latents.")
+    }
     return grid.render()
   }
 }

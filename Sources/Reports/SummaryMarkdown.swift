@@ -103,25 +103,25 @@ extension Report {
   /// Each picture's file and a line on how to read it, in the order summary.md and index.html show them.
   static func captions(distractorNames names: [String]) -> [(String, String)] {
     let captions: [(String, String)] = [
-      ("losses.png", "Training losses per update (log scale): total, reconstruction, bottleneck and label terms, and the validation reconstruction."),
-      ("codebook-use.png", "VQ only: codes used and code perplexity (effective number of codes) per logged update, against the codebook size (dashed). Lines that fall to 1 and stay there mean the codebook collapsed onto one code."),
-      ("reconstructions.png", "Validation transitions, two per action: o, the true o', the FDM's prediction and the signed error (blue: predicted too dark, red: too bright)."),
-      ("confusion-action.png", "The agent's action read from z_e by the nearest class mean (fitted on training transitions). Moves into a wall look like stay, so the stay column absorbs some of every row."),
-      ("confusion-probe.png", "The agent-action MLP probe's confusion matrix from probe.json (held-out episodes)."),
-      ("probes.png", "Every probe of probe.json: the MLP's held-out accuracy and balanced accuracy per target, with each target's chance (grey) and ceiling (black) marked; a bar at its chance mark holds nothing of the target."),
-      ("latents-action.png", "z_e on its two principal axes, coloured by the agent's action: separate clusters mean z holds the action."),
+      ("losses.png", "Training losses per update on a log scale, each term in its own unit (named in the legend): the train total (sum of the train terms), the reconstruction MSE per pixel value on training batches and on held-out validation episodes, the bottleneck's term (VQ commitment or L2 penalty on z_e, the IDM's output) and the action-label term (weight x cross-entropy in nats of the label head, or weight x the pull of z_e towards its action's code). Faint: the logged values; bold: their exponential moving average (as TensorBoard smooths, weight 0.6); the validation curve, measured on a fixed held-out set, is drawn as measured."),
+      ("codebook-use.png", "VQ only: codes used in a training batch and code perplexity (the effective number of codes: exp of the entropy of the codes' frequencies) per logged update, against the codebook size (dashed). Lines that fall to 1 and stay there mean the codebook collapsed onto one code."),
+      ("reconstructions.png", "Validation transitions, two per action (one row per action): the frame o, the true next frame o', the FDM's (forward dynamics model's) prediction of o' and the signed error, predicted minus true, averaged over colour channels (blue: predicted too dark, red: too bright). The error column's \"scale ±x\" is the colour scale's bound in pixel values (0 black to 1 full colour): full blue is -x, full red +x, x the largest error shown."),
+      ("confusion-action.png", "The agent's action read from z_e (the IDM's latent before quantization) by the nearest class mean (each action's mean z_e on training transitions; a validation transition gets the action whose mean is closest). Rows: the true action, with its count; cells: % of the row. Moves into a wall look like stay, so the stay column absorbs some of every row."),
+      ("confusion-probe.png", "The confusion matrix of the agent-action MLP probe (a small network trained to read the action from z) from probe.json, on held-out episodes; % of each true action's row."),
+      ("probes.png", "Every probe of probe.json: the MLP's held-out accuracy and balanced accuracy (the mean of the per-class recalls, so a constant answer scores 1/classes) per target, with each target's chance (grey: always answering the most frequent class) and ceiling (black: the best accuracy any predictor reaches from the frames) marked; a bar at its chance mark holds nothing of the target."),
+      ("latents-action.png", "z_e on its first two principal axes (PCA; each axis names its share of z_e's variance), coloured by the agent's action: separate clusters mean z holds the action."),
     ] + names.enumerated().flatMap { j, name -> [(String, String)] in
       let tag = fileTag(j, name)
       return [
-        ("confusion-distractor-\(tag).png", "The same read-out for the action of distractor '\(name)': a high diagonal means z also holds this distractor (exogenous noise)."),
+        ("confusion-distractor-\(tag).png", "The same read-out for the action of distractor '\(name)': a high diagonal means z also holds this distractor's motion, which the agent does not cause (exogenous noise)."),
         ("confusion-probe-distractor-\(tag).png", "The confusion matrix of the MLP probe of the action of distractor '\(name)', from probe.json."),
         ("latents-distractor-\(tag).png", "z_e's principal axes coloured by the action of distractor '\(name)'."),
       ]
     } + [
       ("latents-shake-dx.png", "z_e's principal axes coloured by the camera shake's horizontal offset in o': colour bands mean z holds the shake."),
       ("latents-shake-dy.png", "The same for the vertical offset."),
-      ("latent-effects.png", "FDM(o, z) for each code (VQ) or each principal direction of z at -2, -1, +1, +2 std, from the same frames; the caption names the agent's move found in the prediction."),
-      ("swap-examples.png", "The latent swap test: z of a source transition decoded on another transition's first frame. The agent should move as the source's action would (walls: a blocked move stays)."),
+      ("latent-effects.png", "FDM(o, z) for each code (VQ) or each principal direction of z at -2, -1, +1, +2 standard deviations from the mean latent, from the same validation frames (the left tile of a row, captioned with the agent's cell as (row, col)). A caption names the agent's move found in the prediction; \"jump\" means the agent shows up more than one cell away from where it was, a change no single action makes (often a blurred or duplicated agent)."),
+      ("swap-examples.png", "The latent swap test: z of a source transition decoded on another (target) transition's first frame, two pairs per source action in each row. The agent should move as the source's action would (walls: a blocked move stays). Under the target frame, want: the agent's expected cell; under the prediction, got: the cell found there, MISS when they differ; cells are (row, col) from (0, 0) at the top left."),
     ]
     return captions
   }

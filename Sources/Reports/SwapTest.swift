@@ -100,28 +100,39 @@ public enum SwapTest {
     return SwapTestResult(pairs: result)
   }
 
-  /// A picture of the first two swaps of each source action: source o, o', target o, FDM(target o, source z).
+  /// A picture of the first two swaps of each source action, side by side in the action's row: source o, o',
+  /// target o, FDM(target o, source z), with the expected and found agent cells under the last two.
   static func examples(_ result: SwapTestResult, data: Dataset) -> Image {
     let frame = data.frame
-    var tiles: [Image] = [], labels: [String] = []
+    var blocks: [[Image]] = [], captions: [[String]] = [], labels: [String] = []
     for action in Action.allCases {
-      for pair in result.pairs.filter({ $0.sourceAction == action }).prefix(2) {
+      let pairs = Array(result.pairs.filter({ $0.sourceAction == action }).prefix(2))
+      guard !pairs.isEmpty else { continue }
+      labels.append("source " + action.name)
+      for pair in pairs {
         let (se, st) = (pair.source / data.steps, pair.source % data.steps)
         let (te, tt) = (pair.target / data.steps, pair.target % data.steps)
-        tiles += [ReportFigures.tile(data.frame(episode: se, step: st)[...], frame),
-                  ReportFigures.tile(data.frame(episode: se, step: st + 1)[...], frame),
-                  ReportFigures.tile(data.frame(episode: te, step: tt)[...], frame),
-                  ReportFigures.tile(pair.predicted[...], frame)]
-        let verdict = pair.found == pair.expected ? "as source" : "MISS"
-        labels.append("source \(action.name): expected \(pair.expected), got \(pair.found) \(verdict)")
+        blocks.append([ReportFigures.tile(data.frame(episode: se, step: st)[...], frame),
+                       ReportFigures.tile(data.frame(episode: se, step: st + 1)[...], frame),
+                       ReportFigures.tile(data.frame(episode: te, step: tt)[...], frame),
+                       ReportFigures.tile(pair.predicted[...], frame)])
+        captions.append(["", "", "want \(pair.expected)", "got \(pair.found)" + (pair.found == pair.expected ? "" : " MISS")])
+      }
+      // An action with one pair leaves the second place of its row empty.
+      if pairs.count == 1 {
+        blocks.append([])
+        captions.append([])
       }
     }
-    var grid = ImageGrid(tiles: tiles, columns: 4,
-                         title: String(format: "Latent swap: z of a source transition decoded on a target frame (%.1f%% as source)",
-                                       100 * result.accuracy),
-                         rowLabels: labels,
-                         columnLabels: ["source o", "source o'", "target o", "FDM(target o, source z)"])
-    grid.gutter = 10
+    var grid = ReportFigures.blocks(blocks, captions: captions, across: 2,
+                                    title: String(format: "Latent swap: %.1f%% of %d pairs move as the source's action",
+                                                  100 * result.accuracy, result.pairs.count),
+                                    rowLabels: labels, columnLabels: ["source o", "source o'", "target o", "prediction"])
+    grid.footer = [
+      "prediction = FDM(target o, z of the source transition): the source's latent decoded on another frame.",
+      "Cells are (row, col), from (0, 0) at the top left. want: where the source's action takes the target's agent",
+      "(a move into a wall or a blocking distractor stays); got: the agent's cell in the prediction; MISS: they differ.",
+    ]
     return grid.render()
   }
 }

@@ -32,6 +32,61 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     }
   }
 
+  /// The value axis of the metric's plot: what is measured and in which unit.
+  public var axisLabel: String {
+    switch self {
+    case .controllableLoss, .stochasticLoss: return label + " (MSE / pixel variance of o')"
+    case .actionProbe: return "action probe (MLP): held-out accuracy"
+    case .actionProbeLinear: return "action probe (linear): held-out accuracy"
+    case .distractorProbe: return "first distractor's action probe (MLP): held-out accuracy"
+    case .distractorCellProbe: return "first distractor's cell probe (MLP): held-out accuracy"
+    case .actionCeiling: return "action ceiling: best reachable accuracy"
+    case .actionOfCeiling: return "action probe (MLP) accuracy / ceiling"
+    case .codePurity: return "code purity (fraction of the code's majority action)"
+    case .codeNMI: return "code NMI (0: independent, 1: same information)"
+    case .valRecon: return "validation reconstruction (MSE per pixel value)"
+    }
+  }
+
+  /// What the metric's chance mark stands for in a plot legend: the score of a latent that holds nothing.
+  public var chanceName: String {
+    switch self {
+    case .controllableLoss, .stochasticLoss: return "latent of another transition (holds nothing)"
+    default: return "chance (always the most frequent class)"
+    }
+  }
+
+  /// The level a latent that holds nothing of the target scores, in this run; nil where the metric has none.
+  /// Accuracies: always answering the most frequent class; the paper's losses: decoding each transition
+  /// from another transition's latent.
+  public func chance(probe: ProbeResults?) -> Double? {
+    guard let probe else { return nil }
+    let value: Double?
+    switch self {
+    case .controllableLoss: value = probe.paper.controllableLossShuffled
+    case .stochasticLoss: value = probe.paper.stochasticLossShuffled
+    case .actionProbe, .actionProbeLinear, .actionCeiling: value = probe.action.chance
+    case .actionOfCeiling: value = probe.action.ceiling.map { probe.action.chance / $0 }
+    case .distractorProbe: value = probe.distractors.first?.chance
+    case .distractorCellProbe: value = probe.distractorPositions.first?.chance
+    case .codePurity, .codeNMI, .valRecon: value = nil
+    }
+    return value.flatMap { $0.isFinite ? $0 : nil }
+  }
+
+  /// The best score any predictor can reach from the frames, in this run; nil where the metric has none.
+  public func ceiling(probe: ProbeResults?) -> Double? {
+    guard let probe else { return nil }
+    let value: Double?
+    switch self {
+    case .actionProbe, .actionProbeLinear: value = probe.action.ceiling
+    case .actionOfCeiling: value = probe.action.ceiling.map { _ in 1 }
+    case .distractorProbe: value = probe.distractors.first?.ceiling
+    default: value = nil
+    }
+    return value.flatMap { $0.isFinite ? $0 : nil }
+  }
+
   /// The value in a run's probe.json or summary.json, or nil when absent or not a finite number.
   public func value(probe: ProbeResults?, summary: TrainSummary?) -> Double? {
     let value: Double?

@@ -5,7 +5,8 @@ import LAM
 import Probing
 import Training
 
-/// The files `lam sweep collect` writes: results.csv, summary.csv, plots/<metric>.png, summary.md and index.html.
+/// The files `lam sweep collect` writes: results.csv, summary.csv, plots/<metric>.png (for each metric some
+/// run has), summary.md and index.html.
 extension SweepResults {
   /// One row per run: name, condition, env, seed, status, then every metric (empty when absent).
   public var resultsCSV: String {
@@ -40,7 +41,11 @@ extension SweepResults {
     md += "|---|---|---|" + String(repeating: "---|", count: metrics.count) + "\n"
     for row in summaryRows { md += "| " + row.joined(separator: " | ") + " |\n" }
     md += "\n"
-    for metric in metrics {
+    let plotted = plottedMetrics
+    if !plotted.isEmpty {
+      md += SweepResults.plotsNote + "\n\n"
+    }
+    for metric in plotted {
       md += "![\(metric.rawValue)](plots/\(metric.rawValue).png)\n\n"
     }
     if !findings.isEmpty {
@@ -89,16 +94,49 @@ extension SweepResults {
     }
   }
 
-  /// A bar chart of one metric: one bar per condition, whiskers = standard error.
+
+  /// What the marks of the metric plots mean (summary.md and index.html).
+  static let plotsNote = "Plots: a bar is a condition's mean over seeds, its whisker the standard error, each dot one run (seed); "
+    + "where a metric has them, a grey line marks its chance level (a latent holding nothing: always the most frequent "
+    + "class for an accuracy, another transition's latent for a loss) and a black line its ceiling (the best score "
+    + "any predictor reaches from the frames), each the mean over the condition's runs."
+
+  /// The metrics at least one finished run has: the ones that get a plot.
+  public var plottedMetrics: [SweepMetric] {
+    metrics.indices.filter { m in summary.contains { $0.mean[m] != nil } }.map { metrics[$0] }
+  }
+
+  /// The grey line marking a metric's chance level and the black line marking its ceiling in the plots.
+  public static let chanceColour = Colour(gray: 150)
+  public static let ceilingColour = Colour.black
+  /// The colour of the dots, one per run, on each bar.
+  public static let runColour = Palette.colour(1)
+
+  /// A bar chart of one metric: one bar per condition (the mean), whiskers = standard error, a dot per run,
+  /// and the condition's mean chance and ceiling levels marked where the metric has them.
   public func chart(_ metric: SweepMetric) -> BarChart {
     let m = metrics.firstIndex(of: metric)!
     let values = summary.map { $0.mean[m] ?? .nan }
     let errors = summary.map { $0.standardError[m] ?? .nan }
-    var chart = BarChart(categories: summary.map(\.condition), series: [.init(name: "", values: values, errors: errors)],
+    let points = summary.map { $0.values[m].map { $0 ?? .nan } }
+    var chart = BarChart(categories: summary.map(\.condition),
+                         series: [.init(name: "", values: values, errors: errors, points: points)],
                          title: metric.label, xLabel: "condition (bar: mean over seeds, whisker: standard error)",
-                         yLabel: metric.rawValue)
-    if values.allSatisfy({ $0.isNaN }) { chart.title = "\(metric.label): no run has this value" }
-    chart.width = max(640, 110 * summary.count + 120)
+                         yLabel: metric.axisLabel)
+    chart.pointColour = SweepResults.runColour
+    chart.pointName = "one run (seed)"
+    let chance = summary.map { [$0.chance[m] ?? .nan] }, ceiling = summary.map { [$0.ceiling[m] ?? .nan] }
+    if chance.joined().contains(where: \.isFinite) {
+      chart.marks.append(BarChart.Mark(name: metric.chanceName, colour: SweepResults.chanceColour, values: chance))
+    }
+    if ceiling.joined().contains(where: \.isFinite) {
+      chart.marks.append(BarChart.Mark(name: "ceiling (best reachable from the frames)", colour: SweepResults.ceilingColour,
+                                       values: ceiling))
+    }
+    // The bars usually fill every corner, so the legend goes right of the data: room for it beside 110 pixels
+    // per condition.
+    let legend = ([chart.pointName] + chart.marks.map(\.name)).map { Font.textWidth($0) }.max() ?? 0
+    chart.width = max(640, 110 * summary.count + 120) + legend + 40
     chart.height = 440
     return chart
   }
@@ -117,8 +155,14 @@ extension SweepResults {
     } catch {
       throw LamError("\(outDir)/plots: cannot create the folder")
     }
+    let plotted = plottedMetrics
     for metric in metrics {
       let path = outDir + "/plots/\(metric.rawValue).png"
+      guard plotted.contains(metric) else {
+        // No run has the metric: no chart, and none left over from an earlier collect.
+        try? FileManager.default.removeItem(atPath: path)
+        continue
+      }
       try PNG.write(chart(metric).render(), to: path)
       written.append(path)
     }

@@ -24,6 +24,9 @@ public struct SweepResults: Sendable {
     public var status: Status
     /// One value per metric, nil when the run's files do not hold it.
     public var values: [Double?]
+    /// One per metric: its chance and ceiling levels in this run (`SweepMetric.chance`, `.ceiling`).
+    public var chance: [Double?]
+    public var ceiling: [Double?]
     /// The .failed file's line, for failed runs.
     public var error: String?
   }
@@ -36,6 +39,11 @@ public struct SweepResults: Sendable {
     public var mean: [Double?]
     /// Per metric: sample standard deviation (n - 1) / sqrt(n); nil below two values.
     public var standardError: [Double?]
+    /// Per metric: each finished run's value (nil where it has none), in seed order.
+    public var values: [[Double?]]
+    /// Per metric: the mean chance and ceiling levels over the finished runs that have them.
+    public var chance: [Double?]
+    public var ceiling: [Double?]
   }
 
   /// Whether a finding is reproduced: a difference counts only beyond two standard errors of the difference
@@ -72,23 +80,29 @@ public struct SweepResults: Sendable {
       let folder = outDir + "/runs/" + run.name
       var status = Status.missing, error: String? = nil
       var values = [Double?](repeating: nil, count: metrics.count)
+      var chance = values, ceiling = values
       if let probe = try ProbeResults.load(run: folder) {
         status = .finished
         let summaryPath = folder + "/" + TrainingRun.summaryFile
         let summary = fm.fileExists(atPath: summaryPath) ? try StrictJSON.load(TrainSummary.self, from: summaryPath) : nil
         values = metrics.map { $0.value(probe: probe, summary: summary) }
+        chance = metrics.map { $0.chance(probe: probe) }
+        ceiling = metrics.map { $0.ceiling(probe: probe) }
       } else if let data = fm.contents(atPath: folder + ".failed") {
         status = .failed
         error = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
       }
       rows.append(Row(name: run.name, condition: run.condition, env: run.env, seed: run.seed, status: status,
-                      values: values, error: error))
+                      values: values, chance: chance, ceiling: ceiling, error: error))
     }
     let summary = spec.conditions.map { condition in
       let finished = rows.filter { $0.condition == condition.name && $0.status == .finished }
       let stats = metrics.indices.map { m in meanAndStandardError(finished.compactMap { $0.values[m] }) }
+      let mean = { (levels: [[Double?]]) in metrics.indices.map { m in meanAndStandardError(levels.compactMap { $0[m] }).mean } }
       return ConditionSummary(condition: condition.name, n: finished.count, mean: stats.map(\.mean),
-                              standardError: stats.map(\.standardError))
+                              standardError: stats.map(\.standardError),
+                              values: metrics.indices.map { m in finished.map { $0.values[m] } },
+                              chance: mean(finished.map(\.chance)), ceiling: mean(finished.map(\.ceiling)))
     }
     let findings = spec.findings.map { finding -> FindingResult in
       let m = metrics.firstIndex { $0.rawValue == finding.metric }!

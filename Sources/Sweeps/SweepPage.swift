@@ -25,10 +25,12 @@ extension SweepResults {
     }
     page.heading("Metrics (mean ± standard error over seeds)")
     page.table(header: ["condition", "env", "n"] + metrics.map(\.rawValue), rows: summaryRows)
-    for metric in metrics {
+    let plotted = plottedMetrics
+    if !plotted.isEmpty { page.paragraph(SweepResults.plotsNote) }
+    for metric in plotted {
       let path = outDir + "/plots/\(metric.rawValue).png"
       guard let png = FileManager.default.contents(atPath: path) else { continue }
-      page.figure(png: png, name: "plots/\(metric.rawValue).png", caption: metric.label)
+      page.figure(png: png, name: "plots/\(metric.rawValue).png", caption: metric.axisLabel)
     }
     page.heading("Runs")
     let hasReport = rows.map { FileManager.default.fileExists(atPath: outDir + "/" + SweepResults.reportPage($0.name).joined(separator: "/")) }

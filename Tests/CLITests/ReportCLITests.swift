@@ -125,7 +125,7 @@ func reportPageIsSelfContained() throws {
   }
   #expect(references(in: html).isEmpty)
   #expect(html.contains("<p><strong>Verdict:</strong> none yet: run <code>lam probe --run RUN</code> for what the latent holds.</p>"))
-  #expect(html.contains("<figcaption><strong>latents-action.png</strong>: z_e on its two principal axes"))
+  #expect(html.contains("<figcaption><strong>latents-action.png</strong>: z_e on its first two principal axes"))
   // The key numbers are summary.md's, cell for cell.
   let summary = try String(contentsOfFile: report + "summary.md", encoding: .utf8)
   let swapRow = try #require(summary.split(separator: "\n").first { $0.hasPrefix("| latent swap: agent moves as the source's") })

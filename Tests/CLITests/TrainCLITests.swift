@@ -12,7 +12,7 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
   #expect(result.stdout.contains("finished at step 30 in "))
   let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/run").sorted()
   #expect(files == [".lam-lock", ".lam-output", "checkpoint.safetensors", "config.json", "metrics.jsonl", "run.json",
-                    "split.json", "summary.json", "training-state.safetensors"])
+                    "split.json", "summary.json", "tb", "training-state.safetensors"])
   let metrics = try String(contentsOfFile: folder + "/run/metrics.jsonl", encoding: .utf8).split(separator: "\n")
   #expect(metrics.count == 3)
   #expect(metrics.last!.contains("\"step\":30") && metrics.last!.contains("\"val_recon\":"))

@@ -191,3 +191,55 @@ func pow10(_ x: Double) -> Double {
   #expect(Ticks.labels([0, .infinity]).count == 2)
   #expect(Ticks.logLabels([0, -1]) == ["0", "-1"])
 }
+
+@Test("a bar chart draws one dot per single value on its bar, in the dot colour, and nothing of it without values")
+func barChartDrawsSingleValuesAsDots() {
+  let dot = Colour(255, 127, 14)
+  func render(_ points: [[Double]]?) -> Image {
+    var chart = BarChart(categories: ["a", "b"], series: [.init(name: "", values: [0.5, 0.8], points: points)],
+                         title: "t", yLabel: "y")
+    chart.pointColour = dot
+    chart.pointName = ""  // no legend entry: every dot pixel is a dot on a bar
+    return chart.render()
+  }
+  func dotColumns(_ image: Image) -> Set<Int> {
+    var xs = Set<Int>()
+    for y in 0..<image.height { for x in 0..<image.width where image.pixel(x: x, y: y) == dot { xs.insert(x) } }
+    return xs
+  }
+  #expect(dotColumns(render(nil)).isEmpty)
+  let three = render([[0.4, 0.5, 0.6], [0.8]])
+  // A dot of radius 3 covers 7 columns; bar a's three dots are spread apart, bar b's one sits alone.
+  let columns = dotColumns(three).sorted()
+  var groups = 0
+  for (i, x) in columns.enumerated() where i == 0 || x > columns[i - 1] + 1 { groups += 1 }
+  #expect(groups == 4, "dot column groups: \(columns)")
+  // A single value far above the bars widens the axis to show it.
+  #expect(!dotColumns(render([[3], [0.8]])).isEmpty)
+}
+
+@Test("smoothing is TensorBoard's debiased moving average and skips values that are not finite")
+func smoothedIsADebiasedMovingAverage() {
+  let s = LinePlot.smoothed([1, 3, .nan, 5], weight: 0.5)
+  // m1 = 0.5, /0.5 = 1; m2 = 0.25 + 1.5 = 1.75, /0.75 = 2.333; NaN kept; m3 = 0.875 + 2.5 = 3.375, /0.875 = 3.857.
+  #expect(s[0] == 1)
+  #expect(abs(s[1] - 7.0 / 3) < 1e-12)
+  #expect(s[2].isNaN)
+  #expect(abs(s[3] - 3.375 / 0.875) < 1e-12)
+  #expect(LinePlot.smoothed([2, 9], weight: 0) == [2, 9])
+  #expect(Colour(0, 100, 255).faded(0.5) == Colour(128, 178, 255))
+}
+
+@Test("an image grid writes its footer lines under the tiles and grows to hold them")
+func imageGridFooterGoesUnderTheGrid() {
+  let tiles = [Image(width: 10, height: 10, channels: 3, colour: .black)]
+  var grid = ImageGrid(tiles: tiles, columns: 1)
+  let plain = grid.render()
+  grid.footer = ["a long note under the grid", "b"]
+  let noted = grid.render()
+  #expect(noted.height == plain.height + 2 * Font.lineHeight + grid.gutter)
+  #expect(noted.width == Font.textWidth("a long note under the grid") + 2 * grid.gutter)
+  var inked = 0
+  for y in plain.height..<noted.height { for x in 0..<noted.width where noted.pixel(x: x, y: y) != .white { inked += 1 } }
+  #expect(inked > 40)
+}

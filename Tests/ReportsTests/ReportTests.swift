@@ -82,3 +82,24 @@ private func frame(_ cells: [Cell], value: Float = 0.5) -> [Float] {
   #expect(result.accuracyByAction[Action.stay.rawValue] == 0)
   #expect(result.accuracyByAction[Action.up.rawValue] == nil)
 }
+
+@Test("frames are enlarged by an integer factor to at least 96 pixels, 4 x 4 and 32 x 32 worlds alike")
+func framesAreEnlargedToAReadableSize() {
+  #expect(FrameScale.factor(height: 4, width: 4) == 24)
+  #expect(FrameScale.factor(height: 32, width: 32) == 3)
+  #expect(FrameScale.factor(height: 12, width: 40) == 3)  // 120 pixels wide
+  #expect(FrameScale.factor(height: 200, width: 100) == 1)
+  for side in 1...200 { #expect(side * FrameScale.factor(height: side, width: side) >= 96) }
+  // lam frames aims higher (128) but never below the same floor.
+  #expect(FrameStrip.defaultScale(height: 70, width: 70) == 2)
+}
+
+@Test("a principal axis's share of variance is never printed as a misleading 0% or 100%")
+func principalAxisLabelsKeepTinySharesVisible() {
+  #expect(Report.principalAxisLabel(1, variances: [10, 0.03]) == "PC 2 (0.3% of variance)")
+  #expect(Report.principalAxisLabel(1, variances: [100, 0.01]) == "PC 2 (<0.1% of variance)")
+  #expect(Report.principalAxisLabel(0, variances: [100, 0.01]) == "PC 1 (>99.9% of variance)")
+  #expect(Report.principalAxisLabel(0, variances: [3, 1]) == "PC 1 (75% of variance)")
+  #expect(Report.principalAxisLabel(1, variances: [1, 0]) == "PC 2 (0% of variance)")
+  #expect(Report.principalAxisLabel(2, variances: [1, 1]) == "PC 3 (- of variance)")
+}

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Imaging
 import LAM
 import Probing
 import Sweeps
@@ -289,4 +290,53 @@ private func writeRun(_ dir: String, controllable: Double?, nmi: Double?) throws
   let text = try String(contentsOfFile: path, encoding: .utf8)
   try text.replacingOccurrences(of: "\"code_nmi\"", with: "\"accuracy\"").write(toFile: path, atomically: true, encoding: .utf8)
   #expect { _ = try SweepResults.read(out) } throws: { "\($0)".contains("sweep.json (spec): metrics[1]: expected one of") }
+}
+
+@Test("sweep plots draw a dot per run and the chance and ceiling levels, with human axis labels; a metric no run has gets no plot")
+func sweepPlotsShowRunsAndReferenceLevelsAndSkipEmptyMetrics() throws {
+  var object = specObject()
+  object["metrics"] = ["controllable_loss", "action_probe", "distractor_probe"]
+  let plan = try SweepPlan.load(try writeSpec(object), quick: false, presetFolders: presets)
+  let out = makeTemporaryFolder()
+  try SweepManifest.prepare(out, plan: plan, force: false)
+  for (run, value) in [("low-seed0", 1.0), ("low-seed1", 2.0), ("low-seed2", 4.0), ("high-seed0", 3.0)] {
+    try writeRun(out + "/runs/" + run, controllable: value, nmi: nil)  // no distractors: no distractor_probe
+  }
+  // An empty chart left by an earlier collect goes too.
+  try FileManager.default.createDirectory(atPath: out + "/plots", withIntermediateDirectories: true)
+  try Data([1]).write(to: URL(fileURLWithPath: out + "/plots/distractor_probe.png"))
+
+  let results = try SweepResults.read(out)
+  #expect(results.plottedMetrics == [.controllableLoss, .actionProbe])
+  _ = try results.write(to: out)
+  #expect(FileManager.default.fileExists(atPath: out + "/plots/action_probe.png"))
+  #expect(!FileManager.default.fileExists(atPath: out + "/plots/distractor_probe.png"))
+  let markdown = try String(contentsOfFile: out + "/summary.md", encoding: .utf8)
+  #expect(markdown.contains("![action_probe](plots/action_probe.png)"))
+  #expect(!markdown.contains("plots/distractor_probe.png"))
+  #expect(markdown.contains("each dot one run (seed)"))
+
+  // Each run's value is kept per condition in seed order; probe.json's chance 0.2 and ceiling 0.96 are averaged.
+  let low = results.summary[0]
+  #expect(low.values[0] == [1, 2, 4])
+  #expect(isClose(low.chance[1]!, 0.2, relative: 1e-12) && isClose(low.ceiling[1]!, 0.96, relative: 1e-12))
+  #expect(low.chance[0] == nil && low.ceiling[0] == nil)  // no controllable_loss_shuffled in these files
+
+  let chart = results.chart(.actionProbe)
+  #expect(chart.yLabel == "action probe (MLP): held-out accuracy")
+  #expect(results.chart(.controllableLoss).yLabel == "controllable loss (MSE / pixel variance of o')")
+  #expect(chart.marks.map(\.colour) == [SweepResults.chanceColour, SweepResults.ceilingColour])
+  #expect(chart.marks[0].values.joined().allSatisfy { isClose($0, 0.2, relative: 1e-12) })
+  #expect(chart.marks[1].values.joined().allSatisfy { isClose($0, 0.96, relative: 1e-12) })
+  #expect(chart.marks[0].values.count == 2)
+  let image = chart.render()
+  func count(_ colour: Colour) -> Int {
+    var n = 0
+    for y in 0..<image.height { for x in 0..<image.width where image.pixel(x: x, y: y) == colour { n += 1 } }
+    return n
+  }
+  // Four runs: four dots of radius 3 (about 28 pixels each) plus the legend's; two bars of chance and ceiling.
+  #expect(count(SweepResults.runColour) > 4 * 20, "run dots")
+  #expect(count(SweepResults.chanceColour) > 2 * 2 * 100, "chance marks")
+  #expect(count(SweepResults.ceilingColour) > 2 * 2 * 100, "ceiling marks")
 }
