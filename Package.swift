@@ -63,7 +63,7 @@ let package = Package(
       ]),
 
     // MARK: - Tests
-    .target(name: "TestSupport", dependencies: ["Core", "GridWorld"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["Core", "GridWorld"], path: "Tests/TestSupport", exclude: ["Fixtures"]),
     .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "ConvKernels", "Core", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Core", "TestSupport"]),

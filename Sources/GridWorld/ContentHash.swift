@@ -1,6 +1,7 @@
 import Foundation
 
-/// A fast 64-bit checksum of file contents, used to notice a changed or corrupted dataset file.
+/// The 64-bit checksum of format-1 datasets (`DatasetHash.checksum64`), kept only to verify such datasets
+/// when reading them; format 2 uses SHA-256. `fmix` also mixes the world's seeds.
 ///
 /// Not cryptographic. Definition (reproducible with NumPy, see docs/environments.md): pad the bytes with
 /// zeros to a multiple of 8, read them as little-endian u64 words w[i], and return, modulo 2^64,

@@ -6,8 +6,10 @@ import Core
 /// convert them to Float32 in [0, 1] when a batch is formed. Transition i (0 ..< E * T) is step
 /// t = i % T of episode e = i / T: the pair (frame t, frame t + 1) and the action between them.
 public struct Dataset: Sendable {
-  /// The version written to dataset.json; readers refuse any other.
-  public static let formatVersion = 1
+  /// The version written to dataset.json: 2 hashes files with SHA-256 (`DatasetHash`).
+  public static let formatVersion = 2
+  /// The versions readers accept: 1 (the 64-bit checksum) is still read and verified.
+  public static let readableFormatVersions = 1...2
 
   public let config: EnvironmentConfig
   /// Where the config came from (a preset name or a file path), for reports.

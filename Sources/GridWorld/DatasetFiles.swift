@@ -18,14 +18,17 @@ public struct DatasetManifest: Codable, Hashable, Sendable {
   public var actionNames: [String]
   /// One entry per array file (name without .npy).
   public var arrays: [String: ArrayInfo]
-  /// ContentHash.combine of the array files' hashes in `Dataset.arrayNames` order, as hex.
+  /// How `arrays.*.hash` and `contentHash` are computed: "sha256" in format 2; format 1 has no such key
+  /// and means `.checksum64`.
+  public var hashAlgorithm: DatasetHash
+  /// `hashAlgorithm.content` of the array files' hashes, as hex.
   public var contentHash: String
 
   /// The dtype, shape and checksum of one array file.
   public struct ArrayInfo: Codable, Hashable, Sendable {
     public var dtype: String
     public var shape: [Int]
-    /// ContentHash of the whole .npy file, as hex.
+    /// `hashAlgorithm.ofFile` of the whole .npy file, as hex (format 2: what `sha256sum` prints for it).
     public var hash: String
 
     enum CodingKeys: String, CodingKey, CaseIterable { case dtype, shape, hash }
@@ -45,7 +48,7 @@ public struct DatasetManifest: Codable, Hashable, Sendable {
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case format, formatVersion, environment, source, seed, episodes, steps, frameShape, distractorCount, actionNames,
-      arrays, contentHash
+      arrays, hashAlgorithm, contentHash
   }
 
   public init(from decoder: Decoder) throws {
@@ -54,8 +57,16 @@ public struct DatasetManifest: Codable, Hashable, Sendable {
     format = try c.decode(String.self, forKey: .format)
     formatVersion = try c.decode(Int.self, forKey: .formatVersion)
     // Refuse a future format before trying to read fields it may have changed.
-    guard format == "lam-gridworld-dataset", formatVersion == Dataset.formatVersion else {
-      throw LamError("format \(format) version \(formatVersion) is not supported (expected lam-gridworld-dataset version \(Dataset.formatVersion))")
+    let versions = Dataset.readableFormatVersions
+    guard format == "lam-gridworld-dataset", versions.contains(formatVersion) else {
+      throw LamError("format \(format) version \(formatVersion) is not supported (expected lam-gridworld-dataset version \(versions.lowerBound)...\(versions.upperBound))")
+    }
+    if formatVersion == 1 {
+      guard !c.contains(.hashAlgorithm) else { throw LamError("hashAlgorithm: not a key of format version 1 (its hashes are lam-checksum64)") }
+      hashAlgorithm = .checksum64
+    } else {
+      hashAlgorithm = try c.decode(DatasetHash.self, forKey: .hashAlgorithm)
+      guard hashAlgorithm == .sha256 else { throw LamError("hashAlgorithm: expected \"sha256\" in format version \(formatVersion)") }
     }
     environment = try c.decode(EnvironmentConfig.self, forKey: .environment)
     source = try c.decode(String.self, forKey: .source)
@@ -67,6 +78,24 @@ public struct DatasetManifest: Codable, Hashable, Sendable {
     actionNames = try c.decode([String].self, forKey: .actionNames)
     arrays = try c.decode([String: ArrayInfo].self, forKey: .arrays)
     contentHash = try c.decode(String.self, forKey: .contentHash)
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(format, forKey: .format)
+    try c.encode(formatVersion, forKey: .formatVersion)
+    try c.encode(environment, forKey: .environment)
+    try c.encode(source, forKey: .source)
+    try c.encode(seed, forKey: .seed)
+    try c.encode(episodes, forKey: .episodes)
+    try c.encode(steps, forKey: .steps)
+    try c.encode(frameShape, forKey: .frameShape)
+    try c.encode(distractorCount, forKey: .distractorCount)
+    try c.encode(actionNames, forKey: .actionNames)
+    try c.encode(arrays, forKey: .arrays)
+    // Format 1 names its algorithm by its version alone.
+    if formatVersion != 1 { try c.encode(hashAlgorithm, forKey: .hashAlgorithm) }
+    try c.encode(contentHash, forKey: .contentHash)
   }
 
   init(dataset: Dataset, arrays: [String: ArrayInfo], contentHash: String) {
@@ -81,12 +110,13 @@ public struct DatasetManifest: Codable, Hashable, Sendable {
     distractorCount = dataset.distractorCount
     actionNames = Action.names
     self.arrays = arrays
+    hashAlgorithm = .sha256
     self.contentHash = contentHash
   }
 }
 
 extension Dataset {
-  /// The array files of a dataset folder (each `<name>.npy`), in the order the content hash folds them.
+  /// The array files of a dataset folder (each `<name>.npy`), in the order they are written and read.
   public static let arrayNames = [
     "frames", "actions", "moved", "agent_pos", "distractor_actions", "distractor_pos", "shake", "exogenous_change",
   ]
@@ -120,8 +150,8 @@ extension Dataset {
     Dataset.arrayLayout(name, episodes: episodes, steps: steps, frameShape: frameShape, distractors: distractorCount).shape
   }
 
-  // Writes array `name` as <folder>/<name>.npy and returns the file's checksum.
-  func writeArray(_ name: String, in folder: String) throws -> UInt64 {
+  // Writes array `name` as <folder>/<name>.npy and returns the file's SHA-256 as hex.
+  func writeArray(_ name: String, in folder: String) throws -> String {
     let shape = shape(of: name)
     let file = "\(folder)/\(name).npy"
     switch name {
@@ -143,19 +173,19 @@ extension Dataset {
   public func write(to path: String, force: Bool = false, inputs: [Files.Input] = []) throws {
     try Files.writeFolder(path, force: force, inputs: inputs) { staging in
       var infos: [String: DatasetManifest.ArrayInfo] = [:]
-      var hashes: [UInt64] = []
+      var hashes: [String: String] = [:]
       for name in Dataset.arrayNames {
-        let hash: UInt64
+        let hash: String
         do {
           hash = try writeArray(name, in: staging)
         } catch {
           throw LamError("\(path)/\(name).npy: cannot write (disk full or not writable?)")
         }
-        hashes.append(hash)
+        hashes[name] = hash
         let layout = Dataset.arrayLayout(name, episodes: episodes, steps: steps, frameShape: frameShape, distractors: distractorCount)
-        infos[name] = .init(dtype: layout.dtype, shape: layout.shape, hash: ContentHash.hex(hash))
+        infos[name] = .init(dtype: layout.dtype, shape: layout.shape, hash: hash)
       }
-      let manifest = DatasetManifest(dataset: self, arrays: infos, contentHash: ContentHash.hex(ContentHash.combine(hashes)))
+      let manifest = DatasetManifest(dataset: self, arrays: infos, contentHash: DatasetHash.sha256.content(hashes))
       do {
         try StrictJSON.encode(manifest).write(to: URL(fileURLWithPath: "\(staging)/dataset.json"))
       } catch {
@@ -191,7 +221,7 @@ extension Dataset {
     let bytes = arrayBytes(episodes: e, steps: t, frameShape: manifest.frameShape, distractors: k).flatMap { Sizes.product([$0, 2]) }
     try Check.memory(bytes, "episodes", what: "dataset (\(e) episodes of \(t) steps, read)", file: manifestPath)
 
-    var hashes: [UInt64] = []
+    var hashes: [String: String] = [:]
     func read<T: NPYScalar>(_ name: String, _ type: T.Type) throws -> [T] {
       let file = "\(path)/\(name).npy"
       let layout = arrayLayout(name, episodes: e, steps: t, frameShape: manifest.frameShape, distractors: k)
@@ -209,15 +239,24 @@ extension Dataset {
       } catch {
         throw LamError("\(file): cannot read the file")
       }
-      let (values, shape) = try NPY.decode(type, from: data, source: file)
+      // Decoding and hashing only read the bytes, so they run side by side (SHA-256 is the slower one).
+      var decoded: Result<(values: [T], shape: [Int]), Error>?
+      var hash = ""
+      DispatchQueue.concurrentPerform(iterations: 2) { job in
+        if job == 0 {
+          hash = manifest.hashAlgorithm.ofFile(data)
+        } else {
+          decoded = Result { try NPY.decode(type, from: data, source: file) }
+        }
+      }
+      let (values, shape) = try decoded!.get()
       guard shape == layout.shape else {
         throw LamError("\(file): shape \(NPY.shapeString(shape)) does not match dataset.json (expected \(NPY.shapeString(layout.shape)))")
       }
-      let hash = ContentHash.of(data)
-      guard ContentHash.hex(hash) == info.hash else {
-        throw LamError("\(file): checksum \(ContentHash.hex(hash)) does not match dataset.json (\(info.hash)): the file was changed or corrupted")
+      guard hash == info.hash else {
+        throw LamError("\(file): checksum \(hash) (\(manifest.hashAlgorithm.rawValue)) does not match dataset.json (\(info.hash)): the file was changed or corrupted")
       }
-      hashes.append(hash)
+      hashes[name] = hash
       return values
     }
     let frames = try read("frames", UInt8.self)
@@ -228,7 +267,7 @@ extension Dataset {
     let distractorPositions = try read("distractor_pos", Int.self)
     let shake = try read("shake", Int.self)
     let exogenous = try read("exogenous_change", Float.self)
-    let combined = ContentHash.hex(ContentHash.combine(hashes))
+    let combined = manifest.hashAlgorithm.content(hashes)
     guard combined == manifest.contentHash else {
       throw LamError("\(manifestPath): contentHash \(manifest.contentHash) does not match the files (\(combined))")
     }

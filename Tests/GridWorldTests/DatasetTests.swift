@@ -165,9 +165,9 @@ func loadError(_ folder: String) -> String {
   let folder = try writtenDataset()
   let path = folder + "/dataset.json"
   let text = try String(contentsOfFile: path, encoding: .utf8)
-  try text.replacingOccurrences(of: "\"formatVersion\" : 1", with: "\"formatVersion\" : 2")
+  try text.replacingOccurrences(of: "\"formatVersion\" : 2", with: "\"formatVersion\" : 3")
     .write(toFile: path, atomically: true, encoding: .utf8)
-  #expect(loadError(folder).contains("version 2 is not supported (expected lam-gridworld-dataset version 1)"))
+  #expect(loadError(folder).contains("version 3 is not supported (expected lam-gridworld-dataset version 1...2)"))
 }
 
 @Test func generateRejectsBadCounts() {
@@ -190,13 +190,12 @@ private func rewrite(_ folder: String, _ name: String, index: Int, value: Int) t
 
 private func rehash(_ folder: String) throws {
   var manifest = try StrictJSON.load(DatasetManifest.self, from: folder + "/dataset.json")
-  var hashes: [UInt64] = []
+  var hashes: [String: String] = [:]
   for name in Dataset.arrayNames {
-    let hash = ContentHash.of(try fileBytes(folder + "/\(name).npy"))
-    manifest.arrays[name]!.hash = ContentHash.hex(hash)
-    hashes.append(hash)
+    hashes[name] = manifest.hashAlgorithm.ofFile(try fileBytes(folder + "/\(name).npy"))
+    manifest.arrays[name]!.hash = hashes[name]!
   }
-  manifest.contentHash = ContentHash.hex(ContentHash.combine(hashes))
+  manifest.contentHash = manifest.hashAlgorithm.content(hashes)
   try StrictJSON.encode(manifest).write(to: URL(fileURLWithPath: folder + "/dataset.json"))
 }
 

@@ -199,9 +199,9 @@ public struct FuzzFixture {
   /// its checksum, the content hash, and the content hash the runs expect.
   func rehashedDataset(array: String, bytes: Data) -> [FuzzEdit] {
     let oldContent = manifest["contentHash"]?.stringValue ?? ""
-    let newHash = ContentHash.hex(ContentHash.of(bytes))
-    let hashes = Dataset.arrayNames.map { $0 == array ? newHash : savedHash($0) }
-    let newContent = ContentHash.hex(ContentHash.combine(hashes.map { UInt64($0, radix: 16) ?? 0 }))
+    let newHash = DatasetHash.sha256.ofFile(bytes)
+    let hashes = Dictionary(uniqueKeysWithValues: Dataset.arrayNames.map { ($0, $0 == array ? newHash : savedHash($0)) })
+    let newContent = DatasetHash.sha256.content(hashes)
     var edits: [FuzzEdit] = []
     let manifestText = String(decoding: files["ds/dataset.json"]!, as: UTF8.self)
       .replacingOccurrences(of: "\"\(savedHash(array))\"", with: "\"\(newHash)\"")

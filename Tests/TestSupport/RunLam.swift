@@ -1,6 +1,6 @@
 import Foundation
 
-/// The output of one `lam` process.
+/// The output of one `lam` (or other) process.
 public struct LamResult {
   public let status: Int32
   public let stdout: String
@@ -21,8 +21,13 @@ public func lamExecutable() -> URL {
 
 /// Runs `lam` with `arguments` (and `currentDirectory`, if given) and captures its output.
 public func runLam(_ arguments: [String], currentDirectory: String? = nil) throws -> LamResult {
+  try runProgram(lamExecutable().path, arguments, currentDirectory: currentDirectory)
+}
+
+/// Runs the program at `path` with `arguments` (and `currentDirectory`, if given) and captures its output.
+public func runProgram(_ path: String, _ arguments: [String], currentDirectory: String? = nil) throws -> LamResult {
   let process = Process()
-  process.executableURL = lamExecutable()
+  process.executableURL = URL(fileURLWithPath: path)
   process.arguments = arguments
   if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
   let out = Pipe(), err = Pipe()

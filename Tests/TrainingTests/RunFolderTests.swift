@@ -229,3 +229,16 @@ func theMemoryEstimateCountsEveryFloatOfTheCheckpoint(architecture: Architecture
     _ = try trainer(huge, try dataset())
   } throws: { "\($0)".hasPrefix("model: the mlp model for 1x4x4 frames (batch 8, gradients and Adam's moments) needs about ") }
 }
+
+@Test("a run trained on a format-1 dataset records its 64-bit content hash and still opens and resumes on it")
+func aRunOnAnOldFormatDatasetStillOpens() throws {
+  let data = try oldFormatDataset()
+  let run = makeTemporaryFolder() + "/run"
+  let t = try TrainingRun.start(run, config: config(steps: 20), dataPath: data, force: false)
+  _ = try TrainingRun.run(t, in: run, shouldStop: { t.step >= 10 })
+  FolderLock.unlock(run)
+  let opened = try RunData.open(run, data: nil)
+  #expect(opened.info.dataHash == "14f34b1352fc77e2" && opened.isTrainingData)
+  #expect(opened.dataset.episodes == 6 && opened.step == 10)
+  #expect(try finish(run).step == 10)
+}
