@@ -48,11 +48,48 @@ public enum Compare {
   }
 
   /// The overlaid curves: file, title, axis label and the value of a metrics.jsonl record.
-  static let curves: [(file: String, title: String, yLabel: String, value: @Sendable (MetricsRecord) -> Float?)] = [
-    ("curves-loss.png", "Training loss (total, log scale)", "loss", { $0.loss }),
-    ("curves-recon.png", "Train reconstruction (log scale)", "reconstruction MSE", { $0.recon }),
-    ("curves-val-recon.png", "Validation reconstruction (log scale)", "reconstruction MSE", { $0.valRecon }),
+  static let curves: [(file: String, title: String, yLabel: String, smoothed: Bool, value: @Sendable (MetricsRecord) -> Float?)] = [
+    ("curves-loss.png", "Training loss (total, log scale; faint logged, bold smoothed)", "loss", true, { $0.loss }),
+    ("curves-recon.png", "Train reconstruction (log scale; faint logged, bold smoothed)", "reconstruction MSE per pixel value",
+     true, { $0.recon }),
+    ("curves-val-recon.png", "Validation reconstruction (log scale; not smoothed)", "reconstruction MSE per pixel value", false,
+     { $0.valRecon }),
   ]
+  static let probesFile = "probes.png"
+  static let probesCaption = "Held-out accuracy of the MLP probe of each target, one bar per run (the curves' colours), with each "
+    + "target's chance (grey: always the most frequent class) and ceiling (black: the best any predictor reaches from the "
+    + "frames). A latent that holds the agent's action reaches the ceiling on 'agent action'; one that tracks a distractor "
+    + "stands high on its 'cell'."
+
+  /// The probes of every run side by side: the agent's action, then each distractor's action and cell.
+  static func probesChart(_ runs: [Run]) -> BarChart? {
+    let probed = runs.filter { $0.probe != nil }
+    guard !probed.isEmpty else { return nil }
+    var names: [String] = []
+    for run in probed { for name in run.probe!.distractorNames where !names.contains(name) { names.append(name) } }
+    // (category, the target of a probe.json, or nil where the run has no such distractor)
+    let targets: [(String, (ProbeResults) -> ProbeTarget?)] = [("agent action", { $0.action })]
+      + names.flatMap { name -> [(String, (ProbeResults) -> ProbeTarget?)] in
+        func index(_ p: ProbeResults) -> Int? { p.distractorNames.firstIndex(of: name) }
+        return [("'\(name)' action", { p in index(p).map { p.distractors[$0] } }),
+                ("'\(name)' cell", { p in index(p).map { p.distractorPositions[$0] } })]
+      }
+    func values(_ f: (ProbeTarget) -> Double?) -> [[Double]] {
+      targets.map { _, target in runs.map { run in run.probe.flatMap(target).flatMap(f) ?? .nan } }
+    }
+    let accuracy = values { $0.mlp.testAccuracy }
+    let series = runs.indices.map { i in
+      BarChart.Series(name: runs[i].label, values: accuracy.map { $0[i] }, colour: Palette.colour(i))
+    }
+    var chart = BarChart(categories: targets.map(\.0), series: series, title: "What each latent holds: MLP probes",
+                         xLabel: "probe target", yLabel: "held-out accuracy")
+    chart.marks = [BarChart.Mark(name: "chance", colour: ReportFigures.chanceColour, values: values { $0.chance }),
+                   BarChart.Mark(name: "ceiling", colour: ReportFigures.ceilingColour, values: values { $0.ceiling })]
+    chart.yRange = 0...1
+    chart.width = max(640, 90 * targets.count * runs.count + 260)
+    chart.height = 420
+    return chart
+  }
 
   /// Reads and checks every run, then writes the comparison folder (`Files.writeFolder`: built aside, never
   /// inside or over a run folder, an existing one replaced only with `force`).
@@ -73,17 +110,27 @@ public enum Compare {
     return try Files.writeFolder(options.out, force: options.force, inputs: inputs) { staging in
       var figures: [String] = []
       for curve in curves {
-        let series = runs.enumerated().compactMap { i, run -> LinePlot.Series? in
+        // Training curves as the report draws them: logged values faint, the moving average bold over them.
+        var faint: [LinePlot.Series] = [], bold: [LinePlot.Series] = []
+        for (i, run) in runs.enumerated() {
           let points = run.records.compactMap { r in curve.value(r).flatMap { $0 > 0 && $0.isFinite ? (Double(r.step), Double($0)) : nil } }
-          return points.isEmpty ? nil : LinePlot.Series(name: run.label, x: points.map(\.0), y: points.map(\.1), colour: Palette.colour(i))
+          guard !points.isEmpty else { continue }
+          let (x, y) = (points.map(\.0), points.map(\.1))
+          if curve.smoothed { faint.append(LinePlot.Series(name: "", x: x, y: y, colour: Palette.colour(i).faded(0.7))) }
+          bold.append(LinePlot.Series(name: run.label, x: x, y: curve.smoothed ? LinePlot.smoothed(y, weight: ReportFigures.smoothingWeight) : y,
+                                      colour: Palette.colour(i)))
         }
-        guard !series.isEmpty else { continue }
-        var plot = LinePlot(series: series, title: curve.title, xLabel: "update", yLabel: curve.yLabel)
+        guard !bold.isEmpty else { continue }
+        var plot = LinePlot(series: faint + bold, title: curve.title, xLabel: "update", yLabel: curve.yLabel)
         plot.logY = true
         plot.width = 800
         plot.height = 480
         try PNG.write(plot.render(), to: staging + "/" + curve.file)
         figures.append(curve.file)
+      }
+      if let chart = probesChart(runs) {
+        try PNG.write(chart.render(), to: staging + "/" + probesFile)
+        figures.append(probesFile)
       }
       let tables = Tables(runs: runs, differences: differences)
       try Files.writeAtomically(Data(markdown(tables, figures: figures).utf8), to: staging + "/" + markdownFile)
@@ -146,6 +193,8 @@ public enum Compare {
   struct Tables {
     var labels: [String]
     var runs: [[String]]
+    /// label, probe.json's verdict (what the latent holds, in words)
+    var verdicts: [[String]]
     var metrics: [[String]]
     var differences: [[String]]
 
@@ -154,6 +203,7 @@ public enum Compare {
       self.runs = runs.map { run in
         [run.label, "`\(run.path)`", "`\(run.info.data)`", run.summary.map { String($0.steps) } ?? ""]
       }
+      verdicts = runs.map { [$0.label, $0.probe?.verdict ?? ""] }
       metrics = Compare.metricRows(runs)
       self.differences = differences.map { [$0.key] + $0.values.map { $0 ?? "" } }
     }
@@ -171,6 +221,10 @@ public enum Compare {
       row("action chance / ceiling") { run in
         run.probe.map { "\(percent($0.action.chance)) / \(percent($0.action.ceiling))" } ?? ""
       },
+      row("action probe, MLP, as a share of the ceiling") { run in
+        guard let probe = run.probe, let ceiling = probe.action.ceiling, ceiling > 0 else { return "" }
+        return String(format: "%.2f", probe.action.mlp.testAccuracy / ceiling)
+      },
     ]
     var names: [String] = []
     for run in runs { for name in run.probe?.distractorNames ?? [] where !names.contains(name) { names.append(name) } }
@@ -178,6 +232,10 @@ public enum Compare {
       rows.append(row("distractor '\(name)': action probe, MLP / chance") { run in
         guard let probe = run.probe, let j = probe.distractorNames.firstIndex(of: name) else { return "" }
         return "\(percent(probe.distractors[j].mlp.testAccuracy)) / \(percent(probe.distractors[j].chance))"
+      })
+      rows.append(row("distractor '\(name)': cell probe, MLP / chance") { run in
+        guard let probe = run.probe, let j = probe.distractorNames.firstIndex(of: name) else { return "" }
+        return "\(percent(probe.distractorPositions[j].mlp.testAccuracy)) / \(percent(probe.distractorPositions[j].chance))"
       })
     }
     rows += [
@@ -198,8 +256,11 @@ public enum Compare {
       return [line(header), "|" + String(repeating: "---|", count: header.count)] + rows.map(line)
     }
     var lines = ["# Comparison of \(tables.labels.count) runs", ""]
-    lines += table(["label", "run folder", "data", "steps"], tables.runs) + ["", "## Training curves", ""]
-    for file in figures { lines += ["![\(file)](\(file))", ""] }
+    lines += table(["label", "run folder", "data", "steps"], tables.runs)
+    lines += ["", "## What each latent holds (probe.json)", ""] + table(["label", "verdict"], tables.verdicts)
+    lines += ["", "## Training curves", ""]
+    for file in figures where file != probesFile { lines += ["![\(file)](\(file))", ""] }
+    if figures.contains(probesFile) { lines += ["## Probes", "", probesCaption, "", "![\(probesFile)](\(probesFile))", ""] }
     lines += ["## Key metrics", ""] + table(["measure"] + tables.labels, tables.metrics) + ["", blanks, "", "## Config differences", ""]
     lines += tables.differences.isEmpty ? ["The runs' configs are the same."]
       : table(["config key"] + tables.labels, tables.differences)
@@ -211,9 +272,15 @@ public enum Compare {
     var page = HTMLPage(title: "Comparison of " + tables.labels.joined(separator: ", "))
     page.heading("Comparison of \(tables.labels.count) runs", level: 1)
     page.table(header: ["label", "run folder", "data", "steps"], rows: tables.runs)
+    page.heading("What each latent holds")
+    page.table(header: ["label", "verdict (probe.json)"], rows: tables.verdicts)
     page.heading("Training curves")
-    for (file, curve) in figures.map({ file in (file, curves.first { $0.file == file }!) }) {
+    for (file, curve) in figures.compactMap({ file in curves.first { $0.file == file }.map { (file, $0) } }) {
       page.figure(png: try Report.readFile(folder + "/" + file), name: file, caption: curve.title + ": one colour per run.")
+    }
+    if figures.contains(probesFile) {
+      page.heading("Probes")
+      page.figure(png: try Report.readFile(folder + "/" + probesFile), name: probesFile, caption: probesCaption)
     }
     page.heading("Key metrics")
     page.table(header: ["measure"] + tables.labels, rows: tables.metrics)

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Imaging
+import Probing
 import Reports
 import Testing
 import TestSupport
@@ -42,7 +43,7 @@ func compareOfTwoRunsShowsTheirOneDifferenceAndCurves() throws {
   let result = try Compare.write(CompareOptions(runs: [folder + "/run", folder + "/run2"], out: folder + "/cmp"))
   #expect(result.labels == ["run", "run2"])
   #expect(result.differingKeys == ["train.seed"])
-  #expect(result.files == ["curves-loss.png", "curves-recon.png", "curves-val-recon.png", "compare.md", "index.html"])
+  #expect(result.files == ["curves-loss.png", "curves-recon.png", "curves-val-recon.png", "probes.png", "compare.md", "index.html"])
 
   let markdown = try String(contentsOfFile: folder + "/cmp/compare.md", encoding: .utf8)
   let diff = markdown.components(separatedBy: "## Config differences\n\n")[1]
@@ -67,11 +68,17 @@ func compareOfTwoRunsShowsTheirOneDifferenceAndCurves() throws {
   // The page embeds every curve (byte for byte) and shows the difference.
   let html = try String(contentsOfFile: folder + "/cmp/index.html", encoding: .utf8)
   let images = embeddedImages(in: html)
-  #expect(images.count == 3 && images.allSatisfy(isPNG))
-  for (i, file) in result.files.prefix(3).enumerated() {
+  #expect(images.count == 4 && images.allSatisfy(isPNG))
+  for (i, file) in result.files.prefix(4).enumerated() {
     #expect(images[i] == (try Data(contentsOf: URL(fileURLWithPath: folder + "/cmp/" + file))))
   }
   #expect(html.contains("<tr><td>train.seed</td><td>0</td><td>1</td></tr>"))
+  // What each latent holds: run's verdict from its probe.json, blank for run2.
+  let verdict = try #require(try ProbeResults.load(run: folder + "/run")).verdict
+  #expect(!verdict.isEmpty && markdown.contains("| run | \(verdict) |\n| run2 |  |"))
+  // The probes chart: run's bars in its colour, none for run2 (not probed).
+  let probes = try PNG.read(folder + "/cmp/probes.png")
+  #expect(count(Palette.colour(0), in: probes) > 1000 && count(Palette.colour(1), in: probes) < 200)
   #expect(references(in: html).isEmpty)
 
   // The same runs give byte-identical files; the folder is replaced only with force.
