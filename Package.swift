@@ -41,7 +41,8 @@ let package = Package(
       providers: [.apt(["libpng-dev"])]),
 
     // MARK: - Libraries
-    .target(name: "Core"),
+    .target(name: "HashKernels", exclude: ["README.md"]),
+    .target(name: "Core", dependencies: ["HashKernels"]),
     .target(name: "ConvKernels", exclude: ["README.md"], cSettings: kernelFlags),
     .target(name: "NN", dependencies: ["Core", "CBLAS", "ConvKernels"], swiftSettings: hotLoopFlags),
     .target(name: "Imaging", dependencies: ["Core", "CPNG"]),

@@ -73,7 +73,8 @@ public struct HTMLPage: Sendable {
 
   /// A table with a header row; rows shorter than the header are padded with empty cells.
   public mutating func table(header: [String], rows: [[Cell]]) {
-    var html = ["<table>", "<thead><tr>" + header.map { "<th>\(HTMLPage.inline($0))</th>" }.joined() + "</tr></thead>", "<tbody>"]
+    // In a scrolling box: a table wider than the page (a sweep with many metrics) scrolls, the page does not.
+    var html = ["<div class=\"table\"><table>", "<thead><tr>" + header.map { "<th>\(HTMLPage.inline($0))</th>" }.joined() + "</tr></thead>", "<tbody>"]
     for row in rows {
       let cells = row + Array(repeating: Cell(""), count: max(0, header.count - row.count))
       html.append("<tr>" + cells.map { cell in
@@ -81,7 +82,7 @@ public struct HTMLPage: Sendable {
         return "<td>" + (cell.link.map { "<a href=\"\(HTMLPage.escape($0))\">\(text)</a>" } ?? text) + "</td>"
       }.joined() + "</tr>")
     }
-    html += ["</tbody>", "</table>"]
+    html += ["</tbody>", "</table></div>"]
     body.append(html.joined(separator: "\n"))
   }
 
@@ -124,7 +125,7 @@ public struct HTMLPage: Sendable {
     body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;\
     padding:0 1em;color:#222;line-height:1.45}\
     h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}\
-    table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;\
+    div.table{overflow-x:auto;margin:1em 0}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;\
     vertical-align:top}th{background:#f3f3f3}tbody tr:nth-child(even){background:#fafafa}\
     figure{margin:1.5em 0}img{max-width:100%;height:auto;border:1px solid #eee}\
     figcaption{font-size:.92em;color:#444;margin-top:.3em}\

@@ -7,12 +7,33 @@ import TestSupport
 
 private func sha256(_ text: String) -> String { SHA256.hex(of: Data(text.utf8)) }
 
+private func portable(_ bytes: [UInt8]) -> [UInt8] {
+  var hasher = SHA256(hardware: false)
+  bytes.withUnsafeBytes { hasher.update($0) }
+  return hasher.finalize()
+}
+
 @Test("SHA-256 of the empty message, \"abc\" and the 448-bit message are the published digests")
 func sha256MatchesTheStandardVectors() {
   #expect(sha256("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
   #expect(sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
   #expect(sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
     == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+  // The portable rounds give the same digests (on a CPU with the SHA extensions the default uses the kernel).
+  #expect(SHA256.hex(portable([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+  #expect(SHA256.hex(portable(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+}
+
+@Test("the SHA-instruction kernel and the portable rounds agree on every length from 0 to 300 bytes and on 1 MB")
+func sha256HardwareAndPortableRoundsAgree() {
+  var rng = RNG(seed: 5)
+  let bytes = (0..<1_000_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+  for length in Array(0...300) + [1_000_000] {
+    let message = Array(bytes.prefix(length))
+    var hasher = SHA256()
+    message.withUnsafeBytes { hasher.update($0) }
+    #expect(hasher.finalize() == portable(message), "length \(length)")
+  }
 }
 
 @Test("one million 'a' fed in uneven pieces hashes to the published digest, and so does any split of it")
