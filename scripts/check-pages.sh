@@ -12,18 +12,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "check-pages: installing ${missing[*]}"
-  if [ "$(id -u)" -eq 0 ]; then
-    sudo_cmd=()
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo_cmd=(sudo)
-  else
-    echo "check-pages: need root or sudo to install ${missing[*]} (apt-get install ${missing[*]})" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+  "$here/apt-install.sh" check-pages "${missing[@]}"
   command -v chromium >/dev/null 2>&1 || { echo "check-pages: chromium still missing after installing" >&2; exit 1; }
 fi
 

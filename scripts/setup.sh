@@ -16,18 +16,7 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
-echo "setup: installing ${missing[*]}"
-if [ "$(id -u)" -eq 0 ]; then
-  sudo_cmd=()
-elif command -v sudo >/dev/null 2>&1; then
-  sudo_cmd=(sudo)
-else
-  echo "setup: need root or sudo to install ${missing[*]} (apt-get install ${missing[*]})" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+"$(dirname "$0")/apt-install.sh" setup "${missing[@]}"
 for pc in openblas libpng; do
   pkg-config --exists "$pc" || { echo "setup: pkg-config still cannot find $pc after installing" >&2; exit 1; }
 done

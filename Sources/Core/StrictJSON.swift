@@ -81,6 +81,16 @@ public enum StrictJSON {
     return try decode(type, from: data, source: path)
   }
 
+  /// The integer `format_version` of the JSON file at `path`, or nil when it has none (or is not JSON):
+  /// read before the whole file, so an old format gets its own message.
+  public static func formatVersion(at path: String) -> Int? {
+    struct Version: Decodable {
+      var formatVersion: Int?
+      enum CodingKeys: String, CodingKey { case formatVersion = "format_version" }
+    }
+    return (try? load(Version.self, from: path))?.formatVersion
+  }
+
   /// Decodes `T` from `data`; `source` names where the data came from in error messages.
   public static func decode<T: Decodable>(_ type: T.Type, from data: Data, source: String) throws -> T {
     try checkSyntax(data, source: source)

@@ -44,11 +44,7 @@ public struct ProbeResults: Codable, Equatable, Sendable {
   public static func load(run runDir: String) throws -> ProbeResults? {
     let path = runDir + "/" + file
     guard FileManager.default.fileExists(atPath: path) else { return nil }
-    struct Version: Decodable {
-      var formatVersion: Int?
-      enum CodingKeys: String, CodingKey { case formatVersion = "format_version" }
-    }
-    let version = (try? StrictJSON.load(Version.self, from: path))?.formatVersion
+    let version = StrictJSON.formatVersion(at: path)
     guard version == formatVersion else {
       throw LamError("\(path): format_version \(version.map(String.init) ?? "missing"), this lam reads \(formatVersion); probe the run again with `lam probe --run \(runDir)`")
     }

@@ -57,11 +57,7 @@ public struct ReportNumbers: Codable, Equatable, Sendable {
   public static func load(report reportDir: String) throws -> ReportNumbers? {
     let path = reportDir + "/" + file
     guard FileManager.default.fileExists(atPath: path) else { return nil }
-    struct Version: Decodable {
-      var formatVersion: Int?
-      enum CodingKeys: String, CodingKey { case formatVersion = "format_version" }
-    }
-    let version = (try? StrictJSON.load(Version.self, from: path))?.formatVersion
+    let version = StrictJSON.formatVersion(at: path)
     guard version == formatVersion else {
       throw LamError("\(path): format_version: expected \(formatVersion), got \(version.map(String.init) ?? "none"); write the report again with `lam report`")
     }

@@ -70,12 +70,17 @@ private func smallConfig() -> RunConfig {
   return config
 }
 
-@Test func theEventFilesHoldEveryMetricsLineWhileTrainingRunsAndAfterAResume() throws {
-  let root = makeTemporaryFolder()
+/// A new run folder (in a new temporary folder, beside its dataset) and its trainer at step 0.
+private func newRun(name: String = #function) throws -> (root: String, run: String, trainer: Trainer) {
+  let root = makeTemporaryFolder(name)
   let data = try Dataset.generate(config: EnvironmentConfig(), episodes: 6, steps: 5, seed: 3, threads: 1)
   try data.write(to: root + "/ds")
-  let run = root + "/run"
-  let trainer = try TrainingRun.start(run, config: smallConfig(), dataPath: root + "/ds", force: false)
+  let trainer = try TrainingRun.start(root + "/run", config: smallConfig(), dataPath: root + "/ds", force: false)
+  return (root, root + "/run", trainer)
+}
+
+@Test func theEventFilesHoldEveryMetricsLineWhileTrainingRunsAndAfterAResume() throws {
+  let (_, run, trainer) = try newRun()
   var seenWhileTraining: [Int] = []
   _ = try TrainingRun.run(trainer, in: run, onEvent: { event in
     // Read back after each logged step: the files already hold it.
@@ -97,11 +102,7 @@ private func smallConfig() -> RunConfig {
 }
 
 @Test func aResumeTrimsPointsLoggedAfterTheCheckpointAndATornLastRecord() throws {
-  let root = makeTemporaryFolder()
-  let data = try Dataset.generate(config: EnvironmentConfig(), episodes: 6, steps: 5, seed: 3, threads: 1)
-  try data.write(to: root + "/ds")
-  let run = root + "/run"
-  let trainer = try TrainingRun.start(run, config: smallConfig(), dataPath: root + "/ds", force: false)
+  let (root, run, trainer) = try newRun()
   _ = try TrainingRun.run(trainer, in: run, shouldStop: { trainer.step >= 20 })
   FolderLock.unlock(run)
   // Keep the checkpoint of step 20, go on to 27 (logging 25), then put it back: a process killed at 27.
