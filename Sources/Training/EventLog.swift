@@ -20,7 +20,10 @@ final class EventLog {
     var session = 0
     for name in names {
       let path = dir + "/" + name
-      if let number = Int(name.split(separator: ".").dropFirst(3).first ?? "") { session = max(session, number + 1) }
+      // events.out.tfevents.NNNNNN.lam: the next session gets the next number (another writer's names don't count).
+      if name.hasSuffix(".lam"), let number = Int(name.split(separator: ".").dropFirst(3).first ?? ""), (0..<999_999).contains(number) {
+        session = max(session, number + 1)
+      }
       let (events, bytes, complete) = try EventFile.read(path)
       let kept = events.filter { $0.event.step <= step }
       if kept.count == events.count && complete { continue }

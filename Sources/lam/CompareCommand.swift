@@ -6,7 +6,7 @@ struct CompareCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "compare",
     abstract: "Compare runs: overlaid training curves, key metrics side by side and the config fields they differ in.",
-    discussion: "Writes compare.md, curves-*.png and a self-contained index.html into --out (README.md, `lam compare`). Reads probe.json and report/report.json when present; blank cells where a run has none.")
+    discussion: "Writes compare.md, curves-*.png, probes.png and a self-contained index.html into --out (README.md, `lam compare`). Reads probe.json and report/report.json when present; blank cells where a run has none.")
 
   @Argument(help: "Two or more run folders (from `lam train`).")
   var runs: [String] = []
