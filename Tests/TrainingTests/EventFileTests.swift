@@ -132,3 +132,23 @@ private func newRun(name: String = #function) throws -> (root: String, run: Stri
   let newest = try EventFile.read(eventFiles(run).last!).events.map(\.event)
   #expect(newest[1].sessionStart && newest[1].step == 21)
 }
+
+@Test func aDamagedEventFileIsCutAtTheDamageOnResumeAndTrainingGoesOn() throws {
+  let (_, run, trainer) = try newRun()
+  _ = try TrainingRun.run(trainer, in: run, shouldStop: { trainer.step >= 20 })
+  FolderLock.unlock(run)
+  // Flip a byte inside the third record (the second scalar event, step 10): records from there on are lost.
+  let first = eventFiles(run)[0]
+  let (events, bytes, _) = try EventFile.read(first)
+  var damaged = bytes
+  damaged[events[2].record.lowerBound + 20] ^= 0xFF
+  try Data(damaged).write(to: URL(fileURLWithPath: first))
+  #expect(try !EventFile.read(first).complete)
+
+  let resumed = try TrainingRun.resume(run)
+  _ = try TrainingRun.run(resumed, in: run)
+  FolderLock.unlock(run)
+  #expect(try EventFile.read(first).complete)
+  let steps = try scalarPoints(run).filter { $0.tag == "train/loss" }.map(\.step)
+  #expect(steps == [5, 25, 30, 35, 40])
+}
