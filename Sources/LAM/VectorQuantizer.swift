@@ -4,7 +4,8 @@ import NN
 
 /// A vector-quantized latent (VQ-VAE with EMA codebook updates, van den Oord et al. 2017; Razavi 2019).
 ///
-/// forward: each z_e row snaps to its nearest code e_k; the FDM sees z_q = e_k. Straight-through:
+/// forward: each z_e row snaps to its nearest code e_k; the FDM sees z_q = e_k (the code before this batch's
+/// codebook update). Straight-through:
 /// dLoss/dz_e = dLoss/dz_q, plus the commitment term beta * mean((z_e - sg(e_k))^2). The codebook
 /// is not trained by the optimizer: while training, exponential moving averages of the assignment
 /// counts and of the assigned z_e move each code to the mean of its members, and a code whose
@@ -62,10 +63,12 @@ public final class VectorQuantizer {
       indices[row] = k
       counts[k] += 1
     }
-    if training { updateCodebook(zE, rng: &rng) }
+    // The FDM (and the commitment term) get the codes as they were before this batch's EMA update, as in the
+    // published EMA VQ-VAE: the update uses this batch's assignments and shows only from the next batch on.
     for row in 0..<n {
       (quantized.data + row * dim).update(from: codebook.data + indices[row] * dim, count: dim)
     }
+    if training { updateCodebook(zE, rng: &rng) }
     return quantized
   }
 

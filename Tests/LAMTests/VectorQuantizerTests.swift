@@ -43,6 +43,21 @@ import Testing
   #expect(abs(vq.codebook[1] - 3) < 1e-3)
 }
 
+@Test func theFDMGetsTheCodeFromBeforeTheBatchsCodebookUpdate() {
+  var rng = RNG(seed: 0)
+  let vq = VectorQuantizer(codes: 2, dim: 1, commitment: 0.5, decay: 0.5, restartThreshold: 0, rng: &rng)
+  vq.codebook[0] = -1
+  vq.codebook[1] = 1
+  vq.embedSum[0] = -1
+  vq.embedSum[1] = 1
+  let z = Tensor(shape: [2, 1], values: [3, 3])  // both nearest to code 1, which the update moves towards 3
+  let q = vq.forward(z, training: true, rng: &rng).array
+  #expect(q == [1, 1])
+  #expect(vq.codebook[1] > 1.5)
+  // The commitment term measures z_e against the same pre-update code: 0.5 * (3 - 1)^2.
+  #expect(abs(vq.commitmentLoss - 2) < 1e-6)
+}
+
 @Test func deadCodeRestartRevivesCollapsedCodes() {
   var rng = RNG(seed: 1)
   let vq = VectorQuantizer(codes: 4, dim: 2, commitment: 0.25, decay: 0.9, restartThreshold: 0.5, rng: &rng)
