@@ -22,8 +22,8 @@ public final class Activation: Layer {
   private let output = Tensor([0])  // [*], the input's shape
   private let dInput = Tensor([0])  // [*], the input's shape
   // The shard bodies, made once (`ShardWorkers` explains why).
-  private lazy var forwardShard: (Int) -> Void = { [unowned self] in self.forward(self.elements(shard: $0)) }
-  private lazy var backwardShard: (Int) -> Void = { [unowned self] in self.backward(self.elements(shard: $0)) }
+  private lazy var forwardShard: (Int, Int) -> Void = { [unowned self] in self.forward(self.elements(shard: $0, of: $1)) }
+  private lazy var backwardShard: (Int, Int) -> Void = { [unowned self] in self.backward(self.elements(shard: $0, of: $1)) }
 
   /// Elements from which a layer splits its work between threads: below it, the hand-over costs more than
   /// it saves (one call is about 0.4 us; ReLU does about 4 floats per ns).
@@ -54,7 +54,9 @@ public final class Activation: Layer {
   private func split(_ count: Int) -> Bool { BLASThreads.count > 1 && count >= Self.splitFrom }
 
   /// Elements first..<end of shard `s`: whole runs of 64, so that the split falls on vector boundaries.
-  private func elements(shard s: Int) -> Range<Int> { BatchShards.images(s, of: output.count, chunk: 64) }
+  private func elements(shard s: Int, of count: Int) -> Range<Int> {
+    BatchShards.images(s, of: output.count, chunk: 64, shards: count)
+  }
 
   private func forward(_ r: Range<Int>) {
     guard let x = input, !r.isEmpty else { return }

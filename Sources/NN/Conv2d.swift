@@ -40,10 +40,10 @@ public final class Conv2d: Layer {
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
   private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
-  private let shards = (0..<BatchShards.count).map { _ in ConvShard() }
+  private var shards: [ConvShard] = []  // one per compute thread, made on the first call with that many
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
-  private lazy var forwardShard: (Int) -> Void = { [unowned self] in self.forward(shard: $0) }
-  private lazy var backwardShard: (Int) -> Void = { [unowned self] in self.backward(shard: $0) }
+  private lazy var forwardShard: (Int, Int) -> Void = { [unowned self] in self.forward(shard: $0, of: $1) }
+  private lazy var backwardShard: (Int, Int) -> Void = { [unowned self] in self.backward(shard: $0, of: $1) }
 
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -86,6 +86,7 @@ public final class Conv2d: Layer {
     planes.resize(n, g.scratchSize)
     output.resize(n, outChannels, g.outHeight, g.outWidth)
     weightPanels.pack(weight, rows: outChannels, depth: g.patchSize, transposed: false)
+    while shards.count < BatchShards.count { shards.append(ConvShard()) }
     BatchShards.run(forwardShard)
     input = nil
     return output
@@ -99,17 +100,18 @@ public final class Conv2d: Layer {
       weightPanels.pack(weight, rows: g.patchSize, depth: outChannels, transposed: true)
     }
     self.dOutput = dOutput
+    while shards.count < BatchShards.count { shards.append(ConvShard()) }
     BatchShards.run(backwardShard)
     self.dOutput = nil
-    ConvShard.addGradients(of: shards, into: weight, bias)
+    ConvShard.addGradients(of: shards.prefix(BatchShards.count), into: weight, bias)
     return dInput
   }
 
   /// Forward for the images of shard `s` (`BatchShards`), from the state `forward` set.
-  private func forward(shard s: Int) {
+  private func forward(shard s: Int, of count: Int) {
     guard let g = geometry, let phases, let columns, let x = input else { return }
     let n = batchSize, scratch = g.scratchSize
-    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
+    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk, shards: count)
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, images.upperBound - n0)
       for i in n0..<n0 + b { phases.split(x.data + i * g.imageSize, into: planes.data + i * scratch) }
@@ -122,10 +124,10 @@ public final class Conv2d: Layer {
   }
 
   /// Backward for the images of shard `s`: its share of dInput and its own parameter gradients.
-  private func backward(shard s: Int) {
+  private func backward(shard s: Int, of count: Int) {
     guard let g = geometry, let phases, let columns, let dOutputRows, let dOutput else { return }
     let n = batchSize, p = g.positions, scratch = g.scratchSize
-    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
+    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk, shards: count)
     if bias != nil {
       shard.dBias.resize(outChannels)
       shard.dBias.zero()

@@ -64,7 +64,7 @@ final class ConvShard {
 
   /// Adds the shards' weight and bias gradients into the parameters' own, in shard order, so that every
   /// thread count gives the same sums. The weight is [rows, columns] as a matrix.
-  static func addGradients(of shards: [ConvShard], into weight: Parameter, _ bias: Parameter?) {
+  static func addGradients(of shards: ArraySlice<ConvShard>, into weight: Parameter, _ bias: Parameter?) {
     let rows = weight.value.shape[0], columns = weight.value.count / rows
     for shard in shards {
       for r in 0..<rows {
@@ -84,7 +84,7 @@ final class PackedWeight {
   private var rows = 0  // m
   private var depth = 0  // k
   private var transposed = false
-  private lazy var packShard: (Int) -> Void = { [unowned self] in self.pack(shard: $0) }
+  private lazy var packShard: (Int, Int) -> Void = { [unowned self] in self.pack(shard: $0, of: $1) }
 
   /// Packs A [m, k] = W, or A = W^T for W [k, m] when `transposed`.
   func pack(_ w: Parameter, rows m: Int, depth k: Int, transposed: Bool) {
@@ -94,10 +94,10 @@ final class PackedWeight {
     source = nil
   }
 
-  /// The panels of shard `s`: rows first..<end of A, whole panels (the last one padded with zeros).
-  private func pack(shard s: Int) {
+  /// The panels of shard `s` of `shards`: rows first..<end of A, whole panels (the last one padded with zeros).
+  private func pack(shard s: Int, of shards: Int) {
     guard let source else { return }
-    let rows = BatchShards.images(s, of: self.rows, chunk: Int(LAM_MR))
+    let rows = BatchShards.images(s, of: self.rows, chunk: Int(LAM_MR), shards: shards)
     guard !rows.isEmpty else { return }
     // Row i of A is row i of W, or column i of W [k, m] when transposed.
     let a = source + (transposed ? rows.lowerBound : rows.lowerBound * depth)

@@ -32,10 +32,10 @@ public final class ConvTranspose2d: Layer {
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
   private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
-  private let shards = (0..<BatchShards.count).map { _ in ConvShard() }
+  private var shards: [ConvShard] = []  // one per compute thread, made on the first call with that many
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
-  private lazy var forwardShard: (Int) -> Void = { [unowned self] in self.forward(shard: $0) }
-  private lazy var backwardShard: (Int) -> Void = { [unowned self] in self.backward(shard: $0) }
+  private lazy var forwardShard: (Int, Int) -> Void = { [unowned self] in self.forward(shard: $0, of: $1) }
+  private lazy var backwardShard: (Int, Int) -> Void = { [unowned self] in self.backward(shard: $0, of: $1) }
 
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -83,6 +83,7 @@ public final class ConvTranspose2d: Layer {
     chunk = max(1, min(imagesPerGEMM, n, Int(LAM_NC / lam_padded_cols(Int32(g.positions)))))
     output.resize(n, outChannels, oh, ow)
     weightPanels.pack(weight, rows: g.patchSize, depth: inChannels, transposed: true)
+    while shards.count < BatchShards.count { shards.append(ConvShard()) }
     BatchShards.run(forwardShard)
     return output
   }
@@ -95,17 +96,18 @@ public final class ConvTranspose2d: Layer {
     dOutputPlanes.resize(inputShape[0], g.scratchSize)
     weightPanels.pack(weight, rows: inChannels, depth: g.patchSize, transposed: false)
     self.dOutput = dOutput
+    while shards.count < BatchShards.count { shards.append(ConvShard()) }
     BatchShards.run(backwardShard)
     self.dOutput = nil
-    ConvShard.addGradients(of: shards, into: weight, bias)
+    ConvShard.addGradients(of: shards.prefix(BatchShards.count), into: weight, bias)
     return dInput
   }
 
   /// Forward for the images of shard `s` (`BatchShards`), from the state `forward` set.
-  private func forward(shard s: Int) {
+  private func forward(shard s: Int, of count: Int) {
     guard let g = geometry, let phases, let columns, let inputRows, let x = input else { return }
     let n = inputShape[0], p = g.positions
-    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
+    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk, shards: count)
     fillChannels(output.data + images.lowerBound * g.imageSize, bias: bias?.value.data, images: images.count,
                  channels: outChannels, positions: g.height * g.width)
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
@@ -118,10 +120,10 @@ public final class ConvTranspose2d: Layer {
   }
 
   /// Backward for the images of shard `s`: its share of dInput and its own parameter gradients.
-  private func backward(shard s: Int) {
+  private func backward(shard s: Int, of count: Int) {
     guard let g = geometry, let phases, let columns, let x = input, let dOutput else { return }
     let n = inputShape[0], p = g.positions, scratch = g.scratchSize
-    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk)
+    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk, shards: count)
     for i in images { phases.split(dOutput.data + i * g.imageSize, into: dOutputPlanes.data + i * scratch) }
     if bias != nil {
       shard.dBias.resize(outChannels)

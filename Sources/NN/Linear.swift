@@ -20,10 +20,10 @@ public final class Linear: Layer {
   private let dInput = Tensor([0])  // [N, in]
   private var dOutput: Tensor?  // [N, out], backward's argument while its shards run
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
-  private lazy var forwardShard: (Int) -> Void = { [unowned self] in self.forward(rows: self.rows(shard: $0)) }
-  private lazy var backwardShard: (Int) -> Void = { [unowned self] s in
-    self.parameterGradients(features: self.features(shard: s))
-    self.inputGradient(rows: self.rows(shard: s))
+  private lazy var forwardShard: (Int, Int) -> Void = { [unowned self] in self.forward(rows: self.rows(shard: $0, of: $1)) }
+  private lazy var backwardShard: (Int, Int) -> Void = { [unowned self] s, count in
+    self.parameterGradients(features: self.features(shard: s, of: count))
+    self.inputGradient(rows: self.rows(shard: s, of: count))
   }
 
   public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, rng: inout RNG) {
@@ -68,10 +68,14 @@ public final class Linear: Layer {
   private func split(_ n: Int) -> Bool { BLASThreads.count > 1 && n * inFeatures * outFeatures >= Self.splitFrom }
 
   /// Batch rows first..<end that shard `s` computes.
-  private func rows(shard s: Int) -> Range<Int> { BatchShards.images(s, of: input?.batch ?? 0, chunk: 1) }
+  private func rows(shard s: Int, of count: Int) -> Range<Int> {
+    BatchShards.images(s, of: input?.batch ?? 0, chunk: 1, shards: count)
+  }
 
   /// Output features first..<end that shard `s` computes: whole groups of 16, the width of the GEMM kernels.
-  private func features(shard s: Int) -> Range<Int> { BatchShards.images(s, of: outFeatures, chunk: 16) }
+  private func features(shard s: Int, of count: Int) -> Range<Int> {
+    BatchShards.images(s, of: outFeatures, chunk: 16, shards: count)
+  }
 
   /// y[rows] = x[rows] W^T + b.
   private func forward(rows: Range<Int>) {

@@ -62,16 +62,17 @@ public final class Adam {
 
   private var constants: AdamStep?  // of the step being taken
   // Made once (`ShardWorkers` explains why).
-  private lazy var updateShard: (Int) -> Void = { [unowned self] in self.update(shard: $0) }
+  private lazy var updateShard: (Int, Int) -> Void = { [unowned self] in self.update(shard: ($0, $1)) }
 
   /// Applies the current step to every parameter, or to shard s's part of each: its elements in
-  /// `BatchShards.images(s, of: count, chunk: 16)`: half of every tensor, so the threads share the work
-  /// evenly whatever the tensor sizes. For a Linear weight [out, in] with out a multiple of 32 that half is
-  /// the rows whose gradient the same thread computed (`Linear` splits dW by output feature), still in its cache.
-  private func update(shard: Int?) {
+  /// `BatchShards.images(s, of: count, chunk: 16, shards:)`: an equal share of every tensor, so the threads
+  /// share the work evenly whatever the tensor sizes. For a Linear weight [out, in] with out a multiple of
+  /// 16 x shards that share is the rows whose gradient the same thread computed (`Linear` splits dW by
+  /// output feature), still in its cache.
+  private func update(shard: (index: Int, of: Int)?) {
     guard let step = constants else { return }
     for (i, p) in parameters.enumerated() {
-      let r = shard.map { BatchShards.images($0, of: p.value.count, chunk: 16) } ?? 0..<p.value.count
+      let r = shard.map { BatchShards.images($0.index, of: p.value.count, chunk: 16, shards: $0.of) } ?? 0..<p.value.count
       let o = r.lowerBound
       step.apply(w: p.value.data + o, g: p.grad.data + o, m: m[i].data + o, v: v[i].data + o, count: r.count)
     }

@@ -24,7 +24,7 @@ final class ShardWorkers: @unchecked Sendable {
   private var sleepers = 0  // workers waiting on `wake`
   private var workers = 0  // threads started so far (changed only under `call`)
   // Written by the caller before it publishes a generation, read by the workers after they see it:
-  private var job: ((Int) -> Void)?  // the current call's body
+  private var job: ((Int, Int) -> Void)?  // the current call's body
   private var pieces = 0  // the current call's piece count
   private let generation = Atomic<Int>(0)  // calls started so far; a worker runs each generation once
   private let nextPiece = Atomic<Int>(0)  // the next piece nobody has taken
@@ -36,10 +36,10 @@ final class ShardWorkers: @unchecked Sendable {
     pthread_cond_init(wake, nil)
   }
 
-  /// Runs `body(i)` for every i in 0..<pieces on the calling thread and the workers (at least `threads - 1`,
+  /// Runs `body(i, pieces)` for every i in 0..<pieces on the calling thread and the workers (at least `threads - 1`,
   /// started on first need), each thread taking the next piece not yet taken; returns when all are done.
   /// `body` must not call `run` itself.
-  func run(_ pieces: Int, threads: Int, _ body: @escaping (Int) -> Void) {
+  func run(_ pieces: Int, threads: Int, _ body: @escaping (Int, Int) -> Void) {
     // One call at a time: callers on different threads (parallel tests) wait for each other.
     pthread_mutex_lock(call)
     defer { pthread_mutex_unlock(call) }
@@ -91,11 +91,11 @@ final class ShardWorkers: @unchecked Sendable {
   }
 
   /// Runs pieces until none is left, then counts this thread done.
-  private func takePieces(_ body: (Int) -> Void) {
+  private func takePieces(_ body: (Int, Int) -> Void) {
     while true {
       let piece = nextPiece.add(1, ordering: .relaxed).oldValue
       guard piece < pieces else { break }
-      body(piece)
+      body(piece, pieces)
     }
     busy.subtract(1, ordering: .releasing)
   }

@@ -195,7 +195,7 @@ public struct SweepSpec: Codable, Equatable, Sendable {
     if quick { overrides.append((path: "train.steps", value: .number(String(self.quick.trainSteps)))) }
     do {
       var config = try RunConfig.load(object: base, source: "\(file): \(field) (base + set)", overrides: overrides)
-      if let frame, !RunConfig.namesArchitecture(base, overridden: overrides.map(\.path)) {
+      if let frame, !RunConfig.names("model.architecture", in: base, overridden: overrides.map(\.path)) {
         config.model.architecture = RunConfig.defaultArchitecture(for: frame)
       }
       try config.validate()  // the frame-dependent checks come when the run starts (a failed run, not a refused sweep)

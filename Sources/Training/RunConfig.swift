@@ -146,25 +146,28 @@ extension RunConfig {
   /// parse (numbers, true/false, arrays), else as strings. The result is decoded strictly, so an
   /// unknown field or a bad value is an error naming it.
   public static func load(file: String?, overrides: [(path: String, value: String)]) throws -> RunConfig {
-    try loadNamingArchitecture(file: file, overrides: overrides).config
+    try loadNaming([], file: file, overrides: overrides).config
   }
 
-  /// `load(file:overrides:)`, and whether the file or `overrides` set `model.architecture` (else `lam train`
-  /// picks it by frame size), from one read of the file.
-  public static func loadNamingArchitecture(file: String?, overrides: [(path: String, value: String)]) throws
-    -> (config: RunConfig, namesArchitecture: Bool) {
+  /// `load(file:overrides:)`, and which of `paths` the file or `overrides` set (`lam train` picks the
+  /// architecture by frame size and the threads by the machine where they are not set), from one read of the file.
+  public static func loadNaming(_ paths: [String], file: String?, overrides: [(path: String, value: String)]) throws
+    -> (config: RunConfig, named: Set<String>) {
     let source = file ?? "config", root = try object(file: file)
     let config = try load(object: root, source: overrides.isEmpty ? source : "\(source) (with flags)",
                           overrides: overrides.map { ($0.path, JSON.lenient($0.value)) })
-    return (config, namesArchitecture(root, overridden: overrides.map(\.path)))
+    return (config, Set(paths.filter { names($0, in: root, overridden: overrides.map(\.path)) }))
   }
 
-  /// Whether the config object or the `overridden` paths set `model.architecture`.
-  public static func namesArchitecture(_ object: JSON, overridden paths: [String]) -> Bool {
-    guard !paths.contains("model.architecture") else { return true }
-    guard case .object(let root) = object,
-          case .object(let model)? = root.first(where: { $0.key == "model" })?.value else { return false }
-    return model.contains { $0.key == "architecture" }
+  /// Whether the config object or the `overridden` paths set the dotted `path` (e.g. model.architecture).
+  public static func names(_ path: String, in object: JSON, overridden paths: [String]) -> Bool {
+    guard !paths.contains(path) else { return true }
+    var node = object
+    for key in path.split(separator: ".") {
+      guard case .object(let fields) = node, let value = fields.first(where: { $0.key == key })?.value else { return false }
+      node = value
+    }
+    return true
   }
 
   /// The JSON object of a config file (empty without one), checked for syntax and duplicate keys.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `--out` and `--force` for a command that writes a folder: one meaning and one help text everywhere.
 struct OutputFolder: ParsableArguments {
@@ -22,6 +23,16 @@ struct ComputeThreads: ParsableArguments {
 
   func validate() throws {
     try Limits.check(threads, "--threads", Limits.threads)
+  }
+
+  /// The cores this process may run on: its CPU affinity (`Cpus_allowed` in /proc/self/status, what `nproc`
+  /// counts), at most the processors Foundation counts active.
+  static var available: Int {
+    let active = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else { return active }
+    let allowed = line.dropFirst("Cpus_allowed:".count).filter(\.isHexDigit).reduce(0) { $0 + (Int(String($1), radix: 16) ?? 0).nonzeroBitCount }
+    return max(1, min(active, allowed))
   }
 }
 

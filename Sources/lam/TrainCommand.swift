@@ -15,7 +15,8 @@ struct TrainCommand: ParsableCommand {
       The run config is the JSON file given by --config (or the defaults), then the named flags, then \
       every --set PATH=VALUE in order. The resolved config is saved in the run folder and in each checkpoint. \
       Ctrl-C finishes the current step, saves a checkpoint and exits; --resume continues from it. \
-      --threads sets train.threads (1 by default).
+      --threads sets train.threads (default: the cores this process may run on, unless \
+      the --config file sets train.threads).
       """)
 
   @Option(help: "The dataset folder (from `lam generate`). With --resume: defaults to the run's dataset.")
@@ -95,8 +96,10 @@ struct TrainCommand: ParsableCommand {
       print("resuming \(resume) at step \(trainer.step) of \(trainer.config.train.steps)")
     } else {
       runDir = try output.required("the run folder to create")
-      let (config, named) = try RunConfig.loadNamingArchitecture(file: self.config, overrides: overrides)
-      let pick = !named
+      var (config, named) = try RunConfig.loadNaming(["model.architecture", "train.threads"], file: self.config,
+                                                     overrides: overrides)
+      let pick = !named.contains("model.architecture")
+      if !named.contains("train.threads") { config.train.threads = min(ComputeThreads.available, Limits.threads.upperBound) }
       let inputs = [(self.config, "--config"), (initFrom, "--init")].compactMap { path, flag in
         path.map { Files.Input($0, flag: flag) }
       }
@@ -105,7 +108,9 @@ struct TrainCommand: ParsableCommand {
       let m = trainer.config.model, frame = trainer.data.frame
       let picked = pick ? " (picked for \(frame.height)x\(frame.width) frames: conv from \(RunConfig.convFromPixels) px; --arch to choose)" : ""
       print("training \(m.architecture.rawValue) LAM\(picked) (\(m.bottleneck.kind.rawValue) latent, dz \(m.bottleneck.dz)) on \(data!): "
-            + "\(trainer.trainTransitions.count) training transitions, \(config.train.steps) steps of \(config.train.batch)")
+            + "\(trainer.trainTransitions.count) training transitions, \(config.train.steps) steps of \(config.train.batch)"
+            + " on \(config.train.threads) thread\(config.train.threads == 1 ? "" : "s")"
+            + (named.contains("train.threads") ? "" : " (this machine's cores; --threads to choose)"))
     }
     BLASThreads.set(trainer.config.train.threads)
     StopSignal.install()

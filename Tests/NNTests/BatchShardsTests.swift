@@ -2,31 +2,48 @@ import Foundation
 import NN
 import Testing
 
-/// Pieces run by one `BatchShards.run`, counted per piece (two threads may write, each its own slot).
+/// Pieces run by `BatchShards.run` calls, counted per piece (each thread writes its own slots), and the piece
+/// counts they were told.
 private final class PieceCounts: @unchecked Sendable {
-  var counts = [Int](repeating: 0, count: BatchShards.count)
+  var counts: [Int]
+  var told: [Int]
+  init(_ pieces: Int) {
+    counts = [Int](repeating: 0, count: pieces)
+    told = [Int](repeating: 0, count: pieces)
+  }
 }
 
-@Test func batchShardsRunEveryPieceOnceWhetherTheWorkerSpinsOrSleeps() {
+@Test func batchShardsRunOnePiecePerThreadOnceWhetherTheWorkersSpinOrSleep() {
   let before = BLASThreads.count
   defer { BLASThreads.set(before) }
-  for threads in [1, 2] {
+  for threads in [1, 2, 3, 4] {
     BLASThreads.set(threads)
-    let seen = PieceCounts()
-    let body: (Int) -> Void = { seen.counts[$0] += 1 }
-    BatchShards.run(body)  // the worker (if any) is spinning right after this
+    #expect(BatchShards.count == threads)
+    let seen = PieceCounts(threads)
+    let body: (Int, Int) -> Void = { s, count in
+      seen.counts[s] += 1
+      seen.told[s] = count
+    }
+    BatchShards.run(body)  // the workers (if any) are spinning right after this
     BatchShards.run(body)
-    Thread.sleep(forTimeInterval: 0.01)  // long past the worker's spin: it is asleep now
+    Thread.sleep(forTimeInterval: 0.01)  // long past the workers' spin: they are asleep now
     BatchShards.run(body)
-    #expect(seen.counts == [3, 3], "\(threads) thread(s)")
+    #expect(seen.counts == [Int](repeating: 3, count: threads), "\(threads) thread(s)")
+    #expect(seen.told == [Int](repeating: threads, count: threads), "\(threads) thread(s)")
   }
 }
 
 @Test func batchShardsCoverTheBatchInWholeChunks() {
-  // 13 images, 2 per chunk: 7 chunks, 3 for the first shard and 4 for the second.
-  #expect(BatchShards.images(0, of: 13, chunk: 2) == 0..<6)
-  #expect(BatchShards.images(1, of: 13, chunk: 2) == 6..<13)
+  // 13 images, 2 per chunk: 7 chunks, 3 for the first of two shards and 4 for the second.
+  #expect(BatchShards.images(0, of: 13, chunk: 2, shards: 2) == 0..<6)
+  #expect(BatchShards.images(1, of: 13, chunk: 2, shards: 2) == 6..<13)
+  // Three shards: 2, 2 and 3 chunks.
+  #expect(BatchShards.images(0, of: 13, chunk: 2, shards: 3) == 0..<4)
+  #expect(BatchShards.images(1, of: 13, chunk: 2, shards: 3) == 4..<8)
+  #expect(BatchShards.images(2, of: 13, chunk: 2, shards: 3) == 8..<13)
+  // One shard: everything.
+  #expect(BatchShards.images(0, of: 13, chunk: 2, shards: 1) == 0..<13)
   // One chunk: the first shard is empty.
-  #expect(BatchShards.images(0, of: 5, chunk: 16) == 0..<0)
-  #expect(BatchShards.images(1, of: 5, chunk: 16) == 0..<5)
+  #expect(BatchShards.images(0, of: 5, chunk: 16, shards: 2) == 0..<0)
+  #expect(BatchShards.images(1, of: 5, chunk: 16, shards: 2) == 0..<5)
 }

@@ -423,8 +423,8 @@ private func runOnce(_ layer: Layer, _ x: Tensor) -> [[Float]] {
   return [y.array, dx.array] + layer.parameters.map(\.grad.array)
 }
 
-@Test func convolutionsSplitBetweenThreadsMatchOneChunkAndRepeatExactly() {
-  // 13 images, 2 per GEMM: 7 chunks over the shards (3 and 4 chunks for two), the last chunk partial.
+@Test func convolutionsSplitBetweenThreadsRepeatExactlyPerThreadCountAndAgreeAcrossCounts() {
+  // 13 images, 2 per GEMM: 7 chunks over one shard per thread (3 and 4 chunks for two), the last chunk partial.
   let cc = ConvCase(n: 13, c: 3, h: 8, w: 6, out: 5, k: 4, s: 2, p: 1)
   let before = BLASThreads.count
   defer { BLASThreads.set(before) }
@@ -435,14 +435,18 @@ private func runOnce(_ layer: Layer, _ x: Tensor) -> [[Float]] {
   for (name, make) in makers {
     BLASThreads.set(1)
     let whole = runOnce(make(13), cc.input())  // one chunk: one shard does all the work
-    let oneThread = runOnce(make(2), cc.input())
-    BLASThreads.set(2)
-    let twoThreads = runOnce(make(2), cc.input())
-    let again = runOnce(make(2), cc.input())
-    #expect(twoThreads == again, "\(name): two runs with 2 threads differ")
-    #expect(twoThreads == oneThread, "\(name): 1 and 2 threads differ")
-    for (split, single) in zip(twoThreads, whole) {
-      #expect(maxRelativeError(split.map(Double.init), single.map(Double.init), floor: 1) < 1e-5, "\(name)")
+    for threads in [1, 2, 3, 4] {
+      BLASThreads.set(threads)
+      let split = runOnce(make(2), cc.input())
+      // The same layer again (its shards' buffers now reused) and a new one give the same bits.
+      let layer = make(2)
+      _ = runOnce(layer, cc.input())
+      layer.zeroGrad()
+      #expect(runOnce(layer, cc.input()) == split, "\(name): \(threads) threads, the layer's second call differs")
+      #expect(runOnce(make(2), cc.input()) == split, "\(name): \(threads) threads, two runs differ")
+      for (a, b) in zip(split, whole) {
+        #expect(maxRelativeError(a.map(Double.init), b.map(Double.init), floor: 1) < 1e-5, "\(name): \(threads) threads")
+      }
     }
   }
 }

@@ -158,3 +158,36 @@ func resumingAfterAStopGivesBitIdenticalWeights(kind: BottleneckKind) throws {
   #expect(kept.allSatisfy { data.exogenousChange[$0] < 5 })
   #expect(Set(kept.map { data.exogenousChange[$0] }) == [0, 1, 2, 3, 4])
 }
+
+@Test func convTrainingRepeatsExactlyAtOneToFourThreadsAndAgreesAcrossThreadCounts() throws {
+  var env = EnvironmentConfig()
+  env.grid.cellSize = 4  // 16 x 16 pixel frames
+  let data = try Dataset.generate(config: env, episodes: 8, steps: 6, seed: 2, threads: 1)
+  var config = RunConfig()
+  config.model.architecture = .conv
+  config.model.channels = [8, 16]
+  config.model.encoderHidden = 32
+  config.model.latentEmbed = 16
+  config.train.batch = 13  // shards of unequal size at 2, 3 and 4 threads
+  config.train.valFraction = 0.25
+  let split = try EpisodeSplit.make(episodes: data.episodes, valFraction: 0.25, labelFraction: 0, seed: 0)
+  let before = BLASThreads.count
+  defer { BLASThreads.set(before) }
+  /// The gradient norm of each of 3 steps, then every model tensor.
+  func train(threads: Int) throws -> [[Float]] {
+    BLASThreads.set(threads)
+    let trainer = try Trainer(config: config, data: data, split: split)
+    let norms = (0..<3).map { _ in trainer.trainStep().gradNorm }
+    return [norms] + trainer.modelTensors.map(\.tensor.array)
+  }
+  let one = try train(threads: 1)
+  for threads in [1, 2, 3, 4] {
+    let first = try train(threads: threads)
+    #expect(try train(threads: threads) == first, "\(threads) threads: two runs differ")
+    // The thread counts differ only in how the convolutions' gradient sums are grouped.
+    #expect(maxRelativeError(first[0], one[0]) < 1e-5, "\(threads) threads: gradient norms \(first[0]) and \(one[0])")
+    for (a, b) in zip(first.dropFirst(), one.dropFirst()) {
+      #expect(maxRelativeError(a, b, floor: 1e-2) < 1e-3, "\(threads) threads")
+    }
+  }
+}
