@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
     discussion: "Workloads and method: docs/performance.md.")
 
   @Option(help: "conv, mlp or all.") var workload = "all"
-  @Option(help: "Comma-separated thread counts, each 1...256.") var threads = "1,2"
+  @Option(help: "Comma-separated thread counts, each 1...256 (default: 1 up to this machine's cores).") var threads: String?
   @Option(help: "Timed seconds per workload and thread count (0.001...86400).") var seconds = 10.0
   @Option(help: "Timed windows (the median, min and max are over these; 1...10000).") var windows = 5
   @Option(help: "Untimed warm-up steps (0...1000000).") var warmup = 20
@@ -26,10 +26,11 @@ struct BenchCommand: ParsableCommand {
   @Flag(help: "Print a per-layer breakdown of one step (mean over at least 20 steps and 1 s).") var profile = false
   @Flag(help: "One JSON object per line per result.") var json = false
 
-  /// The --threads list.
+  /// The --threads list; by default every count from 1 to the cores this process may run on.
   private var counts: [Int] {
     get throws {
-      try threads.split(separator: ",", omittingEmptySubsequences: false).map { s -> Int in
+      guard let threads else { return Array(1...min(ComputeThreads.available, Limits.threads.upperBound)) }
+      return try threads.split(separator: ",", omittingEmptySubsequences: false).map { s -> Int in
         guard let n = Int(s.trimmingCharacters(in: .whitespaces)), Limits.threads.contains(n) else {
           throw ValidationError("--threads: expected comma-separated counts in 1...256, got '\(threads)'")
         }
@@ -62,6 +63,8 @@ struct BenchCommand: ParsableCommand {
       throw LamError("--workload: expected conv, mlp or all, got '\(workload)'")
     }
     for w in workloads {
+      var results: [BenchResult] = []
+      defer { if !json && results.count > 1 { printScaling(results) } }
       for n in counts {
         BLASThreads.set(n)
         if let steps {
@@ -81,8 +84,8 @@ struct BenchCommand: ParsableCommand {
         let before = measureSGEMMPeak()
         let (rates, total, loss) = timeSession(w)
         let peak = max(before, measureSGEMMPeak())
-        report(workload: w.rawValue, threads: n, batch: w.batch, rates: rates, steps: total,
-               flops: trainingFLOPsPerSample(w.model, frame: w.frame), peak: peak, loss: loss)
+        results.append(report(workload: w.rawValue, threads: n, batch: w.batch, rates: rates, steps: total,
+                              flops: trainingFLOPsPerSample(w.model, frame: w.frame), peak: peak, loss: loss))
       }
     }
   }
@@ -119,13 +122,13 @@ struct BenchCommand: ParsableCommand {
       }
       let (rates, total) = timeWindows(batch: run.train.batch, seconds: seconds, windows: windows) { trainer.trainStep() }
       if peaks[n] == nil { peaks[n] = measureSGEMMPeak() }
-      report(workload: "run", threads: n, batch: run.train.batch, rates: rates, steps: total,
-             flops: trainingFLOPsPerSample(run.model, frame: dataset.frame), peak: peaks[n]!, loss: loss)
+      _ = report(workload: "run", threads: n, batch: run.train.batch, rates: rates, steps: total,
+                 flops: trainingFLOPsPerSample(run.model, frame: dataset.frame), peak: peaks[n]!, loss: loss)
     }
   }
 
   private func report(workload: String, threads: Int, batch: Int, rates: [Double], steps: Int, flops: Int,
-                      peak: Double, loss: Float) {
+                      peak: Double, loss: Float) -> BenchResult {
     let mid = median(rates)
     let gflops = mid * Double(flops) / 1e9
     let result = BenchResult(
@@ -141,6 +144,21 @@ struct BenchCommand: ParsableCommand {
                    workload, threads, batch, mid, rates.min()!, rates.max()!, rates.count, steps))
       print(String(format: "  %.3f MFLOP/sample  %.2f GFLOP/s  sgemm peak %.2f GFLOP/s  %.1f%% of peak  warm-up loss %.7g",
                    Double(flops) / 1e6, gflops, peak, 100 * gflops / peak, Double(loss)))
+    }
+    return result
+  }
+
+  /// How a workload scaled over the thread counts just timed: samples/s, the speed-up over the first count,
+  /// the efficiency per thread against perfect scaling from it, and the share of the same-count sgemm peak.
+  private func printScaling(_ results: [BenchResult]) {
+    let base = results[0]
+    print("\(base.workload) scaling on this machine (\(ComputeThreads.available) cores available):")
+    print("  threads  samples/s  speed-up  efficiency  of sgemm peak")
+    for r in results {
+      let speedup = r.samplesPerS / base.samplesPerS
+      let efficiency = speedup * Double(base.threads) / Double(r.threads)
+      print(String(format: "  %7d  %9.0f  %7.2fx  %9.0f%%  %12.0f%%", r.threads, r.samplesPerS, speedup,
+                   100 * efficiency, 100 * r.peakFraction))
     }
   }
 

@@ -78,3 +78,22 @@ private func jsonLines(_ stdout: String) throws -> [[String: Any]] {
   #expect(result.status != 0)
   #expect(result.stderr.contains("--workload: expected conv, mlp or all, got 'resnet'"))
 }
+
+@Test func benchTimesOneThreadUpToTheCoresByDefaultAndPrintsAScalingTable() throws {
+  let json = try runLam(["bench", "--workload", "mlp", "--seconds", "0.05", "--windows", "1", "--warmup", "1", "--json"])
+  #expect(json.status == 0, "\(json.stderr)")
+  let counts = try jsonLines(json.stdout).compactMap { $0["threads"] as? Int }
+  // This process's cores, as lam counts them: its affinity mask, at most the active processors.
+  let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+  let mask = try #require(status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed:") })
+  let allowed = mask.dropFirst("Cpus_allowed:".count).filter(\.isHexDigit).reduce(0) { $0 + Int(String($1), radix: 16)!.nonzeroBitCount }
+  #expect(counts == Array(1...min(allowed, ProcessInfo.processInfo.activeProcessorCount)))
+
+  let text = try runLam(["bench", "--workload", "mlp", "--threads", "1,3", "--seconds", "0.05", "--windows", "1", "--warmup", "1"])
+  #expect(text.status == 0, "\(text.stderr)")
+  let lines = text.stdout.split(separator: "\n").map(String.init)
+  let header = try #require(lines.firstIndex { $0.hasPrefix("mlp scaling on this machine (") })
+  #expect(lines[header + 1] == "  threads  samples/s  speed-up  efficiency  of sgemm peak")
+  #expect(lines[header + 2].hasPrefix("        1 ") && lines[header + 2].contains("1.00x") && lines[header + 2].contains("100%"))
+  #expect(lines[header + 3].hasPrefix("        3 "))
+}
