@@ -16,7 +16,7 @@ public enum SweepEmit {
     /// CPUs per job: each run's training threads.
     public var cpus: Int
     /// Extra `#SBATCH` lines, each one sbatch option (`--constraint=avx2`), after lam's own so that they
-    /// win; one starting with `--mem` replaces the derived memory.
+    /// win; a `--mem=` or `--mem-per-...` one replaces the derived memory.
     public var extra: [String]
 
     public init(partition: String? = nil, account: String? = nil, qos: String? = nil, time: String = "04:00:00",
@@ -69,7 +69,7 @@ public enum SweepEmit {
     try settings.validate()
     let name = URL(fileURLWithPath: plan.specFile).deletingPathExtension().lastPathComponent
     let slurmDir = outDir + "/slurm"
-    let ownMemory = !settings.extra.contains { $0.hasPrefix("--mem") }
+    let ownMemory = !settings.extra.contains { $0.hasPrefix("--mem=") || $0.hasPrefix("--mem-per-") }
     func header(_ job: String, output: String, memory: Int?, array: String? = nil) throws -> String {
       var lines = ["--job-name=\(job)", "--output=\(slurmDir)/\(output)", "--ntasks=1", "--cpus-per-task=\(settings.cpus)"]
       if ownMemory {

@@ -205,7 +205,7 @@ struct SweepEmitCommand: ParsableCommand {
   @Option(help: "Slurm quality of service (default: the cluster's).") var qos: String?
   @Option(help: "Slurm time limit per job, HH:MM:SS or D-HH:MM:SS.") var time = "04:00:00"
   @Option(help: "CPUs (training threads) per run (1...256): --cpus-per-task on Slurm.") var cpus = 2
-  @Option(name: .customLong("sbatch"), parsing: .unconditionalSingleValue, help: ArgumentHelp("An extra #SBATCH line for both jobs, e.g. --constraint=avx2 (repeatable; one starting with --mem replaces lam's estimate).", valueName: "option"))
+  @Option(name: .customLong("sbatch"), parsing: .unconditionalSingleValue, help: ArgumentHelp("An extra #SBATCH line for both jobs, e.g. --constraint=avx2 (repeatable; a --mem= or --mem-per-cpu= one replaces lam's estimate).", valueName: "option"))
   var sbatch: [String] = []
   @Flag(help: "Use the folder even if its sweep.json holds another spec or quick setting.") var force = false
 

@@ -81,6 +81,7 @@ func slurmMemoryFollowsTheEstimate() throws {
   // A --mem line of the user's replaces the estimate (Slurm refuses --mem with --mem-per-cpu).
   let own = try emit(.init(extra: ["--mem-per-cpu=2G"]))
   #expect(!options(own.runs).contains { $0.hasPrefix("--mem=") } && options(own.runs).last == "--mem-per-cpu=2G")
+  #expect(options(try emit(.init(extra: ["--mem-bind=local"]), plan: plan).runs).contains("--mem=514M"))
 }
 
 @Test("bad Slurm settings are one-line errors naming the flag")
