@@ -4,12 +4,12 @@
 #   1. builds lam (swift build -c release; LAM=path uses that binary instead), runs
 #      `lam sweep run experiments/paper-section5.json --quick --threads 1` locally and collects it;
 #   2. on the cluster: `lam sweep emit --slurm --quick --cpus 1` (1 thread per task, like the local run, so
-#      two array tasks share the two cores), a corrupt checkpoint planted in one run's folder, submit.sh,
-#      one array task cancelled while pending; waits for the jobs (10 minutes at most), then `collect` must
+#      two array tasks share the two cores), a run folder holding only a damaged checkpoint (what a crash
+#      can leave) planted for run 12, submit.sh, array task 7 cancelled while pending; waits for the jobs (10 minutes at most), then `collect` must
 #      report 28 finished, 1 failed (and Slurm's completion log FAILED), 1 missing;
 #   3. the bad run folder removed, submit.sh again: it must submit only those two runs, after which
 #      results.csv is byte-identical to the local one, and a third submit.sh must submit nothing.
-# Needs root (the cluster's daemons); 70 s on 2 cores after the build.
+# Needs root (the cluster's daemons); 70-90 s on 2 cores after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,7 +59,8 @@ out=$work/cluster
 grep -q '^#SBATCH --cpus-per-task=1$' "$out/slurm/runs.sbatch" || fail "runs.sbatch does not ask for 1 CPU per task"
 mapfile -t names < <("$LAM" sweep list "$spec" --quick | cut -d' ' -f2)
 count=${#names[@]}
-# Run 12: a checkpoint cut short by a crash, which its task fails to resume from. Run 7: cancelled before it starts.
+# Run 12: a folder with only a damaged checkpoint, which its task refuses (not a run folder). Run 7: cancelled
+# before it starts.
 mkdir -p "$out/runs/${names[12]}"
 head -c 100 /dev/urandom >"$out/runs/${names[12]}/checkpoint.safetensors"
 first=$(bash "$out/slurm/submit.sh")
