@@ -58,7 +58,7 @@ extension ModelConfig {
   /// Bytes of the model with `batch` samples in flight: Float32 weights with their gradients (every
   /// parameter carries one), Adam's two moments when training, a packed copy of each convolution's weight,
   /// and the step's activations. Nil when it does not fit in an Int.
-  func estimatedBytes(frame: FrameShape, batch: Int, training: Bool) -> Int? {
+  public func estimatedBytes(frame: FrameShape, batch: Int, training: Bool) -> Int? {
     guard let parameters = parameterCount(frame: frame), let activations = activationsPerSample(frame: frame) else {
       return nil
     }

@@ -200,9 +200,13 @@ struct SweepEmitCommand: ParsableCommand {
   @OptionGroup var target: SweepTarget
   @Flag(help: "Write DIR/slurm/{data.sbatch,runs.sbatch,submit.sh}.") var slurm = false
   @Flag(help: "Write DIR/parallel/commands.txt.") var parallel = false
-  @Option(help: "Slurm partition.") var partition: String?
-  @Option(help: "Slurm time limit per job, HH:MM:SS.") var time = "04:00:00"
-  @Option(help: "CPUs (training threads) per run (1...256).") var cpus = 2
+  @Option(help: "Slurm partition (default: the cluster's).") var partition: String?
+  @Option(help: "Slurm account to charge (default: the user's).") var account: String?
+  @Option(help: "Slurm quality of service (default: the cluster's).") var qos: String?
+  @Option(help: "Slurm time limit per job, HH:MM:SS or D-HH:MM:SS.") var time = "04:00:00"
+  @Option(help: "CPUs (training threads) per run (1...256): --cpus-per-task on Slurm.") var cpus = 2
+  @Option(name: .customLong("sbatch"), parsing: .unconditionalSingleValue, help: ArgumentHelp("An extra #SBATCH line for both jobs, e.g. --constraint=avx2 (repeatable; a --mem= or --mem-per-cpu= one replaces lam's estimate).", valueName: "option"))
+  var sbatch: [String] = []
   @Flag(help: "Use the folder even if its sweep.json holds another spec or quick setting.") var force = false
 
   func validate() throws {
@@ -214,7 +218,8 @@ struct SweepEmitCommand: ParsableCommand {
     let plan = try target.plan()
     let outDir = target.outDir
     let scripts = slurm
-      ? try SweepEmit.slurm(plan, outDir: outDir, lam: lamPath, settings: .init(partition: partition, time: time, cpus: cpus))
+      ? try SweepEmit.slurm(plan, outDir: outDir, lam: lamPath, settings: .init(
+          partition: partition, account: account, qos: qos, time: time, cpus: cpus, extra: sbatch))
       : try SweepEmit.parallel(plan, outDir: outDir, lam: lamPath, threads: cpus)
     try SweepManifest.prepare(outDir, plan: plan, force: force)
     let written = try SweepEmit.write(scripts, to: outDir)
@@ -237,10 +242,22 @@ struct SweepList: ParsableCommand {
 
   @Argument(help: "The sweep spec (JSON, docs/sweeps.md).") var spec: String
   @Flag(help: "Use the spec's quick sizes.") var quick = false
+  @Option(help: ArgumentHelp("Only the runs not finished (no probe.json) in this sweep folder.", valueName: "dir"))
+  var unfinished: String?
+  @Flag(help: "Print only the indices, as one Slurm --array value (0-3,7; an empty line for none).") var array = false
 
   func run() throws {
     let plan = try SweepPlan.load(spec, quick: quick, presetFolders: presetFolders())
-    for run in plan.runs {
+    var runs = plan.runs
+    if let unfinished {
+      try SweepManifest.check(unfinished, plan: plan)
+      runs = runs.filter { !SweepRunner.isFinished($0, in: unfinished) }
+    }
+    if array {
+      print(SweepEmit.arrayRanges(runs.map(\.index)))
+      return
+    }
+    for run in runs {
       print("\(run.index) \(run.name) \(run.condition) \(run.seed) \(run.data)")
     }
   }

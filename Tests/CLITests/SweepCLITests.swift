@@ -108,8 +108,12 @@ private let names = ["low-seed0", "low-seed1", "shifted-seed0", "shifted-seed1"]
   let list = try runLam(["sweep", "list", spec, "--quick"], currentDirectory: folder)
   #expect(list.stdout.split(separator: "\n").map { $0.split(separator: " ")[1] } == names.map { Substring($0) })
 
-  let slurm = try runLam(["sweep", "emit", spec, "--out", "out", "--slurm", "--quick", "--partition", "cpu", "--time", "01:00:00"],
-                         currentDirectory: folder)
+  let bad = try runLam(["sweep", "emit", spec, "--out", "out", "--slurm", "--quick", "--sbatch", "--a=1\n#SBATCH --b=2"],
+                       currentDirectory: folder)
+  #expect(bad.status != 0 && bad.stderr == "Error: --sbatch: expected one line, got one with a line break\n")
+  #expect(!FileManager.default.fileExists(atPath: folder + "/out"))
+  let slurm = try runLam(["sweep", "emit", spec, "--out", "out", "--slurm", "--quick", "--partition", "cpu", "--time", "01:00:00",
+                          "--sbatch", "--constraint=avx2"], currentDirectory: folder)
   #expect(slurm.status == 0, "\(slurm.stderr)")
   #expect(slurm.stdout.contains("submit with: bash \(folder)/out/slurm/submit.sh"))
   for script in ["data.sbatch", "runs.sbatch", "submit.sh"] {
@@ -123,6 +127,7 @@ private let names = ["low-seed0", "low-seed1", "shifted-seed0", "shifted-seed1"]
   }
   let runs = try String(contentsOfFile: folder + "/out/slurm/runs.sbatch", encoding: .utf8)
   #expect(runs.contains("#SBATCH --array=0-3\n") && runs.contains("#SBATCH --partition=cpu\n"))
+  #expect(runs.contains("#SBATCH --array=0-3\n#SBATCH --constraint=avx2\nset -euo pipefail\n"))
   #expect(runs.contains("--index \"$SLURM_ARRAY_TASK_ID\" --threads \"${SLURM_CPUS_PER_TASK:-2}\""))
   let submit = try String(contentsOfFile: folder + "/out/slurm/submit.sh", encoding: .utf8)
   #expect(submit.contains("--dependency=afterok:\"$data_job\""))
@@ -147,6 +152,11 @@ private let names = ["low-seed0", "low-seed1", "shifted-seed0", "shifted-seed1"]
   #expect(done == ["low-seed1"])
   let again = try runLam(["sweep", "one", spec, "--out", "out", "--quick", "--index", "1"], currentDirectory: folder)
   #expect(again.stdout == "low-seed1: already finished\n")
+  // What submit.sh submits: the runs not finished yet, as one --array value.
+  let todo = try runLam(["sweep", "list", spec, "--quick", "--unfinished", "out", "--array"], currentDirectory: folder)
+  #expect(todo.stdout == "0,2-3\n")
+  let unfinished = try runLam(["sweep", "list", spec, "--quick", "--unfinished", "out"], currentDirectory: folder)
+  #expect(unfinished.stdout.split(separator: "\n").map { $0.split(separator: " ")[0] } == ["0", "2", "3"])
 }
 
 @Test func sweepOneRefusesToRunWithoutItsDataset() throws {
