@@ -186,8 +186,8 @@ struct SweepCollect: ParsableCommand {
     }
     print("wrote " + written.joined(separator: ", "))
     if !failedReports.isEmpty {
-      print("\(failedReports.count) report\(failedReports.count == 1 ? "" : "s") failed: " + failedReports.map(\.name).joined(separator: ", "))
-      throw ExitCode.failure
+      throw LamError("\(dir): \(failedReports.count) report\(failedReports.count == 1 ? "" : "s") failed (each named above): "
+                     + failedReports.map(\.name).joined(separator: ", "))
     }
   }
 }

@@ -86,6 +86,8 @@ enum FuzzCommands {
   static let framesEnv = ["frames", "--env", "env.json", "--steps", "2", "--scale", "1", "--out", "out-frames"]
   static let trainConfig = ["train", "--config", "train-config.json", "--data", "ds", "--out", "out-run", "--steps", "2"]
   static let sweepCollect = ["sweep", "collect", "sw"]
+  static let sweepCollectReports = ["sweep", "collect", "sw", "--reports"]
+  static let compare = ["compare", "run", "vq", "--out", "out-compare"]
 
   static func sweepList(_ rng: inout FuzzRandom) -> [String] {
     ["sweep", "list", "sweep.json"] + (rng.chance(0.5) ? ["--quick"] : [])
@@ -183,7 +185,7 @@ enum FuzzTargets {
     let json: (String, Data, inout FuzzRandom) -> FuzzMutation = { JSONMutator.mutateFile($0, $1, &$2) }
     let readers: (inout FuzzRandom) -> [(Int, [String])] = { rng in
       [(3, FuzzCommands.probe(run, &rng)), (2, FuzzCommands.encode(run, &rng)), (1, FuzzCommands.report(run)),
-       (2, FuzzCommands.resume(run)), (1, FuzzCommands.label(run, &rng))]
+       (2, FuzzCommands.resume(run)), (1, FuzzCommands.label(run, &rng)), (1, FuzzCommands.compare)]
     }
     return [
       file("checkpoint.safetensors", 5, safetensors, { rng in readers(&rng) + [(2, FuzzCommands.warmStart(run))] }),
@@ -191,8 +193,11 @@ enum FuzzTargets {
       file("config.json", 3, RunConfigMutator.mutateFile, { rng in readers(&rng) + [(2, FuzzCommands.warmStart(run))] }),
       file("split.json", 3, splitMutation, readers),
       file("run.json", 2, json, readers),
-      file("metrics.jsonl", 1, jsonLines, { _ in [(1, FuzzCommands.report(run)), (1, FuzzCommands.resume(run))] }),
-      file("probe.json", 1, json, { _ in [(1, FuzzCommands.report(run))] }),
+      file("metrics.jsonl", 1, jsonLines, { _ in
+        [(1, FuzzCommands.report(run)), (1, FuzzCommands.resume(run)), (1, FuzzCommands.compare)]
+      }),
+      file("probe.json", 1, json, { _ in [(1, FuzzCommands.report(run)), (1, FuzzCommands.compare)] }),
+      file("summary.json", 1, json, { _ in [(1, FuzzCommands.compare)] }),
       file("action-probe.safetensors", 2, safetensors, { rng in [(1, FuzzCommands.label(run, &rng))] }),
       FuzzTarget(name: "\(run)/(checkpoint pair swapped)", weight: 2, mutate: { fixture, rng in swapCheckpoints(run, fixture, &rng) },
                  commands: { rng, _ in FuzzCommands.some(&rng, [(3, FuzzCommands.resume(run)), (1, FuzzCommands.probe(run, &rng))]) }),
@@ -377,5 +382,5 @@ enum FuzzTargets {
     let candidates = fixture.paths.filter { $0.hasPrefix("sw/runs/") && ($0.hasSuffix("/probe.json") || $0.hasSuffix("/summary.json")) }
     let path = rng.pick(candidates)
     return JSONMutator.mutateFile(path, fixture.files[path]!, &rng)
-  }, commands: { _, _ in [FuzzCommands.sweepCollect] })
+  }, commands: { rng, _ in FuzzCommands.some(&rng, [(2, FuzzCommands.sweepCollect), (1, FuzzCommands.sweepCollectReports)]) })
 }
