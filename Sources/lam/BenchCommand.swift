@@ -49,6 +49,10 @@ struct BenchCommand: ParsableCommand {
 
   func run() throws {
     let counts = try self.counts
+    if !json && steps == nil {
+      let set = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" } ?? ""
+      print("OpenBLAS kernels: \(BLASCore.name)\(set)")
+    }
     if let data {
       try benchRealRun(data: data, counts: counts)
       return

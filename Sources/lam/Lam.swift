@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NN
 
 @main
 struct Lam: ParsableCommand {
@@ -16,9 +17,21 @@ struct Lam: ParsableCommand {
     ])
 
   static func main() {
+    useFastBLASKernels()
     // Progress lines appear as they happen when output goes to a file or a pipe, not when the buffer fills.
     setvbuf(stdout, nil, _IOLBF, 0)
     main(joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst())))
+  }
+
+  /// When OpenBLAS took this CPU for an old one (`BLASCore`), names the kernels it should run and starts this
+  /// program again (the same process, arguments and environment but that variable): OpenBLAS reads the
+  /// variable only when it is loaded. A user's own OPENBLAS_CORETYPE is left alone.
+  static func useFastBLASKernels() {
+    guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
+          let core = BLASCore.suggestion(core: BLASCore.name, cpuFlags: BLASCore.cpuFlags) else { return }
+    setenv("OPENBLAS_CORETYPE", core, 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+    unsetenv("OPENBLAS_CORETYPE")  // exec failed: go on with OpenBLAS's own choice
   }
 
   /// `--seed -1` as `--seed=-1`: the parser reads a token starting with '-' as an option, so a negative

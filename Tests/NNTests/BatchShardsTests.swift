@@ -47,3 +47,14 @@ private final class PieceCounts: @unchecked Sendable {
   #expect(BatchShards.images(0, of: 5, chunk: 16, shards: 2) == 0..<0)
   #expect(BatchShards.images(1, of: 5, chunk: 16, shards: 2) == 0..<5)
 }
+
+@Test func openBLASsGenericKernelsAreReplacedOnlyWhereTheCPUHasBetterOnes() {
+  let avx512: Set = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512cd", "avx512dq", "avx512bw", "avx512vl"]
+  #expect(BLASCore.suggestion(core: "Prescott", cpuFlags: avx512) == "SkylakeX")
+  #expect(BLASCore.suggestion(core: "Prescott", cpuFlags: ["avx", "avx2", "fma"]) == "Haswell")
+  #expect(BLASCore.suggestion(core: "Prescott", cpuFlags: ["avx2", "fma", "avx512f"]) == "Haswell")  // not all of AVX-512
+  #expect(BLASCore.suggestion(core: "Prescott", cpuFlags: ["sse4_2", "avx"]) == nil)  // an old CPU: generic is right
+  #expect(BLASCore.suggestion(core: "SkylakeX", cpuFlags: avx512) == nil)
+  #expect(BLASCore.suggestion(core: "Zen", cpuFlags: ["avx2", "fma"]) == nil)
+  #expect(!BLASCore.name.isEmpty)
+}
