@@ -180,3 +180,19 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
                             currentDirectory: folder)
   #expect(fromFile.status == 0 && fromFile.stdout.contains("training mlp LAM (continuous latent"), "\(fromFile.stderr)")
 }
+
+@Test func trainUsesTheMachinesCoresUnlessToldAndSaysHowMany() throws {
+  let folder = try folderWithDataset("paper-4x4-clean")
+  let byDefault = try runLam(["train", "--data", "ds", "--out", "run"] + quick, currentDirectory: folder)
+  #expect(byDefault.status == 0, "\(byDefault.stderr)")
+  let config = try String(contentsOfFile: folder + "/run/config.json", encoding: .utf8)
+  let line = config.split(separator: "\n").first { $0.contains("\"threads\"") }
+  let count = try #require(line.flatMap { Int(String($0.filter(\.isNumber))) })
+  #expect(count >= 1)
+  #expect(byDefault.stdout.contains(" on \(count) thread\(count == 1 ? "" : "s") (this machine's cores; --threads to choose)\n"))
+
+  let told = try runLam(["train", "--data", "ds", "--out", "run3", "--threads", "3"] + quick, currentDirectory: folder)
+  #expect(told.status == 0, "\(told.stderr)")
+  #expect(told.stdout.contains(" steps of 16 on 3 threads\n"))
+  #expect(try String(contentsOfFile: folder + "/run3/config.json", encoding: .utf8).contains("\"threads\" : 3"))
+}
