@@ -113,12 +113,10 @@ public enum Compare {
         // Training curves as the report draws them: logged values faint, the moving average bold over them.
         var faint: [LinePlot.Series] = [], bold: [LinePlot.Series] = []
         for (i, run) in runs.enumerated() {
-          let points = run.records.compactMap { r in curve.value(r).flatMap { $0 > 0 && $0.isFinite ? (Double(r.step), Double($0)) : nil } }
-          guard !points.isEmpty else { continue }
-          let (x, y) = (points.map(\.0), points.map(\.1))
-          if curve.smoothed { faint.append(LinePlot.Series(name: "", x: x, y: y, colour: Palette.colour(i).faded(0.7))) }
-          bold.append(LinePlot.Series(name: run.label, x: x, y: curve.smoothed ? LinePlot.smoothed(y, weight: ReportFigures.smoothingWeight) : y,
-                                      colour: Palette.colour(i)))
+          guard let drawn = ReportFigures.curve(run.label, run.records.map { ($0.step, curve.value($0)) },
+                                                colour: Palette.colour(i), smoothed: curve.smoothed) else { continue }
+          if let line = drawn.faint { faint.append(line) }
+          bold.append(drawn.bold)
         }
         guard !bold.isEmpty else { continue }
         var plot = LinePlot(series: faint + bold, title: curve.title, xLabel: "update", yLabel: curve.yLabel)

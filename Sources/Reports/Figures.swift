@@ -61,19 +61,26 @@ enum ReportFigures {
   /// The weight of the exponential moving average that smooths the loss curves (TensorBoard's default).
   static let smoothingWeight = 0.6
 
+  /// One curve as the loss figures draw it, from its positive finite (step, value) points: the logged values
+  /// faint and their moving average bold over them, or (not `smoothed`) the values alone; nil without points.
+  static func curve(_ name: String, _ pairs: [(Int, Float?)], colour: Colour, smoothed: Bool)
+    -> (faint: LinePlot.Series?, bold: LinePlot.Series)? {
+    let kept = pairs.compactMap { step, v in v.flatMap { $0 > 0 && $0.isFinite ? (Double(step), Double($0)) : nil } }
+    guard !kept.isEmpty else { return nil }
+    let x = kept.map(\.0), y = kept.map(\.1)
+    return (smoothed ? LinePlot.Series(name: "", x: x, y: y, colour: colour.faded(0.7)) : nil,
+            LinePlot.Series(name: name, x: x, y: smoothed ? LinePlot.smoothed(y, weight: smoothingWeight) : y, colour: colour))
+  }
+
   /// Every loss term of metrics.jsonl per update on a log axis, each named with what it measures: the raw
   /// values faint, their moving average (`LinePlot.smoothed`, weight `smoothingWeight`) drawn over them.
   static func losses(_ records: [MetricsRecord], config: RunConfig) -> Image {
     var faint: [LinePlot.Series] = [], bold: [LinePlot.Series] = []
     // A validation value is measured on a fixed held-out set, not a random batch: it is drawn as it is.
     func add(_ name: String, _ pairs: [(Int, Float?)], smoothed: Bool = true) {
-      let kept = pairs.compactMap { step, v in v.flatMap { $0 > 0 && $0.isFinite ? (Double(step), Double($0)) : nil } }
-      guard !kept.isEmpty else { return }
-      let colour = Palette.colour(bold.count)
-      let x = kept.map(\.0), y = kept.map(\.1)
-      if smoothed { faint.append(LinePlot.Series(name: "", x: x, y: y, colour: colour.faded(0.7))) }
-      bold.append(LinePlot.Series(name: name, x: x, y: smoothed ? LinePlot.smoothed(y, weight: smoothingWeight) : y,
-                                    colour: colour))
+      guard let drawn = curve(name, pairs, colour: Palette.colour(bold.count), smoothed: smoothed) else { return }
+      if let line = drawn.faint { faint.append(line) }
+      bold.append(drawn.bold)
     }
     let b = config.model.bottleneck, r = config.remedies
     let weight = String(format: "%g", r.labelWeight)
