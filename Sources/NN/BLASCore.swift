@@ -23,8 +23,10 @@ public enum BLASCore {
 
   /// The `OPENBLAS_CORETYPE` whose kernels this CPU runs when OpenBLAS chose generic ones for it: "SkylakeX"
   /// with AVX-512 (F, CD, DQ, BW, VL), "Haswell" with AVX2 and FMA; nil when OpenBLAS's choice stands.
-  public static func suggestion(core: String, cpuFlags flags: Set<String>) -> String? {
+  /// The flags are read only for a generic core, so a usual start reads no /proc/cpuinfo.
+  public static func suggestion(core: String, cpuFlags: @autoclosure () -> Set<String>) -> String? {
     guard generic.contains(core) else { return nil }
+    let flags = cpuFlags()
     if ["avx512f", "avx512cd", "avx512dq", "avx512bw", "avx512vl"].allSatisfy(flags.contains) { return "SkylakeX" }
     if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
     return nil
