@@ -191,7 +191,7 @@ public enum Files {
 
   /// Removes the temporary files and folders in `folder` whose process is gone (killed while writing);
   /// each folder is scanned once per process.
-  static func removeLeftovers(in folder: String) {
+  public static func removeLeftovers(in folder: String) {
     guard cleaned.withLock({ $0.insert(folder).inserted }) else { return }
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
     for entry in entries where entry.hasPrefix(".") {

@@ -138,6 +138,8 @@ public struct SweepManifest: Codable, Equatable, Sendable {
   public static func prepare(_ outDir: String, plan: SweepPlan, force: Bool) throws {
     let manifest = SweepManifest(plan: plan)
     let path = outDir + "/" + file
+    // A run killed while it wrote the marker or sweep.json left only their temporary files: not content.
+    Files.removeLeftovers(in: outDir)
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: outDir)) ?? []
     if !entries.contains(file) && !entries.allSatisfy({ [Files.marker, FolderLock.file].contains($0) }) {
       throw LamError("\(outDir): not a sweep folder (no \(file)) and not empty; choose another --out")
@@ -153,9 +155,12 @@ public struct SweepManifest: Codable, Equatable, Sendable {
         throw LamError("\(path): this folder holds \(what); use another --out, or --force to rewrite sweep.json and keep its runs")
       }
     }
-    try createFolders(outDir)
+    // The marker and sweep.json before anything else: a run killed in between leaves a folder that is
+    // empty but for the marker, or a sweep folder, and either is taken again by the next `sweep run`.
+    try createFolders(outDir, subfolders: [])
     try Files.markOutputFolder(outDir)
     try Files.writeAtomically(StrictJSON.encode(manifest), to: path)
+    try createFolders(outDir)
   }
 
   /// Refuses when DIR/sweep.json exists and belongs to another spec or quick setting.
@@ -168,10 +173,12 @@ public struct SweepManifest: Codable, Equatable, Sendable {
     }
   }
 
-  static func createFolders(_ outDir: String) throws {
+  static func createFolders(_ outDir: String, subfolders: [String] = ["runs", "data"]) throws {
     do {
-      try FileManager.default.createDirectory(atPath: outDir + "/runs", withIntermediateDirectories: true)
-      try FileManager.default.createDirectory(atPath: outDir + "/data", withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+      for name in subfolders {
+        try FileManager.default.createDirectory(atPath: outDir + "/" + name, withIntermediateDirectories: true)
+      }
     } catch {
       throw LamError("\(outDir): cannot create the sweep folder (is the parent writable?)")
     }
