@@ -10,7 +10,7 @@ public final class IDM {
   public let net: Sequential
 
   public init(_ config: ModelConfig, frame: FrameShape, rng: inout RNG) {
-    let dz = config.bottleneck.dz
+    let dz = config.bottleneck.encoderOutputs  // dz, or a mean and a log-variance per dimension for kl
     switch config.architecture {
     case .mlp:
       net = mlp(2 * frame.size, hidden: config.hidden, depth: config.depth, out: dz, activation: config.activation, dataInput: true, rng: &rng)

@@ -6,6 +6,9 @@ public final class LatentActionModel {
   public enum Bottleneck {
     case continuous(ContinuousBottleneck)
     case vq(VectorQuantizer)
+    case kl(GaussianBottleneck)
+    case nsvq(NoiseSubstitutionVQ)
+    case fsq(ScalarQuantizer)
   }
 
   public let config: ModelConfig
@@ -15,7 +18,7 @@ public final class LatentActionModel {
   public let fdm: FDM
   private let dEncodedTotal = Tensor([0])  // [N, dz]
 
-  /// The IDM's output of the last forward, [N, dz].
+  /// z_e of the last forward, [N, dz]: the IDM's output, or for kl the posterior mean (the IDM's first dz columns).
   public private(set) var encoded = Tensor([0])
   /// The bottleneck's output of the last forward (what the FDM saw), [N, dz].
   public private(set) var latent = Tensor([0])
@@ -32,6 +35,13 @@ public final class LatentActionModel {
     case .vq:
       bottleneck = .vq(VectorQuantizer(codes: b.codes, dim: b.dz, commitment: b.commitment, decay: b.emaDecay,
                                        restartThreshold: b.restartThreshold, rng: &rng))
+    case .kl:
+      bottleneck = .kl(GaussianBottleneck(dim: b.dz, beta: b.beta))
+    case .nsvq:
+      bottleneck = .nsvq(NoiseSubstitutionVQ(codes: b.codes, dim: b.dz, threshold: b.restartThreshold,
+                                              replaceEvery: b.replaceEvery, rng: &rng))
+    case .fsq:
+      bottleneck = .fsq(ScalarQuantizer(levels: b.levels))
     }
     fdm = FDM(config, frame: frame, rng: &rng)
   }
@@ -40,11 +50,18 @@ public final class LatentActionModel {
   /// and codebook updates. The FDM decodes from `decodeFrom` when given (the kappa augmentation
   /// encodes and decodes from differently perturbed copies of o), else from o.
   public func forward(_ o: Tensor, _ next: Tensor, decodeFrom: Tensor? = nil, training: Bool, rng: inout RNG) -> Tensor {
-    encoded = idm.forward(o, next)
+    let raw = idm.forward(o, next)
+    encoded = raw
     latent = timed("bottleneck", .forward) {
       switch bottleneck {
-      case .continuous(let c): return c.forward(encoded, training: training, rng: &rng)
-      case .vq(let q): return q.forward(encoded, training: training, rng: &rng)
+      case .continuous(let c): return c.forward(raw, training: training, rng: &rng)
+      case .vq(let q): return q.forward(raw, training: training, rng: &rng)
+      case .kl(let g):
+        let z = g.forward(raw, training: training, rng: &rng)
+        encoded = g.mean
+        return z
+      case .nsvq(let q): return q.forward(raw, training: training, rng: &rng)
+      case .fsq(let q): return q.forward(raw)
       }
     }
     return fdm.forward(decodeFrom ?? o, latent)
@@ -53,11 +70,14 @@ public final class LatentActionModel {
   /// The FDM's prediction from o and a given latent z [N, dz] (counterfactuals, latent sweeps).
   public func decode(_ o: Tensor, latent z: Tensor) -> Tensor { fdm.forward(o, z) }
 
-  /// The bottleneck's own loss for the last forward: the L2 penalty or the VQ commitment loss.
+  /// The bottleneck's own loss for the last forward: the L2 penalty, the VQ commitment loss, beta * KL, or 0
+  /// (nsvq and fsq have none).
   public var bottleneckLoss: Float {
     switch bottleneck {
     case .continuous(let c): return c.penalty
     case .vq(let q): return q.commitmentLoss
+    case .kl(let g): return g.loss
+    case .nsvq, .fsq: return 0
     }
   }
 
@@ -65,10 +85,17 @@ public final class LatentActionModel {
   /// acts on z_e directly (an action-label remedy).
   public func backward(_ dPrediction: Tensor, dEncoded extra: Tensor? = nil) {
     let dz = fdm.backward(dPrediction)
+    if case .kl(let g) = bottleneck {  // z_e is the mean: `extra` joins the mean's half of the IDM's gradient
+      idm.backward(timed("bottleneck", .backward) { g.backward(dz, dMean: extra) })
+      return
+    }
     var dEncoded = timed("bottleneck", .backward) {
       switch bottleneck {
       case .continuous(let c): return c.backward(dz)
       case .vq(let q): return q.backward(dz)
+      case .nsvq(let q): return q.backward(dz)
+      case .fsq(let q): return q.backward(dz)
+      case .kl: preconditionFailure("handled above")
       }
     }
     if let extra {
@@ -81,15 +108,50 @@ public final class LatentActionModel {
 
   /// Learnable parameters with their checkpoint names ("idm.fc1.weight", "fdm.decoder.deconv1.bias").
   public var namedParameters: [(name: String, parameter: Parameter)] {
-    idm.namedParameters.map { ("idm." + $0.name, $0.parameter) } + fdm.namedParameters.map { ("fdm." + $0.name, $0.parameter) }
+    var bottleneckParameters: [(name: String, parameter: Parameter)] = []
+    if case .nsvq(let q) = bottleneck { bottleneckParameters = [("nsvq.codebook", q.codebook)] }
+    return idm.namedParameters.map { ("idm." + $0.name, $0.parameter) } + bottleneckParameters
+      + fdm.namedParameters.map { ("fdm." + $0.name, $0.parameter) }
   }
 
-  /// Non-learnable state that a checkpoint must carry (the VQ codebook and its moving averages).
+  /// Non-learnable state that a checkpoint must carry (the VQ codebook and its moving averages, NSVQ's usage
+  /// counts).
   public var buffers: [(name: String, tensor: Tensor)] {
     switch bottleneck {
-    case .continuous: return []
+    case .continuous, .kl, .fsq: return []
     case .vq(let q):
       return [("vq.codebook", q.codebook), ("vq.cluster_size", q.clusterSize), ("vq.embed_sum", q.embedSum)]
+    case .nsvq(let q): return [("nsvq.usage", q.usage), ("nsvq.batches", q.batches)]
+    }
+  }
+
+  /// The discrete kinds' code per row of the last forward and the number of codes; nil for continuous and kl.
+  public var lastCodes: (indices: [Int], codebookSize: Int)? {
+    switch bottleneck {
+    case .continuous, .kl: return nil
+    case .vq(let q): return (q.indices, q.codes)
+    case .nsvq(let q): return (q.indices, q.codes)
+    case .fsq(let q): return (q.indices, q.codes)
+    }
+  }
+
+  /// Code-usage perplexity and codes used in the last forward, for the discrete kinds.
+  public var codeUsage: (perplexity: Float, codesUsed: Int)? {
+    switch bottleneck {
+    case .continuous, .kl: return nil
+    case .vq(let q): return (q.perplexity, q.codesUsed)
+    case .nsvq(let q): return (q.perplexity, q.codesUsed)
+    case .fsq(let q): return (q.perplexity, q.codesUsed)
+    }
+  }
+
+  /// The latent each code stands for, [codes][dz], for the discrete kinds (nil for continuous and kl).
+  public var codeLatents: [[Float]]? {
+    switch bottleneck {
+    case .continuous, .kl: return nil
+    case .vq(let q): return (0..<q.codes).map { Array(q.codebook.array[($0 * q.dim)..<(($0 + 1) * q.dim)]) }
+    case .nsvq(let q): return (0..<q.codes).map { Array(q.codebook.value.array[($0 * q.dim)..<(($0 + 1) * q.dim)]) }
+    case .fsq(let q): return (0..<q.codes).map { q.latent(ofCode: $0) }
     }
   }
 }

@@ -8,11 +8,16 @@ extension ModelConfig {
   /// Weights and biases of the IDM and FDM for frames of `frame`, plus VQ's codebook and its moving
   /// averages: the floats a checkpoint holds. Nil if the count does not fit in an Int.
   public func parameterCount(frame: FrameShape) -> Int? {
-    let dz = bottleneck.dz
-    var layers: [[Int]] = bottleneck.kind == .vq ? [[bottleneck.codes, 2 * dz + 1]] : []  // [fan-in + 1, fan-out]
+    let dz = bottleneck.dz, encoderOutputs = bottleneck.encoderOutputs
+    var layers: [[Int]]  // [fan-in + 1, fan-out], and the bottleneck's own tensors
+    switch bottleneck.kind {
+    case .vq: layers = [[bottleneck.codes, 2 * dz + 1]]  // codebook, cluster sizes, embedding sums
+    case .nsvq: layers = [[bottleneck.codes, dz + 1], [1]]  // codebook, usage counts, batch count
+    case .continuous, .kl, .fsq: layers = []
+    }
     switch architecture {
     case .mlp:
-      for (inputs, out) in [(2 * frame.size, dz), (frame.size + dz, frame.size)] {  // the IDM, the FDM
+      for (inputs, out) in [(2 * frame.size, encoderOutputs), (frame.size + dz, frame.size)] {  // the IDM, the FDM
         layers += [[inputs + 1, hidden], [depth - 1, hidden + 1, hidden], [hidden + 1, out]]
       }
     case .conv:
@@ -25,7 +30,7 @@ extension ModelConfig {
       }
       let down = 1 << min(channels.count, 30)
       let last = channels.last ?? 0
-      layers += [[last, frame.height / down, frame.width / down, encoderHidden], [encoderHidden], [encoderHidden + 1, dz],
+      layers += [[last, frame.height / down, frame.width / down, encoderHidden], [encoderHidden], [encoderHidden + 1, encoderOutputs],
                  [dz + 1, latentEmbed]]
       var c = last + latentEmbed
       for out in Array(channels.reversed().dropFirst()) + [frame.channels] {

@@ -46,10 +46,21 @@ public enum ActivationKind: String, Codable, Sendable, CaseIterable {
   }
 }
 
-/// The kind of latent bottleneck.
+/// The kind of latent bottleneck (docs/architecture.md describes each, with its source).
 public enum BottleneckKind: String, Codable, Sendable, CaseIterable {
+  /// z = z_e, with optional training noise and an L2 penalty (LAPO).
   case continuous
+  /// The nearest code of an EMA-updated codebook, straight-through (VQ-VAE; Genie, Moto, Go-1).
   case vq
+  /// A Gaussian posterior with a KL term of weight beta (a beta-VAE latent; AdaWorld).
+  case kl
+  /// Noise-substitution VQ: z_e plus noise of the quantization error's norm in training (LAPA).
+  case nsvq
+  /// Finite scalar quantization: each dimension bounded and rounded to a few levels (Mentzer et al. 2023).
+  case fsq
+
+  /// True for the kinds whose latent is one of finitely many codes.
+  public var isDiscrete: Bool { self == .vq || self == .nsvq || self == .fsq }
 }
 
 /// The bottleneck between the IDM and the FDM.
@@ -67,17 +78,38 @@ public struct BottleneckConfig: Codable, Equatable, Sendable {
   public var commitment: Float = 0.25
   /// VQ: decay of the exponential moving averages that update the codebook.
   public var emaDecay: Float = 0.99
-  /// VQ: a code whose average usage per batch falls below this many assignments is restarted at a
-  /// random encoder output from the current batch.
+  /// VQ and NSVQ: a code whose average usage per batch falls below this many assignments is restarted (VQ: at a
+  /// random encoder output from the current batch; NSVQ: at a used code).
   public var restartThreshold: Float = 0.01
+  /// kl: weight of the KL term mean over the batch of KL(N(mu, sigma^2) || N(0, 1)), summed over dimensions.
+  public var beta: Float = 0.001
+  /// nsvq: training steps between two replacements of unused codes.
+  public var replaceEvery: Int = 100
+  /// fsq: the number of levels of each latent dimension (one entry per dimension, so dz = levels.count);
+  /// the number of codes is their product. [8, 5, 5, 5] is the FSQ paper's choice for about 1000 codes.
+  public var levels: [Int] = [8, 5, 5, 5]
 
   public init() {}
+
+  /// How many codes the latent can take: codes for vq and nsvq, the product of the levels for fsq; nil for the
+  /// continuous kinds.
+  public var codebookSize: Int? {
+    switch kind {
+    case .vq, .nsvq: return codes
+    case .fsq: return levels.reduce(1, *)
+    case .continuous, .kl: return nil
+    }
+  }
+
+  /// The width of the IDM's output: dz, or a mean and a log-variance per dimension for kl.
+  public var encoderOutputs: Int { kind == .kl ? 2 * dz : dz }
 
   public init(from decoder: Decoder) throws {
     self = try decoder.decode(BottleneckConfig(), [
       .field("kind", \.kind), .field("dz", \.dz), .field("noiseStd", \.noiseStd), .field("l2", \.l2),
       .field("codes", \.codes), .field("commitment", \.commitment), .field("emaDecay", \.emaDecay),
-      .field("restartThreshold", \.restartThreshold),
+      .field("restartThreshold", \.restartThreshold), .field("beta", \.beta), .field("replaceEvery", \.replaceEvery),
+      .field("levels", \.levels),
     ])
   }
 
@@ -89,6 +121,15 @@ public struct BottleneckConfig: Codable, Equatable, Sendable {
     try Check.range(commitment, "\(prefix).commitment", 0...100)
     try Check.range(emaDecay, "\(prefix).emaDecay", 0...0.99999)
     try Check.range(restartThreshold, "\(prefix).restartThreshold", 0...1_000_000)
+    try Check.range(beta, "\(prefix).beta", 0...1000)
+    try Check.range(replaceEvery, "\(prefix).replaceEvery", 1...1_000_000)
+    try Check.that(!levels.isEmpty && levels.count <= 16 && levels.allSatisfy { (2...256).contains($0) },
+                   "\(prefix).levels", "1 to 16 level counts, each in 2...256, got \(levels)")
+    if kind == .fsq {
+      try Check.that(levels.count == dz, "\(prefix).levels",
+                     "one level count per latent dimension (dz \(dz)), got \(levels.count); set dz to \(levels.count)")
+      try Check.that(levels.reduce(1, *) <= 65536, "\(prefix).levels", "at most 65536 codes in all, got \(levels.reduce(1, *))")
+    }
   }
 }
 

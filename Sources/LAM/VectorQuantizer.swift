@@ -147,16 +147,7 @@ public final class VectorQuantizer {
 
   /// Code-usage perplexity of the last forward: exp(entropy of the assignment frequencies);
   /// K when all codes are used equally, 1 when one code takes everything.
-  public var perplexity: Float {
-    let n = Double(indices.count)
-    guard n > 0 else { return 0 }
-    var entropy = 0.0
-    for c in counts where c > 0 {
-      let p = Double(c) / n
-      entropy -= p * log(p)
-    }
-    return Float(exp(entropy))
-  }
+  public var perplexity: Float { codePerplexity(counts) }
 
   /// Codes used at least once in the last forward.
   public var codesUsed: Int { counts.filter { $0 > 0 }.count }

@@ -132,7 +132,8 @@ public enum ProbeAnalysis {
     var results = ProbeResults(latent: quantized ? "quantized" : "pre-quantization", trainTransitions: train.count,
                                testTransitions: test.count, action: action, distractorNames: names,
                                distractors: distractors, distractorPositions: distractorPositions, position: position,
-                               shakeDx: shakeDx, shakeDy: shakeDy, paper: paper, codes: codes)
+                               shakeDx: shakeDx, shakeDy: shakeDy, paper: paper, codes: codes,
+                               klPerDimension: encoding.klPerDimension)
     results.verdict = results.makeVerdict()
     return Probed(results: results, actionProbe: actionProbe!)
   }
@@ -179,7 +180,8 @@ public enum ProbeAnalysis {
     let n = Double(codes.count)
     let purity = n > 0 ? Double(table.reduce(0) { $0 + ($1.max() ?? 0) }) / n : 0
     return CodeAnalysis(contingency: table, purity: purity, nmi: nmi(table),
-                        codesUsed: table.filter { $0.contains { $0 > 0 } }.count, codebookSize: size)
+                        codesUsed: table.filter { $0.contains { $0 > 0 } }.count, codebookSize: size,
+                        perplexity: Double(codePerplexity(table.map { $0.reduce(0, +) })))
   }
 
   /// Normalized mutual information of a contingency table's row and column variables, I / ((H_row + H_col) / 2);

@@ -27,11 +27,15 @@ public struct ProbeResults: Codable, Equatable, Sendable {
   public var shakeDx: ProbeTarget?
   public var shakeDy: ProbeTarget?
   public var paper: PaperMetrics
-  /// VQ bottlenecks only.
+  /// The discrete bottlenecks (vq, nsvq, fsq) only.
   public var codes: CodeAnalysis?
+  /// The kl bottleneck only: KL(posterior || N(0, 1)) per latent dimension, in nats, averaged over the probed
+  /// transitions. A dimension near 0 carries nothing.
+  public var klPerDimension: [Double]? = nil
 
   enum CodingKeys: String, CodingKey {
     case verdict, latent, action, distractors, position, paper, codes
+    case klPerDimension = "kl_per_dimension"
     case formatVersion = "format_version", trainTransitions = "train_transitions", testTransitions = "test_transitions"
     case distractorNames = "distractor_names", distractorPositions = "distractor_positions"
     case shakeDx = "shake_dx", shakeDy = "shake_dy"
@@ -175,9 +179,11 @@ public struct CodeAnalysis: Codable, Equatable, Sendable {
   public var nmi: Double
   public var codesUsed: Int
   public var codebookSize: Int
+  /// exp(entropy of the codes' frequencies): the effective number of codes (absent in older files).
+  public var perplexity: Double?
 
   enum CodingKeys: String, CodingKey {
-    case contingency, purity, nmi, codesUsed = "codes_used", codebookSize = "codebook_size"
+    case contingency, purity, nmi, perplexity, codesUsed = "codes_used", codebookSize = "codebook_size"
   }
 }
 
@@ -208,7 +214,10 @@ extension ProbeResults {
       lines.append(loss("'\(name)' loss", paper.distractorLosses[j], paper.distractorLossesShuffled[j]))
     }
     if let c = codes {
-      lines.append("codes: \(c.codesUsed) of \(c.codebookSize) used, purity \(f(c.purity)), NMI \(f(c.nmi))")
+      lines.append("codes: \(c.codesUsed) of \(c.codebookSize) used, perplexity \(g(c.perplexity)), purity \(f(c.purity)), NMI \(f(c.nmi))")
+    }
+    if let kl = klPerDimension {
+      lines.append("KL per dimension (nats): " + kl.map { String(format: "%.3g", $0) }.joined(separator: ", "))
     }
     return lines.joined(separator: "\n")
   }

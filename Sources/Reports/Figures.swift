@@ -91,9 +91,12 @@ enum ReportFigures {
     add("train reconstruction (MSE per pixel value)", records.map { ($0.step, $0.recon) })
     add("validation reconstruction (MSE per pixel value; not smoothed)", records.map { ($0.step, $0.valRecon) },
         smoothed: false)
-    add(b.kind == .vq ? String(format: "VQ commitment (%g x MSE of z_e to its code)", b.commitment)
-          : String(format: "L2 penalty on z_e (%g x mean squared norm)", b.l2),
-        records.map { ($0.step, $0.bottleneck) })
+    switch b.kind {
+    case .vq: add(String(format: "VQ commitment (%g x MSE of z_e to its code)", b.commitment), records.map { ($0.step, $0.bottleneck) })
+    case .continuous: add(String(format: "L2 penalty on z_e (%g x mean squared norm)", b.l2), records.map { ($0.step, $0.bottleneck) })
+    case .kl: add(String(format: "KL to N(0, 1) (%g x nats per transition)", b.beta), records.map { ($0.step, $0.bottleneck) })
+    case .nsvq, .fsq: break  // no loss term of their own
+    }
     add(r.labelMode == .head ? "action label (\(weight) x cross-entropy, nats)"
           : "action label (\(weight) x squared distance to the action's code / code spread)",
         records.map { ($0.step, $0.label) })

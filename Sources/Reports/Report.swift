@@ -74,7 +74,7 @@ public enum Report {
       let fitOutputs = ModelOutputs(model: model, data: data, indices: fitted)
 
       if !records.isEmpty { try save(ReportFigures.losses(records, config: config), "losses.png") }
-      if let codebook = ReportFigures.codebookUse(records, codebookSize: config.model.bottleneck.codes) {
+      if let size = config.model.bottleneck.codebookSize, let codebook = ReportFigures.codebookUse(records, codebookSize: size) {
         try save(codebook, "codebook-use.png")
       }
       try save(reconstructions(outputs, data: data, frame: frame), "reconstructions.png")
@@ -236,20 +236,21 @@ public enum Report {
     return grid.render()
   }
 
-  /// FDM(o, z) from a few frames for each code (VQ) or each principal direction of z at -2, -1, +1, +2 std.
+  /// FDM(o, z) from a few frames for each code (discrete kinds) or each principal direction of z at -2, -1, +1, +2 std.
   static func latentEffects(model: LatentActionModel, outputs: ModelOutputs, data: Dataset, rng: inout RNG) throws -> Image {
     let frame = data.frame, n = data.frameSize, dz = outputs.dz
     let rows = Array(sample(Array(outputs.indices.indices), count: 3, rng: &rng))
     var latents: [[Float]] = [], columnLabels: [String] = []
     var title: String
     var perRow = 4  // latents per picture row: all codes, or the four steps along one axis
-    switch model.bottleneck {
-    case .vq(let q):
-      for code in 0..<q.codes { latents.append(Array(q.codebook.array[(code * dz)..<((code + 1) * dz)])) }
-      columnLabels = (0..<q.codes).map { "code \($0)" }
-      perRow = q.codes
+    // Up to 16 codes are shown one by one; more (a large FSQ grid) and the continuous kinds by principal axes.
+    let shownCodes = model.codeLatents.flatMap { $0.count <= 16 ? $0 : nil }
+    if let codes = shownCodes {
+      latents = codes
+      columnLabels = (0..<codes.count).map { "code \($0)" }
+      perRow = codes.count
       title = "What each code does: FDM(o, code) from the same frames"
-    case .continuous:
+    } else {
       let pca = try PCA(points: outputs.latent, count: outputs.indices.count, dim: dz)
       for axis in 0..<min(dz, 4) {
         for s in [-2.0, -1.0, 1.0, 2.0] {
@@ -305,7 +306,7 @@ public enum Report {
       "prediction from o with each latent. A caption names the latent and the agent's move found in that prediction:",
       "stay, up, down, left or right; jump: the agent shows up more than one cell away, a change no single action makes.",
     ]
-    if case .continuous = model.bottleneck {
+    if shownCodes == nil {
       grid.footer.append("PCk ±s σ: the mean latent plus s standard deviations along the k-th principal axis of the validation latents.")
     }
     return grid.render()

@@ -63,6 +63,14 @@ extension Report {
                        + "\(percent(target.balancedChance)) / 0)",
                      "\(percent(target.mlp.testAccuracy)) / \(percent(target.mlp.balancedAccuracy)) / \(number(target.mlp.nmi))"))
       }
+      if let c = probe.codes {
+        rows.append(("codes used of the codebook / perplexity (effective number of codes)",
+                     "\(c.codesUsed) of \(c.codebookSize) / \(number(c.perplexity))"))
+      }
+      if let kl = probe.klPerDimension {
+        rows.append(("KL to N(0, 1) per latent dimension, nats (near 0: the dimension carries nothing)",
+                     kl.map { String(format: "%.3g", $0) }.joined(separator: ", ")))
+      }
       let paper = probe.paper
       rows += [
         ("controllable loss (lower: z holds the agent's move; another transition's latent)",
@@ -82,7 +90,7 @@ extension Report {
     return ReportSummary(
       verdict: (probe.map { $0.verdict } ?? "none yet: run `lam probe --run RUN` for what the latent holds") + ".",
       title: "Report: \(m.architecture.rawValue) LAM, \(m.bottleneck.kind.rawValue) latent (dz \(m.bottleneck.dz)"
-        + (m.bottleneck.kind == .vq ? ", \(m.bottleneck.codes) codes)" : ")"),
+        + (m.bottleneck.codebookSize.map { ", \($0) codes)" } ?? ")"),
       data: "Data: `\(info.data)` (\(data.source), \(info.episodes) episodes of \(info.steps) steps); checkpoint at step \(result.step).",
       keyNumbers: rows, notes: notes)
   }
@@ -104,7 +112,7 @@ extension Report {
   static func captions(distractorNames names: [String]) -> [(String, String)] {
     let captions: [(String, String)] = [
       ("losses.png", "Training losses per update on a log scale, each term in its own unit (named in the legend): the train total (sum of the train terms), the reconstruction MSE per pixel value on training batches and on held-out validation episodes, the bottleneck's term (VQ commitment or L2 penalty on z_e, the IDM's output) and the action-label term (weight x cross-entropy in nats of the label head, or weight x the pull of z_e towards its action's code). Faint: the logged values; bold: their exponential moving average (as TensorBoard smooths, weight 0.6); the validation curve, measured on a fixed held-out set, is drawn as measured."),
-      ("codebook-use.png", "VQ only: codes used in a training batch and code perplexity (the effective number of codes: exp of the entropy of the codes' frequencies) per logged update, against the codebook size (dashed). Lines that fall to 1 and stay there mean the codebook collapsed onto one code."),
+      ("codebook-use.png", "Discrete latents (vq, nsvq, fsq) only: codes used in a training batch and code perplexity (the effective number of codes: exp of the entropy of the codes' frequencies) per logged update, against the codebook size (dashed). Lines that fall to 1 and stay there mean the codebook collapsed onto one code."),
       ("reconstructions.png", "Validation transitions, two per action (one row per action): the frame o, the true next frame o', the FDM's (forward dynamics model's) prediction of o' and the signed error, predicted minus true, averaged over colour channels (blue: predicted too dark, red: too bright). The error column's \"scale ±x\" is the colour scale's bound in pixel values (0 black to 1 full colour): full blue is -x, full red +x, x the largest error shown."),
       ("confusion-action.png", "The agent's action read from z_e (the IDM's latent before quantization) by the nearest class mean (each action's mean z_e on training transitions; a validation transition gets the action whose mean is closest). Rows: the true action, with its count; cells: % of the row. Moves into a wall look like stay, so the stay column absorbs some of every row."),
       ("confusion-probe.png", "The confusion matrix of the agent-action MLP probe (a small network trained to read the action from z) from probe.json, on held-out episodes; % of each true action's row."),

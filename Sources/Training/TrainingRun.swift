@@ -165,9 +165,9 @@ public enum TrainingRun {
         windowSteps = 0
         record = MetricsRecord(step: step, loss: losses.total, recon: losses.reconstruction, bottleneck: losses.bottleneck,
                                label: losses.label, gradNorm: losses.gradNorm, samplesPerS: samplesPerSecond, lr: train.lr)
-        if case .vq(let vq) = trainer.model.bottleneck {
-          record?.perplexity = vq.perplexity
-          record?.codesUsed = vq.codesUsed
+        if let usage = trainer.model.codeUsage {
+          record?.perplexity = usage.perplexity
+          record?.codesUsed = usage.codesUsed
         }
       }
       var evaluated: Float? = nil

@@ -34,9 +34,12 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup var output: OutputFolder
 
   @Option(help: "model.architecture: mlp or conv.") var arch: String?
-  @Option(help: "model.bottleneck.kind: continuous or vq.") var bottleneck: String?
+  @Option(help: "model.bottleneck.kind: continuous, vq, kl, nsvq or fsq.") var bottleneck: String?
   @Option(help: "model.bottleneck.dz: the latent dimension.") var dz: Int?
-  @Option(help: "model.bottleneck.codes: VQ codebook size.") var codes: Int?
+  @Option(help: "model.bottleneck.codes: the codebook size of vq and nsvq.") var codes: Int?
+  @Option(help: "model.bottleneck.beta: the KL weight of kl.") var beta: Float?
+  @Option(help: "model.bottleneck.levels: fsq's levels per dimension, e.g. 8,5,5,5 (also sets dz to their count unless --dz is given).")
+  var levels: String?
   @Option(help: "train.steps.") var steps: Int?
   @Option(help: "train.batch.") var batch: Int?
   @Option(help: "train.lr.") var lr: Float?
@@ -52,6 +55,9 @@ struct TrainCommand: ParsableCommand {
   var settings: [String] = []
 
   func validate() throws {
+    if let levels, levels.split(separator: ",", omittingEmptySubsequences: false).contains(where: { Int($0) == nil }) {
+      throw ValidationError("--levels \(levels): expected level counts separated by commas, e.g. 8,5,5,5")
+    }
     if resume == nil {
       guard data != nil else { throw ValidationError("--data: required (the dataset folder to train on)") }
       _ = try output.required("the run folder to create")
@@ -70,7 +76,10 @@ struct TrainCommand: ParsableCommand {
   private var overrides: [(path: String, value: String)] {
     var list: [(String, String?)] = [
       ("model.architecture", arch), ("model.bottleneck.kind", bottleneck), ("model.bottleneck.dz", dz.map(String.init)),
-      ("model.bottleneck.codes", codes.map(String.init)), ("train.steps", steps.map(String.init)),
+      ("model.bottleneck.codes", codes.map(String.init)), ("model.bottleneck.beta", beta.map { String($0) }),
+      ("model.bottleneck.levels", levels.map { "[\($0)]" }),
+      ("model.bottleneck.dz", dz == nil ? levels.map { String($0.split(separator: ",").count) } : nil),
+      ("train.steps", steps.map(String.init)),
       ("train.batch", batch.map(String.init)), ("train.lr", lr.map { String($0) }), ("train.seed", seed.map(String.init)),
       ("train.threads", compute.threads.map(String.init)), ("remedies.augment", augment),
       ("remedies.labelFraction", labelFraction.map { String($0) }), ("remedies.labelMode", labelMode),

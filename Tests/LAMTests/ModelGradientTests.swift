@@ -10,19 +10,21 @@ private func randomFrames(_ n: Int, _ frame: FrameShape, _ rng: inout RNG) -> Te
   return t
 }
 
-/// Loss = MSE(prediction, o') + the bottleneck's own loss, evaluated without training noise.
-private func loss(_ model: LatentActionModel, _ o: Tensor, _ next: Tensor, _ mse: MSELoss) -> Double {
+/// Loss = MSE(prediction, o') + the bottleneck's own loss. `training` draws the bottleneck's noise from the same
+/// seed on every call, so finite differences see one fixed sample.
+private func loss(_ model: LatentActionModel, _ o: Tensor, _ next: Tensor, _ mse: MSELoss, training: Bool) -> Double {
   var rng = RNG(seed: 0)
-  let prediction = model.forward(o, next, training: false, rng: &rng)
+  let prediction = model.forward(o, next, training: training, rng: &rng)
   return Double(mse.forward(prediction, next)) + Double(model.bottleneckLoss)
 }
 
 /// Central finite differences of the loss for every parameter entry, against the analytic gradient.
-private func worstGradientError(_ model: LatentActionModel, _ o: Tensor, _ next: Tensor, onlyFDM: Bool = false) -> Double {
+private func worstGradientError(_ model: LatentActionModel, _ o: Tensor, _ next: Tensor, onlyFDM: Bool = false,
+                                training: Bool = false) -> Double {
   let mse = MSELoss()
   for (_, p) in model.namedParameters { p.grad.zero() }
   var rng = RNG(seed: 0)
-  let prediction = model.forward(o, next, training: false, rng: &rng)
+  let prediction = model.forward(o, next, training: training, rng: &rng)
   _ = mse.forward(prediction, next)
   model.backward(mse.backward())
   var analytic: [Double] = [], numeric: [Double] = []
@@ -31,9 +33,9 @@ private func worstGradientError(_ model: LatentActionModel, _ o: Tensor, _ next:
     for i in 0..<p.value.count {
       let saved = p.value[i]
       p.value[i] = saved + h
-      let up = loss(model, o, next, mse)
+      let up = loss(model, o, next, mse, training: training)
       p.value[i] = saved - h
-      let down = loss(model, o, next, mse)
+      let down = loss(model, o, next, mse, training: training)
       p.value[i] = saved
       numeric.append((up - down) / Double(2 * h))
       analytic.append(Double(p.grad[i]))
@@ -52,6 +54,9 @@ private func smallConfig(_ kind: BottleneckKind, predict: PredictionTarget) -> M
   config.bottleneck.dz = 3
   config.bottleneck.l2 = 0.1
   config.bottleneck.codes = 4
+  config.bottleneck.beta = 0.3
+  config.bottleneck.levels = [5, 4, 3]
+  config.bottleneck.replaceEvery = 1_000_000  // no code replacement between finite-difference evaluations
   return config
 }
 
@@ -87,6 +92,41 @@ func smoothActivationsGiveExactModelGradients(activation: ActivationKind) {
   let model = LatentActionModel(smallConfig(.vq, predict: .delta), frame: frame, rng: &rng)
   let o = randomFrames(6, frame, &rng), next = randomFrames(6, frame, &rng)
   #expect(worstGradientError(model, o, next, onlyFDM: true) < 1e-2)
+}
+
+// The training path of the noisy kinds: kl's reparameterized sample and nsvq's substituted noise, drawn from one
+// seed for every evaluation. Every parameter, including the IDM's (through the sample) and nsvq's codebook.
+@Test(arguments: [BottleneckKind.kl, .nsvq])
+func noisyBottlenecksHaveExactTrainingGradients(kind: BottleneckKind) {
+  let frame = FrameShape(channels: 1, height: 4, width: 4)
+  var rng = RNG(seed: 8)
+  var config = smallConfig(kind, predict: .delta)
+  config.activation = .tanh
+  let model = LatentActionModel(config, frame: frame, rng: &rng)
+  let o = randomFrames(6, frame, &rng), next = randomFrames(6, frame, &rng)
+  #expect(worstGradientError(model, o, next, training: true) < 1e-2)
+  #expect(model.bottleneckLoss > 0 || kind == .nsvq)
+}
+
+@Test func klModelHasExactEvaluationGradients() {
+  // At evaluation z is the mean; the KL term still reaches the log-variance half of the IDM's output.
+  let frame = FrameShape(channels: 1, height: 4, width: 4)
+  var rng = RNG(seed: 9)
+  var config = smallConfig(.kl, predict: .next)
+  config.activation = .tanh
+  let model = LatentActionModel(config, frame: frame, rng: &rng)
+  #expect(model.namedParameters.first { $0.name == "idm.fc3.weight" }?.parameter.value.shape == [6, 8])
+  let o = randomFrames(6, frame, &rng), next = randomFrames(6, frame, &rng)
+  #expect(worstGradientError(model, o, next) < 1e-2)
+}
+
+@Test func fsqModelHasExactDecoderGradients() {
+  // Rounding is piecewise constant, as VQ's snapping: the FDM's gradients must match exactly.
+  let frame = FrameShape(channels: 1, height: 4, width: 4)
+  var rng = RNG(seed: 10)
+  let model = LatentActionModel(smallConfig(.fsq, predict: .delta), frame: frame, rng: &rng)
+  let o = randomFrames(6, frame, &rng), next = randomFrames(6, frame, &rng)
+  #expect(worstGradientError(model, o, next, onlyFDM: true, training: true) < 1e-2)
 }
 
 @Test func parametersAreNamedLikeThePyTorchModules() {
