@@ -74,7 +74,7 @@ let package = Package(
     .testTarget(name: "TrainingTests", dependencies: ["Training", "LAM", "NN", "GridWorld", "Core", "TestSupport"]),
     .testTarget(name: "ProbingTests", dependencies: ["Probing", "Training", "NN", "LAM", "GridWorld", "Core", "TestSupport"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "LAM", "GridWorld", "Imaging", "Core", "Probing", "TestSupport"]),
-    .testTarget(name: "SweepsTests", dependencies: ["Sweeps", "Imaging", "Probing", "Training", "LAM", "Core", "TestSupport"]),
+    .testTarget(name: "SweepsTests", dependencies: ["Sweeps", "Imaging", "Probing", "Reports", "Training", "LAM", "Core", "TestSupport"]),
     .testTarget(name: "BenchTests", dependencies: ["Bench", "LAM", "NN", "Core", "TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["lam", "TestSupport"]),
   ],

@@ -1,7 +1,9 @@
 import Probing
+import Reports
 import Training
 
-/// The numbers a sweep collects from each run folder: values of its probe.json and summary.json.
+/// The numbers a sweep collects from each run folder: values of its probe.json and summary.json, and of its
+/// report/report.json (`lam sweep collect --reports` writes the reports) for the swap test.
 public enum SweepMetric: String, CaseIterable, Sendable {
   case controllableLoss = "controllable_loss"
   case stochasticLoss = "stochastic_loss"
@@ -14,6 +16,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
   case codePurity = "code_purity"
   case codeNMI = "code_nmi"
   case valRecon = "val_recon"
+  case swapAccuracy = "swap_accuracy"
 
   /// A label for tables and plot axes.
   public var label: String {
@@ -29,6 +32,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .codePurity: return "code purity"
     case .codeNMI: return "code NMI"
     case .valRecon: return "validation recon MSE"
+    case .swapAccuracy: return "latent swap accuracy"
     }
   }
 
@@ -45,6 +49,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .codePurity: return "code purity (fraction of the code's majority action)"
     case .codeNMI: return "code NMI (0: independent, 1: same information)"
     case .valRecon: return "validation reconstruction (MSE per pixel value)"
+    case .swapAccuracy: return "latent swap: fraction of pairs whose agent moves as the source's action would"
     }
   }
 
@@ -69,7 +74,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .actionOfCeiling: value = probe.action.ceiling.map { probe.action.chance / $0 }
     case .distractorProbe: value = probe.distractors.first?.chance
     case .distractorCellProbe: value = probe.distractorPositions.first?.chance
-    case .codePurity, .codeNMI, .valRecon: value = nil
+    case .codePurity, .codeNMI, .valRecon, .swapAccuracy: value = nil
     }
     return value.flatMap { $0.isFinite ? $0 : nil }
   }
@@ -81,14 +86,15 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     switch self {
     case .actionProbe, .actionProbeLinear: value = probe.action.ceiling
     case .actionOfCeiling: value = probe.action.ceiling.map { _ in 1 }
+    case .swapAccuracy: value = 1  // the swap's expected cell accounts for walls and blocked moves
     case .distractorProbe: value = probe.distractors.first?.ceiling
     default: value = nil
     }
     return value.flatMap { $0.isFinite ? $0 : nil }
   }
 
-  /// The value in a run's probe.json or summary.json, or nil when absent or not a finite number.
-  public func value(probe: ProbeResults?, summary: TrainSummary?) -> Double? {
+  /// The value in a run's probe.json, summary.json or report.json, or nil when absent or not a finite number.
+  public func value(probe: ProbeResults?, summary: TrainSummary?, report: ReportNumbers? = nil) -> Double? {
     let value: Double?
     switch self {
     case .controllableLoss: value = probe?.paper.controllableLoss
@@ -102,6 +108,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .codePurity: value = probe?.codes?.purity
     case .codeNMI: value = probe?.codes?.nmi
     case .valRecon: value = summary.map { Double($0.valRecon) }
+    case .swapAccuracy: value = report?.swapAccuracy
     }
     return value.flatMap { $0.isFinite ? $0 : nil }
   }

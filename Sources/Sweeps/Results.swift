@@ -2,6 +2,7 @@ import Core
 import Foundation
 import LAM
 import Probing
+import Reports
 import Training
 
 /// What a sweep folder holds: each run's status and metrics, the per-condition means and standard
@@ -85,7 +86,8 @@ public struct SweepResults: Sendable {
         status = .finished
         let summaryPath = folder + "/" + TrainingRun.summaryFile
         let summary = fm.fileExists(atPath: summaryPath) ? try StrictJSON.load(TrainSummary.self, from: summaryPath) : nil
-        values = metrics.map { $0.value(probe: probe, summary: summary) }
+        let report = try ReportNumbers.load(report: folder + "/report")
+        values = metrics.map { $0.value(probe: probe, summary: summary, report: report) }
         chance = metrics.map { $0.chance(probe: probe) }
         ceiling = metrics.map { $0.ceiling(probe: probe) }
       } else if let data = fm.contents(atPath: folder + ".failed") {

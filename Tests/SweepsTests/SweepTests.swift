@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import LAM
 import Probing
+import Reports
 import Sweeps
 import Testing
 import TestSupport
@@ -133,6 +134,21 @@ private func specError(_ edit: (inout [String: Any]) -> Void) throws -> (message
   let probe = try ProbeResults.load(run: dir)
   #expect(SweepMetric.actionOfCeiling.value(probe: probe, summary: nil) == 0.9 / 0.96)
   #expect(SweepMetric.actionOfCeiling.value(probe: nil, summary: nil) == nil)
+}
+
+@Test func theSwapAccuracyComesFromTheRunsReportAndIsMissingWithoutOne() throws {
+  let dir = makeTemporaryFolder() + "/run"
+  try writeRun(dir, controllable: 0.5, nmi: nil)
+  let probe = try ProbeResults.load(run: dir)
+  #expect(SweepMetric.swapAccuracy.value(probe: probe, summary: nil) == nil)
+  try FileManager.default.createDirectory(atPath: dir + "/report", withIntermediateDirectories: true)
+  let numbers = #"{"format_version": 1, "step": 10, "centroid_action_accuracy": 0.5, "distractor_names": [], "# + "\n"
+    + #""centroid_distractor_accuracies": [], "swap_pairs": 200, "swap_accuracy": 0.83, "swap_follows_target": 0.1, "#
+    + #""swap_follows_source_cell": 0.05, "swap_accuracy_by_action": {"up": 0.9}}"#
+  try numbers.write(toFile: dir + "/report/report.json", atomically: true, encoding: .utf8)
+  let report = try ReportNumbers.load(report: dir + "/report")
+  #expect(SweepMetric.swapAccuracy.value(probe: probe, summary: nil, report: report) == 0.83)
+  #expect(SweepMetric.swapAccuracy.ceiling(probe: probe) == 1)
 }
 
 @Test func sweepRunsPickTheArchitectureForTheirFramesUnlessTheConfigNamesIt() throws {
