@@ -142,3 +142,21 @@ func reportPageIsSelfContained() throws {
   #expect(cells[1] == String(format: "%.1f%% of 30 pairs", 100 * swap))
   #expect((numbers["distractor_names"] as? [String]) == ["grey"])
 }
+
+@Test(arguments: [("kl", "KL to N(0, 1) per latent dimension"), ("nsvq", "codes used of the codebook"),
+                  ("fsq", "codes used of the codebook")])
+func probeAndReportDescribeEveryBottleneckKind(kind: String, row: String) throws {
+  let folder = try folderWithDataset(train: ["--steps", "30", "--batch", "16", "--bottleneck", kind, "--codes", "5",
+                                             "--levels", "3,2", "--set", "train.logEvery=10"], name: "probeAndReport-\(kind)")
+  let probe = try runLam(["probe", "--run", "run", "--epochs", "1", "--quantized"], currentDirectory: folder)
+  #expect(probe.status == 0, "\(probe.stderr)")
+  let json = try String(contentsOfFile: folder + "/run/probe.json", encoding: .utf8)
+  #expect(json.contains("\"kl_per_dimension\"") == (kind == "kl"))
+  #expect(json.contains("\"perplexity\"") == (kind != "kl"))
+  #expect(json.contains(kind == "fsq" ? "\"codebook_size\" : 6" : "\"codebook_size\" : 5") || kind == "kl")
+  let report = try runLam(["report", "--run", "run", "--pairs", "20"], currentDirectory: folder)
+  #expect(report.status == 0, "\(report.stderr)")
+  let summary = try String(contentsOfFile: folder + "/run/report/summary.md", encoding: .utf8)
+  #expect(summary.contains(row))
+  #expect(FileManager.default.fileExists(atPath: folder + "/run/report/codebook-use.png") == (kind != "kl"))
+}

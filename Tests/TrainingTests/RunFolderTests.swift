@@ -242,3 +242,24 @@ func aRunOnAnOldFormatDatasetStillOpens() throws {
   #expect(opened.dataset.episodes == 6 && opened.step == 10)
   #expect(try finish(run).step == 10)
 }
+
+@Test(arguments: [BottleneckKind.kl, .nsvq, .fsq])
+func everyBottleneckKindResumesToTheWeightsOfAnUninterruptedRun(kind: BottleneckKind) throws {
+  var c = config()
+  c.model.bottleneck.kind = kind
+  c.model.bottleneck.codes = 6
+  c.model.bottleneck.replaceEvery = 7  // a replacement of unused nsvq codes falls between checkpoints
+  c.model.bottleneck.restartThreshold = 0.5
+  c.model.bottleneck.dz = 2
+  c.model.bottleneck.levels = [4, 3]
+  let root = makeTemporaryFolder() + "/whole"
+  try dataset().write(to: root + "/ds")
+  let whole = try TrainingRun.start(root + "/run", config: c, dataPath: root + "/ds", force: false)
+  _ = try TrainingRun.run(whole, in: root + "/run")
+  FolderLock.unlock(root + "/run")
+  let expected = whole.modelTensors.map(\.tensor.array)
+  let cut = try runFolder(stop: 20, config: c)
+  let resumed = try finish(cut.dir)
+  #expect(resumed.step == 20)
+  #expect(resumed.weights == expected, "\(kind)")
+}
