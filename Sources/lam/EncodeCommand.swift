@@ -11,12 +11,12 @@ import Training
 struct EncodeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "encode",
-    abstract: "Write z_e [E, T, dz] float32 for every transition (plus VQ codes and predicted frames on request).",
+    abstract: "Write z_e [E, T, dz] float32 for every transition (plus the codes of a discrete latent, and predicted frames on request).",
     discussion: "Any dataset with the run's frame shape can be encoded; FILE.json beside --out records the run, checkpoint and dataset.")
 
   @Option(name: .customLong("run"), help: "The run folder (from `lam train`).") var runDir: String
   @Option(help: "The dataset folder: the run's own data or any other of the same frame shape.") var data: String
-  @Option(help: "The .npy file for z_e [E, T, dz] float32; VQ code indices go to FILE-codes.npy [E, T] int64.")
+  @Option(help: "The .npy file for z_e [E, T, dz] float32; the code indices of a vq, nsvq or fsq latent go to FILE-codes.npy [E, T] int64.")
   var out: String
   @Option(help: "Also write the predicted next frames [E, T, C, H, W] float32 to this .npy file.")
   var predict: String?
@@ -25,7 +25,7 @@ struct EncodeCommand: ParsableCommand {
 
   private var codesPath: String { (out.hasSuffix(".npy") ? String(out.dropLast(4)) : out) + "-codes.npy" }
 
-  /// The .npy files this command may write: z_e, the VQ codes beside it, the predictions.
+  /// The .npy files this command may write: z_e, the codes beside it, the predictions.
   private var outputs: [String] { [out, codesPath] + (predict.map { [$0] } ?? []) }
 
   func validate() throws {

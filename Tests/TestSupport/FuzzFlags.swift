@@ -19,13 +19,16 @@ enum FuzzFlags {
   static let setPaths = [
     "model.hidden", "model.depth", "model.channels", "model.encoderHidden", "model.latentEmbed", "model.bottleneck.dz",
     "model.bottleneck.noiseStd", "model.bottleneck.l2", "model.bottleneck.codes", "model.bottleneck.commitment",
-    "model.bottleneck.emaDecay", "model.bottleneck.restartThreshold", "train.batch", "train.lr", "train.weightDecay",
+    "model.bottleneck.emaDecay", "model.bottleneck.restartThreshold", "model.bottleneck.beta", "model.bottleneck.replaceEvery",
+    "model.bottleneck.levels", "train.batch", "train.lr", "train.weightDecay",
     "train.gradClip", "train.seed", "train.threads", "train.valFraction", "train.logEvery", "train.evalEvery",
     "train.checkpointEvery", "remedies.kappa", "remedies.labelFraction", "remedies.labelWeight", "remedies.cleanFraction",
   ]
   static let setOddities = [
     "model.hidden", "=5", "model..hidden=5", "model.hidden.x=5", "model=5", "train.steps=", ".=1", "model.bottleneck={}",
     "model.channels=[4096,4096,4096]", "model.channels=[]", "model.channels=[0]", "remedies=null", "=",
+    "model.bottleneck.levels=[256,256,256]", "model.bottleneck.levels=[]", "model.bottleneck.kind=fsq",
+    "model.bottleneck.levels=[1.5]",
   ]
 
   /// A command and its numeric flags: each flag's value when it is not the one fuzzed (nil: left out).
