@@ -211,8 +211,9 @@ extension Dataset {
   }
 
   /// Reads the dataset folder at `path`, checking dataset.json and every array's presence, dtype, shape,
-  /// length and checksum; each problem is a one-line error naming the file.
-  public static func load(from path: String) throws -> Dataset {
+  /// length and checksum; each problem is a one-line error naming the file. Frames of more than
+  /// `framesInMemoryUpTo` bytes stay in frames.npy and are read on demand (`FrameStore`).
+  public static func load(from path: String, framesInMemoryUpTo: Int = FrameStore.inMemoryBytes) throws -> Dataset {
     let manifestPath = "\(path)/dataset.json"
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
@@ -261,12 +262,12 @@ extension Dataset {
       }
       hashes[name] = hash
     }
-    // The frames are read on demand (FrameStore): here only their header and size are checked and the file hashed.
+    // Large frames are read on demand: here their header and size are checked and the file hashed.
     func openFrames() throws -> FrameStore {
       let (file, shape, info) = try entry("frames")
-      let (frames, hash) = try FrameFile.open(file, shape: shape, hash: manifest.hashAlgorithm)
+      let (frames, hash) = try FrameFile.open(file, shape: shape, hash: manifest.hashAlgorithm, inMemoryUpTo: framesInMemoryUpTo)
       try checkHash("frames", file, hash, info)
-      return FrameStore(file: frames)
+      return frames
     }
     func read<T: NPYScalar>(_ name: String, _ type: T.Type) throws -> [T] {
       let (file, shape, info) = try entry(name)

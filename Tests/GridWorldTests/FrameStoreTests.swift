@@ -21,7 +21,8 @@ func fileBackedFramesGatherLikeInMemoryFrames() throws {
   let data = try generate(try preset("distractors-8x8"), episodes: 5, steps: 6, seed: 4)
   let folder = makeTemporaryFolder() + "/ds"
   try data.write(to: folder)
-  let loaded = try Dataset.load(from: folder)
+  let loaded = try Dataset.load(from: folder, framesInMemoryUpTo: 0)
+  #expect(try Dataset.load(from: folder).frames.isInMemory)
   #expect(data.frames.isInMemory && !loaded.frames.isInMemory && loaded.frames.count == 5 * 7 * 3072)
   // Out of order, repeated, and the very last transition (its o' is the file's last frame).
   let indices = [29, 0, 7, 12, 29, 18, 6]

@@ -197,7 +197,7 @@ func trainingOnFileBackedFramesMatchesInMemoryFrames() throws {
   let data = try Dataset.generate(config: EnvironmentConfig(), episodes: 10, steps: 6, seed: 3)
   let folder = makeTemporaryFolder() + "/ds"
   try data.write(to: folder)
-  let loaded = try Dataset.load(from: folder)
+  let loaded = try Dataset.load(from: folder, framesInMemoryUpTo: 0)
   #expect(data.frames.isInMemory && !loaded.frames.isInMemory)
   var config = smallConfig()
   // Cleaning by frame difference reads every transition's frames once more.
