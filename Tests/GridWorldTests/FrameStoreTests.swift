@@ -73,3 +73,26 @@ func streamingGenerateRefusesBeforeWriting() throws {
   } throws: { "\($0)".hasPrefix("episodes: the dataset (10000000 episodes of 50 steps) needs about ") }
   #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["ds"])
 }
+
+@Test("a frames.npy shorter or longer than its header says is a one-line error naming it, also when read on demand")
+func aFramesFileOfTheWrongSizeIsNamedWhenReadOnDemand() throws {
+  let folder = try writtenDataset()
+  let file = folder + "/frames.npy"
+  let whole = try fileBytes(file)
+  func message() -> String {
+    do {
+      _ = try Dataset.load(from: folder, framesInMemoryUpTo: 0)
+      return ""
+    } catch {
+      return "\(error)"
+    }
+  }
+  try whole.dropLast(1).write(to: URL(fileURLWithPath: file))
+  #expect(message() == "\(file): truncated: shape (3, 6, 3, 32, 32) needs 55296 data bytes, found 55295")
+  try (whole + Data(repeating: 0, count: 4096)).write(to: URL(fileURLWithPath: file))
+  #expect(message() == "\(file): has trailing bytes: shape (3, 6, 3, 32, 32) needs 55296 data bytes, found 59392")
+  try Data().write(to: URL(fileURLWithPath: file))
+  #expect(message() == "\(file): not a .npy file (missing the \\x93NUMPY magic)")
+  try whole.write(to: URL(fileURLWithPath: file))
+  #expect(message() == "")
+}
