@@ -1,9 +1,10 @@
 import Core
 
-/// A generated grid-world dataset in memory: E episodes of T steps (T + 1 frames each).
+/// A generated grid-world dataset: E episodes of T steps (T + 1 frames each).
 ///
-/// Frames stay as uint8 (v = round(255 * x)) to keep memory small; `gatherPairs` and `copyFrame`
-/// convert them to Float32 in [0, 1] when a batch is formed. Transition i (0 ..< E * T) is step
+/// Frames stay as uint8 (v = round(255 * x)), in memory or read from frames.npy on demand (`FrameStore`);
+/// `gatherPairs` and `copyFrame` convert them to Float32 in [0, 1] when a batch is formed. The other
+/// arrays are small and held in memory. Transition i (0 ..< E * T) is step
 /// t = i % T of episode e = i / T: the pair (frame t, frame t + 1) and the action between them.
 public struct Dataset: Sendable {
   /// The version written to dataset.json: 2 hashes files with SHA-256 (`DatasetHash`).
@@ -24,7 +25,7 @@ public struct Dataset: Sendable {
   /// K
   public let distractorCount: Int
 
-  public let frames: [UInt8]  // [E, T+1, C, H, W]
+  public let frames: FrameStore  // [E, T+1, C, H, W]
   public let actions: [Int]  // [E, T] codes of Action
   public let moved: [Bool]  // [E, T] the agent's cell changed
   public let agentPositions: [Int]  // [E, T+1, 2] (row, col)
@@ -33,9 +34,21 @@ public struct Dataset: Sendable {
   public let shake: [Int]  // [E, T+1, 2] (dy, dx) in pixels
   public let exogenousChange: [Float]  // [E, T]
 
-  /// A dataset from its arrays (shapes as documented on each property; the counts must agree).
+  /// A dataset from its arrays, the frames held in memory.
   public init(
     config: EnvironmentConfig, source: String, seed: UInt64, episodes: Int, steps: Int, frames: [UInt8], actions: [Int],
+    moved: [Bool], agentPositions: [Int], distractorActions: [Int], distractorPositions: [Int], shake: [Int],
+    exogenousChange: [Float]
+  ) {
+    self.init(
+      config: config, source: source, seed: seed, episodes: episodes, steps: steps, frames: FrameStore(frames),
+      actions: actions, moved: moved, agentPositions: agentPositions, distractorActions: distractorActions,
+      distractorPositions: distractorPositions, shake: shake, exogenousChange: exogenousChange)
+  }
+
+  /// A dataset from its arrays (shapes as documented on each property; the counts must agree).
+  public init(
+    config: EnvironmentConfig, source: String, seed: UInt64, episodes: Int, steps: Int, frames: FrameStore, actions: [Int],
     moved: [Bool], agentPositions: [Int], distractorActions: [Int], distractorPositions: [Int], shake: [Int],
     exogenousChange: [Float]
   ) {
@@ -76,10 +89,13 @@ public struct Dataset: Sendable {
     precondition(episode >= 0 && episode < episodes && step >= 0 && step <= steps, "frame (\(episode), \(step)) out of range")
     let n = frameSize
     let start = (episode * (steps + 1) + step) * n
-    Dataset.byteToFloat.withUnsafeBufferPointer { table in
-      frames.withUnsafeBufferPointer { bytes in
-        for j in 0..<n { out[j] = table[Int(bytes[start + j])] }
-      }
+    frames.withBytes(start..<(start + n)) { Dataset.convert($0, into: out) }
+  }
+
+  /// Float32 values in [0, 1] of uint8 codes.
+  static func convert(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<Float>) {
+    byteToFloat.withUnsafeBufferPointer { table in
+      for j in 0..<bytes.count { out[j] = table[Int(bytes[j])] }
     }
   }
 
@@ -96,9 +112,13 @@ public struct Dataset: Sendable {
   public func gatherPairs(_ transitions: [Int], o: UnsafeMutablePointer<Float>, next: UnsafeMutablePointer<Float>) {
     let n = frameSize
     for (row, i) in transitions.enumerated() {
-      let (e, t) = (i / steps, i % steps)
-      copyFrame(episode: e, step: t, into: o + row * n)
-      copyFrame(episode: e, step: t + 1, into: next + row * n)
+      precondition(i >= 0 && i < transitionCount, "transition \(i) out of range 0..<\(transitionCount)")
+      // Frames t and t + 1 lie side by side: one read for both.
+      let start = (i / steps * (steps + 1) + i % steps) * n
+      frames.withBytes(start..<(start + 2 * n)) { pair in
+        Dataset.convert(UnsafeBufferPointer(rebasing: pair[..<n]), into: o + row * n)
+        Dataset.convert(UnsafeBufferPointer(rebasing: pair[n...]), into: next + row * n)
+      }
     }
   }
 

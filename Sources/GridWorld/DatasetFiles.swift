@@ -120,6 +120,8 @@ extension Dataset {
   public static let arrayNames = [
     "frames", "actions", "moved", "agent_pos", "distractor_actions", "distractor_pos", "shake", "exogenous_change",
   ]
+  /// The arrays a dataset holds in memory: all but the frames, which may stay in their file (`FrameStore`).
+  public static let recordArrayNames = arrayNames.filter { $0 != "frames" }
 
   /// The NumPy dtype name and shape of array `name` for E episodes, T steps, frame shape [C, H, W] and K distractors.
   public static func arrayLayout(_ name: String, episodes e: Int, steps t: Int, frameShape: [Int], distractors k: Int)
@@ -138,9 +140,11 @@ extension Dataset {
     }
   }
 
-  /// Bytes of all arrays of a dataset of this size, or nil if they cannot be counted in an Int.
-  public static func arrayBytes(episodes e: Int, steps t: Int, frameShape: [Int], distractors k: Int) -> Int? {
-    Sizes.sum(arrayNames.map { name in
+  /// Bytes of the arrays `names` (all by default) of a dataset of this size, or nil if they cannot be counted in an Int.
+  public static func arrayBytes(
+    _ names: [String] = arrayNames, episodes e: Int, steps t: Int, frameShape: [Int], distractors k: Int
+  ) -> Int? {
+    Sizes.sum(names.map { name in
       let layout = arrayLayout(name, episodes: e, steps: t, frameShape: frameShape, distractors: k)
       return Sizes.product(layout.shape + [layout.dtype == "int64" ? 8 : layout.dtype == "float32" ? 4 : 1])
     })
@@ -155,7 +159,13 @@ extension Dataset {
     let shape = shape(of: name)
     let file = "\(folder)/\(name).npy"
     switch name {
-    case "frames": return try NPY.writeInPlace(frames, shape: shape, to: file)
+    case "frames":
+      // Piece by piece, so frames read from a file are never all in memory.
+      let writer = try NPYFileWriter(path: file, descr: UInt8.npyDescr, shape: shape, dataBytes: frames.count)
+      for start in stride(from: 0, to: frames.count, by: Dataset.framePieceBytes) {
+        try frames.withBytes(start..<min(start + Dataset.framePieceBytes, frames.count)) { try writer.append(UnsafeRawBufferPointer($0)) }
+      }
+      return try writer.finish()
     case "actions": return try NPY.writeInPlace(actions, shape: shape, to: file)
     case "moved": return try NPY.writeInPlace(moved, shape: shape, to: file)
     case "agent_pos": return try NPY.writeInPlace(agentPositions, shape: shape, to: file)
@@ -172,31 +182,38 @@ extension Dataset {
   /// if lam made it, and never when it is, contains or lies inside one of `inputs`.
   public func write(to path: String, force: Bool = false, inputs: [Files.Input] = []) throws {
     try Files.writeFolder(path, force: force, inputs: inputs) { staging in
-      var infos: [String: DatasetManifest.ArrayInfo] = [:]
-      var hashes: [String: String] = [:]
-      for name in Dataset.arrayNames {
-        let hash: String
+      try writeFiles(in: staging, for: path)
+    }
+  }
+
+  /// Writes the arrays and dataset.json into the staging folder of `path`, all but those in `written`
+  /// (array name -> hash of the file already there).
+  func writeFiles(in staging: String, for path: String, written: [String: String] = [:]) throws {
+    var infos: [String: DatasetManifest.ArrayInfo] = [:]
+    var hashes = written
+    for name in Dataset.arrayNames {
+      if written[name] == nil {
         do {
-          hash = try writeArray(name, in: staging)
+          hashes[name] = try writeArray(name, in: staging)
         } catch {
           throw LamError("\(path)/\(name).npy: cannot write (disk full or not writable?)")
         }
-        hashes[name] = hash
-        let layout = Dataset.arrayLayout(name, episodes: episodes, steps: steps, frameShape: frameShape, distractors: distractorCount)
-        infos[name] = .init(dtype: layout.dtype, shape: layout.shape, hash: hash)
       }
-      let manifest = DatasetManifest(dataset: self, arrays: infos, contentHash: DatasetHash.sha256.content(hashes))
-      do {
-        try StrictJSON.encode(manifest).write(to: URL(fileURLWithPath: "\(staging)/dataset.json"))
-      } catch {
-        throw LamError("\(path)/dataset.json: cannot write (disk full or not writable?)")
-      }
+      let layout = Dataset.arrayLayout(name, episodes: episodes, steps: steps, frameShape: frameShape, distractors: distractorCount)
+      infos[name] = .init(dtype: layout.dtype, shape: layout.shape, hash: hashes[name]!)
+    }
+    let manifest = DatasetManifest(dataset: self, arrays: infos, contentHash: DatasetHash.sha256.content(hashes))
+    do {
+      try StrictJSON.encode(manifest).write(to: URL(fileURLWithPath: "\(staging)/dataset.json"))
+    } catch {
+      throw LamError("\(path)/dataset.json: cannot write (disk full or not writable?)")
     }
   }
 
   /// Reads the dataset folder at `path`, checking dataset.json and every array's presence, dtype, shape,
-  /// length and checksum; each problem is a one-line error naming the file.
-  public static func load(from path: String) throws -> Dataset {
+  /// length and checksum; each problem is a one-line error naming the file. Frames of more than
+  /// `framesInMemoryUpTo` bytes stay in frames.npy and are read on demand (`FrameStore`).
+  public static func load(from path: String, framesInMemoryUpTo: Int = FrameStore.inMemoryBytes) throws -> Dataset {
     let manifestPath = "\(path)/dataset.json"
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
@@ -216,13 +233,17 @@ extension Dataset {
       k == manifest.environment.distractorCount, "distractorCount",
       "the environment's \(manifest.environment.distractorCount) distractors, got \(k)", file: manifestPath)
 
-    // The arrays are held twice while they are read (the file's bytes, then the values): refuse a dataset
-    // that cannot fit before reading any of it.
-    let bytes = arrayBytes(episodes: e, steps: t, frameShape: manifest.frameShape, distractors: k).flatMap { Sizes.product([$0, 2]) }
-    try Check.memory(bytes, "episodes", what: "dataset (\(e) episodes of \(t) steps, read)", file: manifestPath)
+    // The frames stay in their file. The other arrays are held twice while they are read (the file's bytes,
+    // then the values): refuse a dataset that cannot fit before reading any of it.
+    try Check.that(
+      arrayBytes(episodes: e, steps: t, frameShape: manifest.frameShape, distractors: k) != nil, "episodes",
+      "a dataset whose size in bytes fits in a 64-bit integer (\(e) episodes of \(t) steps)", file: manifestPath)
+    let bytes = arrayBytes(recordArrayNames, episodes: e, steps: t, frameShape: manifest.frameShape, distractors: k)
+    try Check.memory(bytes.flatMap { Sizes.product([$0, 2]) }, "episodes", what: "dataset (\(e) episodes of \(t) steps, read)", file: manifestPath)
 
     var hashes: [String: String] = [:]
-    func read<T: NPYScalar>(_ name: String, _ type: T.Type) throws -> [T] {
+    // The array's file, its expected shape and dataset.json's entry for it, checked against each other.
+    func entry(_ name: String) throws -> (file: String, shape: [Int], info: DatasetManifest.ArrayInfo) {
       let file = "\(path)/\(name).npy"
       let layout = arrayLayout(name, episodes: e, steps: t, frameShape: manifest.frameShape, distractors: k)
       guard let info = manifest.arrays[name] else {
@@ -233,6 +254,23 @@ extension Dataset {
         "dtype \(layout.dtype) and shape \(layout.shape) (from episodes, steps, frameShape, distractorCount), got \(info.dtype) \(info.shape)",
         file: manifestPath)
       guard FileManager.default.fileExists(atPath: file) else { throw LamError("\(file): missing") }
+      return (file, layout.shape, info)
+    }
+    func checkHash(_ name: String, _ file: String, _ hash: String, _ info: DatasetManifest.ArrayInfo) throws {
+      guard hash == info.hash else {
+        throw LamError("\(file): checksum \(hash) (\(manifest.hashAlgorithm.rawValue)) does not match dataset.json (\(info.hash)): the file was changed or corrupted")
+      }
+      hashes[name] = hash
+    }
+    // Large frames are read on demand: here their header and size are checked and the file hashed.
+    func openFrames() throws -> FrameStore {
+      let (file, shape, info) = try entry("frames")
+      let (frames, hash) = try FrameFile.open(file, shape: shape, hash: manifest.hashAlgorithm, inMemoryUpTo: framesInMemoryUpTo)
+      try checkHash("frames", file, hash, info)
+      return frames
+    }
+    func read<T: NPYScalar>(_ name: String, _ type: T.Type) throws -> [T] {
+      let (file, shape, info) = try entry(name)
       let data: Data
       do {
         data = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -249,17 +287,14 @@ extension Dataset {
           decoded = Result { try NPY.decode(type, from: data, source: file) }
         }
       }
-      let (values, shape) = try decoded!.get()
-      guard shape == layout.shape else {
-        throw LamError("\(file): shape \(NPY.shapeString(shape)) does not match dataset.json (expected \(NPY.shapeString(layout.shape)))")
+      let (values, found) = try decoded!.get()
+      guard found == shape else {
+        throw LamError("\(file): shape \(NPY.shapeString(found)) does not match dataset.json (expected \(NPY.shapeString(shape)))")
       }
-      guard hash == info.hash else {
-        throw LamError("\(file): checksum \(hash) (\(manifest.hashAlgorithm.rawValue)) does not match dataset.json (\(info.hash)): the file was changed or corrupted")
-      }
-      hashes[name] = hash
+      try checkHash(name, file, hash, info)
       return values
     }
-    let frames = try read("frames", UInt8.self)
+    let frames = try openFrames()
     let actions = try read("actions", Int.self)
     let moved = try read("moved", Bool.self)
     let agentPositions = try read("agent_pos", Int.self)

@@ -3,58 +3,118 @@ import Dispatch
 import Foundation
 
 extension Dataset {
-  /// The largest frames array `generate` builds in memory (8 GiB).
-  public static let maxFrameBytes = 8 << 30
+  /// About how many bytes of frames are rolled out, or copied to a file, at a time.
+  static let framePieceBytes = 32 << 20
 
   /// Rolls out `episodes` episodes of `steps` steps of `config` with `seed`, each episode on its own
-  /// random streams, split over `threads` threads (the result is identical for any thread count).
-  /// `progress` is called (from worker threads, one call at a time) with the number of episodes done.
+  /// random streams, split over `threads` threads (the result is identical for any thread count), and
+  /// keeps the frames in memory. `progress` is called (from worker threads, one call at a time) with the
+  /// number of episodes done.
   public static func generate(
     config: EnvironmentConfig, episodes: Int, steps: Int, seed: UInt64, source: String = "", threads: Int = 2,
     progress: ((Int) -> Void)? = nil
   ) throws -> Dataset {
+    try checkGeneration(config: config, episodes: episodes, steps: steps, threads: threads, framesInMemory: true)
+    var frames: [UInt8] = []
+    frames.reserveCapacity(episodes * (steps + 1) * config.grid.frameShape.reduce(1, *))
+    let records = try rollOut(config: config, episodes: episodes, steps: steps, seed: seed, threads: threads, progress: progress) {
+      frames.append(contentsOf: $0)
+    }
+    return Dataset(config: config, source: source, seed: seed, episodes: episodes, steps: steps, frames: FrameStore(frames), records: records)
+  }
+
+  /// Generates as `generate` does and writes the dataset folder at `path` as `write(to:)` does, byte for
+  /// byte, but streams the frames: frames.npy is written and hashed a few episodes at a time as they are
+  /// rolled out, so a dataset larger than memory can be made. The folder appears only once complete.
+  public static func generate(
+    config: EnvironmentConfig, episodes: Int, steps: Int, seed: UInt64, source: String = "", threads: Int = 2,
+    to path: String, force: Bool = false, inputs: [Files.Input] = [], progress: ((Int) -> Void)? = nil
+  ) throws {
+    try checkGeneration(config: config, episodes: episodes, steps: steps, threads: threads, framesInMemory: false)
+    try Files.writeFolder(path, force: force, inputs: inputs) { staging in
+      let file = "\(staging)/frames.npy"
+      let shape = arrayLayout("frames", episodes: episodes, steps: steps, frameShape: config.grid.frameShape, distractors: 0).shape
+      let count = shape.reduce(1, *)
+      let records: Records
+      let hash: String
+      do {
+        let writer = try NPYFileWriter(path: file, descr: UInt8.npyDescr, shape: shape, dataBytes: count)
+        records = try rollOut(config: config, episodes: episodes, steps: steps, seed: seed, threads: threads, progress: progress) {
+          try writer.append(UnsafeRawBufferPointer($0))
+        }
+        hash = try writer.finish()
+      } catch {
+        throw LamError("\(path)/frames.npy: cannot write (disk full or not writable?)")
+      }
+      let frames = try FrameFile(written: file, offset: NPY.header(descr: UInt8.npyDescr, shape: shape).count, count: count)
+      let dataset = Dataset(
+        config: config, source: source, seed: seed, episodes: episodes, steps: steps, frames: FrameStore(file: frames),
+        records: records)
+      try dataset.writeFiles(in: staging, for: path, written: ["frames": hash])
+    }
+  }
+
+  /// Checks generate's arguments, and that what it holds in memory fits: the records, and the frames too if `framesInMemory`.
+  static func checkGeneration(config: EnvironmentConfig, episodes: Int, steps: Int, threads: Int, framesInMemory: Bool) throws {
     try config.validate()
     try Check.range(episodes, "episodes", 1...10_000_000)
     try Check.range(steps, "steps", 1...100_000)
     try Check.range(threads, "threads", 1...256)
-    let frameSize = config.grid.frameShape.reduce(1, *)
-    let (frameBytes, overflow) = episodes.multipliedReportingOverflow(by: (steps + 1) * frameSize)
+    let (frameShape, k) = (config.grid.frameShape, config.distractorCount)
     try Check.that(
-      !overflow && frameBytes <= maxFrameBytes, "episodes * (steps + 1) * frame size",
-      "at most \(maxFrameBytes) bytes of frames in memory, got \(overflow ? "more than Int.max" : String(frameBytes))")
-    try Check.memory(arrayBytes(episodes: episodes, steps: steps, frameShape: config.grid.frameShape,
-                                distractors: config.distractorCount),
+      arrayBytes(["frames"], episodes: episodes, steps: steps, frameShape: frameShape, distractors: k) != nil,
+      "episodes * (steps + 1) * frame size", "a byte count that fits in a 64-bit integer")
+    let held = framesInMemory ? arrayNames : recordArrayNames
+    try Check.memory(arrayBytes(held, episodes: episodes, steps: steps, frameShape: frameShape, distractors: k),
                      "episodes", what: "dataset (\(episodes) episodes of \(steps) steps)")
+  }
 
-    let e = episodes, t = steps, k = config.distractorCount
-    let records = Records(
-      actions: Buffer(e * t), moved: Buffer(e * t), agentPositions: Buffer(e * (t + 1) * 2),
-      distractorActions: Buffer(e * t * k), distractorPositions: Buffer(e * (t + 1) * k * 2),
-      shake: Buffer(e * (t + 1) * 2), exogenous: Buffer(e * t))
-    let counter = ProgressCounter(progress)
-    let workers = min(threads, episodes)
-    // Frames go straight into the array's storage (the largest buffer: no copy afterwards).
-    let frames = [UInt8](unsafeUninitializedCapacity: e * (t + 1) * frameSize) { buffer, initialized in
-      let framesBase = buffer.baseAddress!  // [E, T+1, C, H, W]
-      DispatchQueue.concurrentPerform(iterations: workers) { w in
-        let scratch = Buffer<Float>(3 * frameSize)  // [3, C, H, W]
-        for episode in (episodes * w / workers)..<(episodes * (w + 1) / workers) {
-          var world = World(validated: config, seed: seed, episode: episode)
-          rollOut(&world, episode: episode, steps: t, frames: framesBase, records: records, scratch: scratch.pointer)
-          counter.add(1)
-        }
-      }
-      initialized = buffer.count
-    }
-    return Dataset(
+  private init(
+    config: EnvironmentConfig, source: String, seed: UInt64, episodes: Int, steps: Int, frames: FrameStore, records: Records
+  ) {
+    self.init(
       config: config, source: source, seed: seed, episodes: episodes, steps: steps, frames: frames,
       actions: records.actions.array(), moved: records.moved.array(), agentPositions: records.agentPositions.array(),
       distractorActions: records.distractorActions.array(), distractorPositions: records.distractorPositions.array(),
       shake: records.shake.array(), exogenousChange: records.exogenous.array())
   }
 
-  /// Runs episode `episode` of `world` for `steps` steps, writing its frames and records at the episode's
-  /// offsets. `scratch` holds three Float frames: [3, C, H, W].
+  /// Rolls out the episodes a chunk at a time (about `framePieceBytes` of frames, at least one episode per
+  /// worker), each chunk split over `threads` threads, and hands each chunk's frames [episodes, T+1, C, H, W]
+  /// to `onFrames` in episode order. Returns the records of every episode.
+  static func rollOut(
+    config: EnvironmentConfig, episodes: Int, steps t: Int, seed: UInt64, threads: Int, progress: ((Int) -> Void)?,
+    onFrames: (UnsafeBufferPointer<UInt8>) throws -> Void
+  ) throws -> Records {
+    let e = episodes, k = config.distractorCount, frameSize = config.grid.frameShape.reduce(1, *)
+    let records = Records(
+      actions: Buffer(e * t), moved: Buffer(e * t), agentPositions: Buffer(e * (t + 1) * 2),
+      distractorActions: Buffer(e * t * k), distractorPositions: Buffer(e * (t + 1) * k * 2),
+      shake: Buffer(e * (t + 1) * 2), exogenous: Buffer(e * t))
+    let counter = ProgressCounter(progress)
+    let workers = min(threads, episodes)
+    let episodeBytes = (t + 1) * frameSize
+    let perChunk = min(episodes, max(workers, framePieceBytes / episodeBytes))
+    let chunk = Buffer<UInt8>(perChunk * episodeBytes)  // [perChunk, T+1, C, H, W]
+    let scratch = (0..<workers).map { _ in Buffer<Float>(3 * frameSize) }  // [workers][3, C, H, W]
+    for first in stride(from: 0, to: episodes, by: perChunk) {
+      let count = min(perChunk, episodes - first)
+      let split = min(workers, count)
+      DispatchQueue.concurrentPerform(iterations: split) { w in
+        for j in (count * w / split)..<(count * (w + 1) / split) {
+          var world = World(validated: config, seed: seed, episode: first + j)
+          rollOut(&world, episode: first + j, steps: t, frames: chunk.pointer + j * episodeBytes, records: records,
+                  scratch: scratch[w].pointer)
+          counter.add(1)
+        }
+      }
+      try onFrames(UnsafeBufferPointer(start: chunk.pointer, count: count * episodeBytes))
+    }
+    return records
+  }
+
+  /// Runs episode `episode` of `world` for `steps` steps, writing its frames [T+1, C, H, W] to `frames`
+  /// and its records at the episode's offsets. `scratch` holds three Float frames: [3, C, H, W].
   static func rollOut(
     _ world: inout World, episode: Int, steps t: Int, frames: UnsafeMutablePointer<UInt8>, records: Records,
     scratch: UnsafeMutablePointer<Float>
@@ -63,7 +123,7 @@ extension Dataset {
     var previous = scratch, counterfactual = scratch + n, current = scratch + 2 * n
     func record(frameAt step: Int, _ frame: UnsafeMutablePointer<Float>) {
       let f = episode * (t + 1) + step
-      quantize(frame, into: frames + f * n, count: n)
+      quantize(frame, into: frames + step * n, count: n)
       records.agentPositions.pointer[f * 2] = world.agent.row
       records.agentPositions.pointer[f * 2 + 1] = world.agent.col
       for j in 0..<k {

@@ -23,9 +23,42 @@ public enum DatasetHash: String, Codable, Hashable, Sendable {
 
   /// The hash of a whole array file's bytes, as lowercase hex (64 digits for sha256, 16 for checksum64).
   public func ofFile(_ data: Data) -> String {
+    var hasher = fileHasher()
+    data.withUnsafeBytes { hasher.update($0) }
+    return hasher.hex
+  }
+
+  /// A hasher for a file read in pieces.
+  public func fileHasher() -> FileHasher {
     switch self {
-    case .sha256: SHA256.hex(of: data)
-    case .checksum64: ContentHash.hex(ContentHash.of(data))
+    case .sha256: FileHasher(state: .sha256(SHA256()))
+    case .checksum64: FileHasher(state: .checksum64(ContentHash.Sum()))
+    }
+  }
+
+  /// `ofFile` of a file fed in order in pieces; every piece but the last must be a whole number of 8-byte
+  /// words (ContentHash's rule; SHA-256 takes pieces of any size).
+  public struct FileHasher {
+    fileprivate enum State { case sha256(SHA256), checksum64(ContentHash.Sum) }
+    fileprivate var state: State
+
+    public mutating func update(_ raw: UnsafeRawBufferPointer) {
+      switch state {
+      case .sha256(var sha):
+        sha.update(raw)
+        state = .sha256(sha)
+      case .checksum64(var sum):
+        sum.add(raw)
+        state = .checksum64(sum)
+      }
+    }
+
+    /// The hash of everything fed so far, as lowercase hex.
+    public var hex: String {
+      switch state {
+      case .sha256(let sha): sha.finalizeHex()
+      case .checksum64(let sum): ContentHash.hex(sum.value)
+      }
     }
   }
 

@@ -92,32 +92,9 @@ public enum NPY {
   /// file: for files inside a staging folder) and returns the file's SHA-256 as hex, hashed from memory.
   static func writeInPlace<T: NPYScalar>(_ values: [T], shape: [Int], to path: String) throws -> String {
     precondition(shape.reduce(1, *) == values.count, "npy shape \(shape) does not hold \(values.count) values")
-    let head = header(descr: T.npyDescr, shape: shape)
-    var sha = SHA256()
-    head.withUnsafeBytes { sha.update($0) }
-    guard FileManager.default.createFile(atPath: path, contents: Data(head)),
-      let handle = FileHandle(forWritingAtPath: path)
-    else { throw LamError("\(path): cannot create the file") }
-    defer { try? handle.close() }
-    var written = true
-    values.withUnsafeBytes { raw in
-      // Hashing and writing only read the values, so they run side by side: SHA-256 of 500 MB of frames
-      // takes about as long as writing them (~2 s each on the 2-core machine), so the hash costs little time.
-      DispatchQueue.concurrentPerform(iterations: 2) { job in
-        if job == 0 {
-          sha.update(raw)
-        } else if let base = raw.baseAddress, raw.count > 0 {
-          do {
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none))
-          } catch {
-            written = false
-          }
-        }
-      }
-    }
-    guard written else { throw LamError("\(path): cannot write (disk full?)") }
-    return sha.finalizeHex()
+    let writer = try NPYFileWriter(path: path, descr: T.npyDescr, shape: shape, dataBytes: values.count * MemoryLayout<T>.stride)
+    try values.withUnsafeBytes { try writer.append($0) }
+    return try writer.finish()
   }
 
   /// Reads the `.npy` file at `path`, which must hold `T` values; returns them with the array's shape.
@@ -168,7 +145,8 @@ public enum NPY {
   /// As strict as NumPy's reader: the header must be a Python dict literal with exactly the keys 'descr',
   /// 'fortran_order' and 'shape' (see `HeaderParser`), and the shape's element count must fit in an Int.
   /// Every problem is a one-line `LamError`; nothing here traps or allocates by what the file claims.
-  public static func parseHeader(_ data: Data, source: String) throws -> (descr: String, shape: [Int], dataOffset: Int) {
+  /// `data` may be the file's first bytes only, with `fileSize` the whole file's size.
+  public static func parseHeader(_ data: Data, fileSize: Int? = nil, source: String) throws -> (descr: String, shape: [Int], dataOffset: Int) {
     let prefix = [UInt8](data.prefix(12))
     guard prefix.starts(with: magic) else {
       throw LamError("\(source): not a .npy file (missing the \\x93NUMPY magic)")
@@ -184,8 +162,12 @@ public enum NPY {
       throw LamError("\(source): truncated .npy header (the file ends inside the header length)")
     }
     let headerLength = prefix[8..<start].reversed().reduce(0) { $0 << 8 | Int($1) }
+    let size = fileSize ?? data.count
+    guard size - start >= headerLength else {
+      throw LamError("\(source): truncated .npy header (needs \(start + headerLength) bytes, file has \(size))")
+    }
     guard data.count - start >= headerLength else {
-      throw LamError("\(source): truncated .npy header (needs \(start + headerLength) bytes, file has \(data.count))")
+      throw LamError("\(source): .npy header of \(headerLength) bytes is longer than lam reads (at most \(data.count - start))")
     }
     let text = [UInt8](data.dropFirst(start).prefix(headerLength))
     // Versions 1.0 and 2.0 are latin-1, 3.0 is UTF-8. The dict's syntax is ASCII and so is every dtype we

@@ -27,9 +27,8 @@ public enum SweepData {
         continue
       }
       onEvent("\(dataset.folder): generating \(dataset.episodes) episodes x \(dataset.steps) steps of \(dataset.source) (seed \(dataset.seed))")
-      let generated = try Dataset.generate(config: dataset.environment, episodes: dataset.episodes, steps: dataset.steps,
-                                           seed: dataset.seed, source: dataset.source, threads: max(1, min(256, threads)))
-      try generated.write(to: folder, force: true)
+      try Dataset.generate(config: dataset.environment, episodes: dataset.episodes, steps: dataset.steps, seed: dataset.seed,
+                           source: dataset.source, threads: max(1, min(256, threads)), to: folder, force: true)
       onEvent("\(dataset.folder): written")
     }
   }

@@ -24,7 +24,7 @@ extension Dataset {
   /// `other`'s environment config.
   public func appending(_ other: Dataset) -> Dataset {
     Dataset(config: other.config, source: source + " + " + other.source, seed: seed, episodes: episodes + other.episodes,
-            steps: steps, frames: frames + other.frames, actions: actions + other.actions, moved: moved + other.moved,
+            steps: steps, frames: frames.appending(other.frames), actions: actions + other.actions, moved: moved + other.moved,
             agentPositions: agentPositions + other.agentPositions,
             distractorActions: distractorActions + other.distractorActions,
             distractorPositions: distractorPositions + other.distractorPositions, shake: shake + other.shake,
@@ -36,9 +36,11 @@ extension Dataset {
   public func frameDifference(_ index: Int) -> Float {
     let size = frameSize
     let base = (index / steps * (steps + 1) + index % steps) * size
-    var sum = 0
-    for j in 0..<size { sum += abs(Int(frames[base + j]) - Int(frames[base + size + j])) }
-    return Float(sum) / Float(size) / 255
+    return frames.withBytes(base..<(base + 2 * size)) { pair in
+      var sum = 0
+      for j in 0..<size { sum += abs(Int(pair[j]) - Int(pair[size + j])) }
+      return Float(sum) / Float(size) / 255
+    }
   }
 }
 

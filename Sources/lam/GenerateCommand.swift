@@ -43,25 +43,15 @@ struct GenerateCommand: ParsableCommand {
     print("generating \(episodes) episodes x \(steps) steps of \(source) (frames \(shape), seed \(seed))")
     let start = DispatchTime.now()
     let progress = ProgressLine(total: episodes)
-    let dataset = try Dataset.generate(
+    // Frames are written as they are rolled out, so the dataset may be larger than memory.
+    try Dataset.generate(
       config: config, episodes: episodes, steps: steps, seed: seed, source: source, threads: compute.threads ?? 2,
-      progress: progress.update)
+      to: out, force: force, inputs: inputs, progress: progress.update)
     progress.finish()
-    let generated = DispatchTime.now()
-    try dataset.write(to: out, force: force, inputs: inputs)
-    let end = DispatchTime.now()
     let frames = episodes * (steps + 1)
-    let total = seconds(start, end)
-    print(
-      "wrote \(out): \(frames) frames in \(format(total)) s (\(Int(Double(frames) / max(total, 1e-9))) frames/s; "
-        + "generate \(format(seconds(start, generated))) s, write \(format(seconds(generated, end))) s)")
+    let total = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    print("wrote \(out): \(frames) frames in \(String(format: "%.3f", total)) s (\(Int(Double(frames) / max(total, 1e-9))) frames/s)")
   }
-
-  private func seconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {
-    Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e9
-  }
-
-  private func format(_ s: Double) -> String { String(format: "%.3f", s) }
 }
 
 /// A progress line on stderr, rewritten in place on a terminal (at most every 10%), silent otherwise.

@@ -123,7 +123,7 @@ func expectedFrame(_ data: Dataset, episode e: Int, step t: Int) -> [UInt8] {
 func storedFrame(_ data: Dataset, episode e: Int, step t: Int) -> [UInt8] {
   let n = data.frameSize
   let start = (e * (data.steps + 1) + t) * n
-  return Array(data.frames[start..<(start + n)])
+  return data.frames[start..<(start + n)]
 }
 
 @Test func recordedPositionsAndShakeMatchTheRenderedPixels() throws {

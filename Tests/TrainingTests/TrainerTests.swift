@@ -191,3 +191,33 @@ func resumingAfterAStopGivesBitIdenticalWeights(kind: BottleneckKind) throws {
     }
   }
 }
+
+@Test("training on a dataset read from its files gives the metrics and weights of training on it in memory")
+func trainingOnFileBackedFramesMatchesInMemoryFrames() throws {
+  let data = try Dataset.generate(config: EnvironmentConfig(), episodes: 10, steps: 6, seed: 3)
+  let folder = makeTemporaryFolder() + "/ds"
+  try data.write(to: folder)
+  let loaded = try Dataset.load(from: folder, framesInMemoryUpTo: 0)
+  #expect(data.frames.isInMemory && !loaded.frames.isInMemory)
+  var config = smallConfig()
+  // Cleaning by frame difference reads every transition's frames once more.
+  config.remedies.cleanFraction = 0.2
+  config.remedies.cleanBy = .frameDiff
+  func train(_ data: Dataset) throws -> (metrics: [MetricsRecord], weights: [[Float]]) {
+    let dir = makeTemporaryFolder() + "/run"
+    let trainer = try makeTrainer(config, data)
+    try TrainingRun.create(dir, trainer: trainer, info: info(data), force: false)
+    _ = try TrainingRun.run(trainer, in: dir)
+    let lines = try String(contentsOfFile: dir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+    let metrics = try lines.map { line in
+      var record = try JSONDecoder().decode(MetricsRecord.self, from: Data(line.utf8))
+      record.samplesPerS = 0  // the only timing in the record
+      return record
+    }
+    return (metrics, weights(trainer))
+  }
+  let (inMemory, fromFile) = (try train(data), try train(loaded))
+  #expect(inMemory.metrics.count == 8 && inMemory.metrics.last?.valRecon != nil)
+  #expect(fromFile.metrics == inMemory.metrics)
+  #expect(fromFile.weights == inMemory.weights)
+}
