@@ -170,10 +170,11 @@ struct SweepCollect: ParsableCommand {
   var reports = false
 
   func run() throws {
-    let results = try SweepResults.read(dir)
+    var results = try SweepResults.read(dir)
     let failedReports = !reports ? [] : results.writeReports(in: dir) { outcome in
       print(outcome.error.map { "report of \(outcome.name) failed: \($0)" } ?? "wrote \(outcome.folder)")
     }.filter { $0.error != nil }
+    if reports { results = try SweepResults.read(dir) }  // the reports hold the swap accuracy
     let written = try results.write(to: dir)
     let count = { (s: SweepResults.Status) in results.rows.filter { $0.status == s }.count }
     print("\(results.rows.count) runs: \(count(.finished)) finished, \(count(.failed)) failed, \(count(.missing)) missing")

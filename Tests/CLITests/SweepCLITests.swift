@@ -3,8 +3,8 @@ import Testing
 import TestSupport
 
 /// A tiny sweep spec in a new folder: 2 conditions x 2 seeds, quick sizes 40 x 8, 30 train steps.
-/// `extra` conditions are appended.
-private func tinySpec(extra: [[String: Any]] = []) throws -> (folder: String, spec: String) {
+/// `extra` conditions and `metrics` are appended.
+private func tinySpec(extra: [[String: Any]] = [], metrics: [String] = []) throws -> (folder: String, spec: String) {
   let folder = makeTemporaryFolder()
   let spec: [String: Any] = [
     "description": "a tiny sweep",
@@ -17,7 +17,7 @@ private func tinySpec(extra: [[String: Any]] = []) throws -> (folder: String, sp
     ] + extra,
     "seeds": [0, 1],
     "probe": ["epochs": 2],
-    "metrics": ["controllable_loss", "action_probe", "val_recon"],
+    "metrics": ["controllable_loss", "action_probe", "val_recon"] + metrics,
   ]
   try JSONSerialization.data(withJSONObject: spec).write(to: URL(fileURLWithPath: folder + "/spec.json"))
   return (folder, folder + "/spec.json")
@@ -189,12 +189,12 @@ private let names = ["low-seed0", "low-seed1", "shifted-seed0", "shifted-seed1"]
 
 @Test("sweep collect writes index.html with its tables and charts; --reports writes each run's report and links it relatively")
 func sweepCollectWritesAPageThatLinksRunReports() throws {
-  let (folder, spec) = try tinySpec()
+  let (folder, spec) = try tinySpec(metrics: ["swap_accuracy"])
   #expect(try runLam(["sweep", "run", spec, "--out", "out", "--quick", "--jobs", "2"], currentDirectory: folder).status == 0)
   let plain = try runLam(["sweep", "collect", "out"], currentDirectory: folder)
   #expect(plain.status == 0, "\(plain.stderr)")
   var html = try String(contentsOfFile: folder + "/out/index.html", encoding: .utf8)
-  // Three metrics, three embedded charts; no report yet, so no link.
+  // Three metrics with values, three embedded charts (the swap accuracy needs the reports); no report yet, so no link.
   #expect(embeddedImages(in: html).count == 3 && embeddedImages(in: html).allSatisfy(isPNG))
   #expect(html.contains("<h1>Sweep results</h1>") && html.contains("<p>a tiny sweep</p>"))
   #expect(html.contains("<tr><td>low</td><td>paper-4x4-noise-low</td><td>2</td>"))
@@ -207,6 +207,12 @@ func sweepCollectWritesAPageThatLinksRunReports() throws {
     #expect(collect.stdout.contains("wrote out/runs/\(name)/report\n"))
     #expect(FileManager.default.fileExists(atPath: folder + "/out/runs/\(name)/report/index.html"))
   }
+  // The reports just written give every run its swap accuracy, a fraction.
+  let rows = try String(contentsOfFile: folder + "/out/results.csv", encoding: .utf8).split(separator: "\n").map {
+    $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+  }
+  let column = try #require(rows[0].firstIndex(of: "swap_accuracy"))
+  #expect(rows.count == 5 && rows.dropFirst().allSatisfy { Double($0[column]).map { (0...1).contains($0) } ?? false })
   // --reports again replaces the reports lam made.
   let again = try runLam(["sweep", "collect", "out", "--reports"], currentDirectory: folder)
   #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
