@@ -7,7 +7,7 @@ import Core
 /// small so that a 4 x 4 step stays within a few times the MLP's (docs/training.md).
 public struct UNetConfig: Codable, Equatable, Sendable {
   /// Channels of each level, from the frame's size down; the IDM and the FDM's encoder share them.
-  public var widths: [Int] = [16, 32]
+  public var widths: [Int] = [8, 16]
   /// Width of the IDM's fully connected layer between the flattened bottom map and z_e.
   public var idmHidden: Int = 64
   /// Channels of the latent's embedding, broadcast over the FDM's bottom feature map.
