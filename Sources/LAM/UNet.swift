@@ -23,6 +23,7 @@ final class UNet {
   private let bottomJoin = Concat()
   private let upsamples: [Upsample]  // one per level climbed
   private let skipJoins: [Concat]  // one per level climbed
+  private let stepNames: [(upsample: String, skip: String)]  // the timer's names per level climbed, made once
   private var skips: [Tensor] = []  // s_0 ... s_{L-1} of the last forward
   private let dSkipSums: [Tensor]  // [N, w_l, H_l, W_l] per level below the bottom: the two gradients of s_l added
   private let levels: Int
@@ -50,6 +51,7 @@ final class UNet {
     upsamples = (1..<levels).map { _ in Upsample(factor: 2) }
     skipJoins = (1..<levels).map { _ in Concat() }
     dSkipSums = (1..<levels).map { _ in Tensor([0]) }
+    stepNames = (1..<levels).map { ("upsample\($0)", "skip\($0)") }
   }
 
   /// The network's output [N, C, H, W] for o [N, C, H, W] and z [N, dz].
@@ -64,8 +66,8 @@ final class UNet {
     h = timingScope("mid") { mid.forward(joined) }
     timingScope("decoder") {
       for step in 0..<(levels - 1) {
-        let up = timed("upsample\(step + 1)", .forward) { upsamples[step].forward(h) }
-        let cat = timed("skip\(step + 1)", .forward) { skipJoins[step].forward(up, skips[levels - 2 - step]) }
+        let up = timed(stepNames[step].upsample, .forward) { upsamples[step].forward(h) }
+        let cat = timed(stepNames[step].skip, .forward) { skipJoins[step].forward(up, skips[levels - 2 - step]) }
         h = pair(decoder, step, forward: cat)
       }
     }
@@ -78,9 +80,9 @@ final class UNet {
     timingScope("decoder") {
       for step in (0..<(levels - 1)).reversed() {
         let dCat = pair(decoder, step, backward: d)
-        let (dUp, dSkip) = timed("skip\(step + 1)", .backward) { skipJoins[step].backward(dCat) }
+        let (dUp, dSkip) = timed(stepNames[step].skip, .backward) { skipJoins[step].backward(dCat) }
         dSkipSums[levels - 2 - step].copy(from: dSkip)
-        d = timed("upsample\(step + 1)", .backward) { upsamples[step].backward(dUp) }
+        d = timed(stepNames[step].upsample, .backward) { upsamples[step].backward(dUp) }
       }
     }
     let dJoined = timingScope("mid") { mid.backward(d) }

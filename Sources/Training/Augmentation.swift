@@ -6,10 +6,6 @@ import NN
 public struct CellShift: Equatable, Sendable {
   public var dy: Int
   public var dx: Int
-  public init(dy: Int, dx: Int) {
-    self.dy = dy
-    self.dx = dx
-  }
 }
 
 /// What one training step feeds the model after the run's augmentation: the pair the IDM encodes, the frame
