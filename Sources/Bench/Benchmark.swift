@@ -67,6 +67,27 @@ public func forwardMACsPerSample(_ config: ModelConfig, frame: FrameShape) -> In
     }
     let fdm = encoder(frame.channels) + dz * config.latentEmbed + decoder
     return idm + fdm
+  case .unet:
+    // A KxK convolution computes out * in * K * K MACs per output position: 3x3 at level 0, k4 s2 below.
+    let u = config.unet, widths = u.widths, bottom = widths.last!
+    let sizes = widths.indices.map { (frame.height >> $0) * (frame.width >> $0) }  // positions per level
+    func encoder(_ inChannels: Int) -> Int {
+      var (c, macs) = (inChannels, 0)
+      for (level, out) in widths.enumerated() {
+        macs += out * c * (level == 0 ? 9 : 16) * sizes[level]
+        c = out
+      }
+      return macs
+    }
+    let idm = encoder(2 * frame.channels) + bottom * sizes.last! * u.idmHidden + u.idmHidden * dz
+    var decoder = 0, c = bottom
+    for level in widths.indices.dropLast().reversed() {
+      decoder += widths[level] * (c + widths[level]) * 9 * sizes[level]
+      c = widths[level]
+    }
+    let fdm = encoder(frame.channels) + dz * u.latentEmbed + bottom * (bottom + u.latentEmbed) * 9 * sizes.last!
+      + decoder + frame.channels * widths[0] * sizes[0]
+    return idm + fdm
   }
 }
 
@@ -81,6 +102,10 @@ public func dataInputMACsPerSample(_ config: ModelConfig, frame: FrameShape) -> 
     guard let out = config.channels.first else { return 0 }
     let positions = (frame.height / 2) * (frame.width / 2)
     return out * (2 * frame.channels) * 16 * positions + out * frame.channels * 16 * positions
+  case .unet:
+    // Both first convolutions are 3x3 at the frame's size.
+    let out = config.unet.widths[0], positions = frame.height * frame.width
+    return out * (2 * frame.channels) * 9 * positions + out * frame.channels * 9 * positions
   }
 }
 

@@ -5,7 +5,8 @@ import NN
 ///
 /// mlp: concat(flatten(o), z) -> fc layers -> reshape to the frame. conv: o -> stride-2 convs;
 /// z -> fc(latent_embed) -> ReLU, broadcast over the bottom feature map; concat along channels ->
-/// transposed convs back to the frame. With `predict = delta` the network's output is added to o.
+/// transposed convs back to the frame. unet: the paper's small UNet with skip connections (UNet.swift).
+/// With `predict = delta` the network's output is added to o.
 public final class FDM {
   public let predict: PredictionTarget
   public let frame: FrameShape
@@ -15,6 +16,7 @@ public final class FDM {
   private enum Body {
     case mlp(flatten: Reshape, join: Concat, net: Sequential, unflatten: Reshape)
     case conv(encoder: Sequential, embed: Sequential, broadcast: Broadcast, join: Concat, decoder: Sequential)
+    case unet(UNet)
   }
 
   public init(_ config: ModelConfig, frame: FrameShape, rng: inout RNG) {
@@ -36,6 +38,8 @@ public final class FDM {
       body = .conv(encoder: encoder, embed: embed,
                    broadcast: Broadcast(height: frame.height / down, width: frame.width / down),
                    join: Concat(), decoder: decoder)
+    case .unet:
+      body = .unet(UNet(config, frame: frame, rng: &rng))
     }
   }
 
@@ -52,6 +56,8 @@ public final class FDM {
         let embedded = timed("embed", .forward) { broadcast.forward(embed.forward(z)) }
         let joined = timed("concat", .forward) { join.forward(features, embedded) }
         raw = timingScope("decoder") { decoder.forward(joined) }
+      case .unet(let unet):
+        raw = unet.forward(o, z)
       }
       guard predict == .delta else { return raw }
       return timed("add o", .forward) {
@@ -75,6 +81,8 @@ public final class FDM {
         let (dFeatures, dBroadcast) = timed("concat", .backward) { join.backward(dJoined) }
         _ = timingScope("encoder") { encoder.backward(dFeatures) }
         return timed("embed", .backward) { embed.backward(broadcast.backward(dBroadcast)) }
+      case .unet(let unet):
+        return unet.backward(dPrediction)
       }
     }
   }
@@ -86,6 +94,8 @@ public final class FDM {
     case .conv(let encoder, let embed, _, _, let decoder):
       return encoder.namedParameters(prefix: "encoder.") + embed.namedParameters(prefix: "embed.")
         + decoder.namedParameters(prefix: "decoder.")
+    case .unet(let unet):
+      return unet.namedParameters
     }
   }
 }

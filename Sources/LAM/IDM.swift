@@ -4,7 +4,8 @@ import NN
 /// The inverse-dynamics encoder: (o, o') -> z_e, the latent action before the bottleneck.
 ///
 /// mlp: concat(o, o') flattened -> fc layers. conv: concat along channels -> stride-2 convs ->
-/// flatten -> fc(encoder_hidden) -> ReLU -> fc(dz).
+/// flatten -> fc(encoder_hidden) -> ReLU -> fc(dz). unet (the paper's small CNN IDM): concat along channels ->
+/// a 3x3 convolution, then one k4 s2 p1 convolution per further level -> flatten -> fc(idmHidden) -> fc(dz).
 public final class IDM {
   private let pair = Concat()
   public let net: Sequential
@@ -23,6 +24,15 @@ public final class IDM {
         ("fc1", Linear(flat, config.encoderHidden, rng: &rng)),
         ("\(config.activation.rawValue)_fc1", config.activation.layer()),
         ("fc2", Linear(config.encoderHidden, dz, rng: &rng)),
+      ])
+    case .unet:
+      let u = config.unet, down = 1 << u.downsamplings
+      let flat = u.widths.last! * (frame.height / down) * (frame.width / down)
+      net = Sequential(unetEncoder(2 * frame.channels, widths: u.widths, activation: config.activation, rng: &rng) + [
+        ("flatten", Flatten([flat])),
+        ("fc1", Linear(flat, u.idmHidden, rng: &rng)),
+        ("\(config.activation.rawValue)_fc1", config.activation.layer()),
+        ("fc2", Linear(u.idmHidden, dz, rng: &rng)),
       ])
     }
   }

@@ -37,6 +37,24 @@ extension ModelConfig {
         layers.append([c * 16 + 1, out])
         c = out
       }
+    case .unet:
+      let u = unet, widths = u.widths, bottom = widths.last ?? 0
+      for inputs in [2 * frame.channels, frame.channels] {  // the IDM's convolutions and the FDM's encoder
+        var c = inputs
+        for (level, out) in widths.enumerated() {
+          layers.append([c * (level == 0 ? 9 : 16) + 1, out])
+          c = out
+        }
+      }
+      let down = 1 << min(u.downsamplings, 30)
+      layers += [[bottom, frame.height / down, frame.width / down, u.idmHidden], [u.idmHidden], [u.idmHidden + 1, encoderOutputs],
+                 [dz + 1, u.latentEmbed], [(bottom + u.latentEmbed) * 9 + 1, bottom]]
+      var c = bottom
+      for out in widths.dropLast().reversed() {  // the decoder: the level below's map and the skip, 3x3
+        layers.append([(c + out) * 9 + 1, out])
+        c = out
+      }
+      layers.append([c + 1, frame.channels])  // the 1x1 output convolution
     }
     return Sizes.sum(layers.map(Sizes.product))
   }
@@ -56,6 +74,18 @@ extension ModelConfig {
         widths.append(Sizes.product([2, out, h, w]))  // the IDM's and the FDM's encoders
       }
       widths.append(Sizes.product([latentEmbed, h, w]))
+    case .unet:
+      let u = unet
+      widths = [3 * frame.size, 2 * frame.size, u.idmHidden, u.latentEmbed]
+      var (h, w) = (frame.height, frame.width)
+      for (level, out) in u.widths.enumerated() {
+        if level > 0 { (h, w) = (h / 2, w / 2) }
+        // The IDM's and the encoder's maps; above the bottom also the decoder's: the level below upsampled,
+        // its concatenation with the skip and the convolution's output.
+        let above = level + 1 < u.widths.count ? 2 * u.widths[level + 1] + 2 * out : 0
+        widths.append(Sizes.product([2 * out + above, h, w]))
+      }
+      widths.append(Sizes.product([2 * (u.widths.last ?? 0) + 2 * u.latentEmbed, h, w]))  // the bottom's join and mid
     }
     return Sizes.sum(widths).flatMap { Sizes.product([$0, 4]) }
   }
@@ -67,7 +97,7 @@ extension ModelConfig {
     guard let parameters = parameterCount(frame: frame), let activations = activationsPerSample(frame: frame) else {
       return nil
     }
-    let copies = (training ? 4 : 2) + (architecture == .conv ? 1 : 0)
+    let copies = (training ? 4 : 2) + (architecture == .mlp ? 0 : 1)  // the convolutions' packed weights
     return Sizes.sum([Sizes.product([parameters, 4, copies]), Sizes.product([activations, 4, batch])])
   }
 

@@ -21,6 +21,9 @@ public enum Architecture: String, Codable, Sendable, CaseIterable {
   case mlp
   /// Strided convolutions down, transposed convolutions up (frames of 16 px and more).
   case conv
+  /// The paper's Section-5 model: a small CNN IDM and a small UNet FDM with skip connections (`UNetConfig`);
+  /// runs on 4 x 4 frames and larger.
+  case unet
 }
 
 /// What the forward model's output means.
@@ -146,6 +149,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
   public var encoderHidden: Int = 256
   /// conv: channels of the latent's embedding, broadcast over the FDM's bottom feature map.
   public var latentEmbed: Int = 128
+  /// unet: the levels' widths and the sizes of the IDM's head and the latent's embedding.
+  public var unet = UNetConfig()
   /// The non-linearity after every hidden layer.
   public var activation: ActivationKind = .relu
   public var predict: PredictionTarget = .delta
@@ -157,7 +162,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     self = try decoder.decode(ModelConfig(), [
       .field("architecture", \.architecture), .field("hidden", \.hidden), .field("depth", \.depth),
       .field("channels", \.channels), .field("encoderHidden", \.encoderHidden), .field("latentEmbed", \.latentEmbed),
-      .field("activation", \.activation), .field("predict", \.predict), .field("bottleneck", \.bottleneck),
+      .field("unet", \.unet), .field("activation", \.activation), .field("predict", \.predict), .field("bottleneck", \.bottleneck),
     ])
   }
 
@@ -169,6 +174,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                    "model.channels", "a non-empty list of channel counts in 1...4096")
     try Check.range(encoderHidden, "model.encoderHidden", 1...65536)
     try Check.range(latentEmbed, "model.latentEmbed", 1...4096)
+    try unet.validate(frame: architecture == .unet ? frame : nil)
     try bottleneck.validate()
     if let frame, architecture == .conv {
       let factor = 1 << channels.count

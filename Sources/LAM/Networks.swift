@@ -49,3 +49,26 @@ func convDecoder(_ inChannels: Int, channels: [Int], outChannels: Int, activatio
   }
   return Sequential(children)
 }
+
+/// The convolution that enters level `level` of the unet architecture: a 3x3 stride-1 convolution with
+/// padding 1 at the frame's size (level 0), a k4 s2 p1 convolution halving H and W below it.
+func unetLevelConv(_ level: Int, _ inChannels: Int, _ outChannels: Int, rng: inout RNG) -> Conv2d {
+  level == 0
+    ? Conv2d(inChannels, outChannels, kernel: 3, stride: 1, padding: 1, rng: &rng)
+    : Conv2d(inChannels, outChannels, kernel: 4, stride: 2, padding: 1, rng: &rng)
+}
+
+/// The unet architecture's encoder levels with the activation after each: children conv1, relu1, ...
+/// It reads frames, which need no gradient, so the first convolution computes none.
+func unetEncoder(_ inChannels: Int, widths: [Int], activation: ActivationKind, rng: inout RNG) -> [(String, any Layer)] {
+  var children: [(String, any Layer)] = []
+  var c = inChannels
+  for (i, out) in widths.enumerated() {
+    let conv = unetLevelConv(i, c, out, rng: &rng)
+    conv.inputNeedsGradient = i > 0
+    children.append(("conv\(i + 1)", conv))
+    children.append(("\(activation.rawValue)\(i + 1)", activation.layer()))
+    c = out
+  }
+  return children
+}

@@ -2,13 +2,35 @@ import Core
 import LAM
 import NN
 
-/// Rolls each sample of the batch by a random whole number of cells (-1, 0 or +1), the same roll
-/// for o and o' of a sample, wrapping around the frame edges: the paper's shift augmentation.
-/// Moving content by whole cells keeps the grid aligned, so the agent's action is unchanged.
+/// A whole-cell roll of a frame, in pixels (positive: content moves down or right), periodic at the edges.
+public struct CellShift: Equatable, Sendable {
+  public var dy: Int
+  public var dx: Int
+}
+
+/// What one training step feeds the model after the run's augmentation: the pair the IDM encodes, the frame
+/// the FDM decodes from and the frame it must predict. The tensors are the trainer's buffers, valid until
+/// its next batch.
+public struct TrainingBatch {
+  public let encodeO: Tensor  // [N, C, H, W]
+  public let encodeNext: Tensor  // [N, C, H, W]
+  /// The FDM's input when it is not `encodeO` (kappa, shiftIndependent).
+  public let decodeFrom: Tensor?  // [N, C, H, W]
+  public let target: Tensor  // [N, C, H, W]
+  /// Per sample, the roll of the encoder's pair and of the decoder's o and o' (empty without a shift).
+  public let encoderShifts: [CellShift]
+  public let decoderShifts: [CellShift]
+}
+
+/// Rolls each sample of the batch by a random whole number of cells (-1, 0 or +1 along each axis that
+/// `axis` names), the same roll for o and o' of a sample, wrapping around the frame edges: the paper's shift
+/// augmentation. Moving content by whole cells keeps the grid aligned, so the agent's action is unchanged.
+/// The rolls drawn go into `shifts`, one per sample.
 func shiftByCells(_ o: Tensor, _ next: Tensor, cellSize: Int, axis: Remedies.ShiftAxis, rng: inout RNG,
-                  scratch: Tensor) {
+                  scratch: Tensor, shifts: inout [CellShift]) {
   let (n, c, h, w) = (o.shape[0], o.shape[1], o.shape[2], o.shape[3])
   scratch.resize(h * w)
+  if shifts.count != n { shifts = [CellShift](repeating: CellShift(dy: 0, dx: 0), count: n) }
   for sample in 0..<n {
     var dy = 0, dx = 0
     switch axis {
@@ -18,6 +40,7 @@ func shiftByCells(_ o: Tensor, _ next: Tensor, cellSize: Int, axis: Remedies.Shi
       dy = (rng.int(below: 3) - 1) * cellSize
       dx = (rng.int(below: 3) - 1) * cellSize
     }
+    shifts[sample] = CellShift(dy: dy, dx: dx)
     if dy == 0 && dx == 0 { continue }
     for channel in 0..<c {
       let offset = (sample * c + channel) * h * w

@@ -59,6 +59,9 @@ public struct Remedies: Codable, Equatable, Sendable {
     case shift
     /// Add k1 ~ N(0, kappa^2) to o and o' before encoding; decode from o + k2 and subtract k2 (result 3).
     case kappa
+    /// Encode o and o' under one random shift, decode from o and predict o' under another, independent one:
+    /// the grid world's kappa (a latent that names where things end up no longer fits the decoder's frame).
+    case shiftIndependent
   }
   public enum ShiftAxis: String, Codable, Sendable, CaseIterable {
     case horizontal, vertical, both

@@ -60,8 +60,10 @@ public final class Trainer {
   private var mask: [Bool]  // [N]
   private let o = Tensor([0])  // [N, C, H, W]
   private let next = Tensor([0])  // [N, C, H, W]
-  private let decodeFrom = Tensor([0])  // [N, C, H, W], kappa only
-  private let target = Tensor([0])  // [N, C, H, W], kappa only
+  private let decodeFrom = Tensor([0])  // [N, C, H, W], kappa and shiftIndependent only
+  private let target = Tensor([0])  // [N, C, H, W], kappa and shiftIndependent only
+  private var encoderShifts: [CellShift] = []  // [N], shift modes only
+  private var decoderShifts: [CellShift] = []  // [N], shiftIndependent only
   private let scratch = Tensor([0])  // [H * W]
   private let dEncodedExtra = Tensor([0])  // [N, dz]
   private let mse = MSELoss()
@@ -118,39 +120,11 @@ public final class Trainer {
   /// One update on a random batch; returns its losses (not finite if the run diverged).
   @discardableResult
   public func trainStep() -> StepLosses {
-    let n = config.train.batch
-    let r = config.remedies
-    timed("load batch", .forward) {
-      for i in 0..<n {
-        let index = trainTransitions[rng.int(below: trainTransitions.count)]
-        batchIndices[i] = index
-        labels[i] = data.actions[index]
-        mask[i] = isLabelled[index / data.steps]
-      }
-      data.gather(batchIndices, o: o, next: next)
-    }
-
-    var encodeO = o, encodeNext = next, decodeInput: Tensor? = nil, reconTarget = next
-    switch r.augment {
-    case .none: break
-    case .shift:
-      shiftByCells(o, next, cellSize: data.config.grid.cellSize, axis: r.shiftAxis, rng: &rng, scratch: scratch)
-    case .kappa:
-      // Decode from o + k2 and predict o' + k2, while the encoder sees o + k1 and o' + k1.
-      decodeFrom.copy(from: o)
-      target.copy(from: next)
-      addSharedNoise(decodeFrom, target, std: r.kappa, rng: &rng)
-      addSharedNoise(o, next, std: r.kappa, rng: &rng)
-      encodeO = o
-      encodeNext = next
-      decodeInput = decodeFrom
-      reconTarget = target
-    }
-
+    let batch = nextBatch()
     timed("zero gradients", .optimizer) { optimizer.zeroGrad() }
-    let prediction = model.forward(encodeO, encodeNext, decodeFrom: decodeInput, training: true, rng: &rng)
+    let prediction = model.forward(batch.encodeO, batch.encodeNext, decodeFrom: batch.decodeFrom, training: true, rng: &rng)
     var losses = StepLosses()
-    losses.reconstruction = timed("loss", .forward) { mse.forward(prediction, reconTarget) }
+    losses.reconstruction = timed("loss", .forward) { mse.forward(prediction, batch.target) }
     losses.bottleneck = model.bottleneckLoss
     let extra = timed("label loss", .forward) { labelLoss(&losses) }
     losses.total = losses.reconstruction + losses.bottleneck + losses.label
@@ -163,6 +137,48 @@ public final class Trainer {
     timed("adam", .optimizer) { optimizer.update() }
     step += 1
     return losses
+  }
+
+  /// Draws the next training batch and applies the run's augmentation: the first half of `trainStep`, public
+  /// so that what the IDM and the FDM are given can be looked at.
+  public func nextBatch() -> TrainingBatch {
+    let n = config.train.batch
+    let r = config.remedies
+    timed("load batch", .forward) {
+      for i in 0..<n {
+        let index = trainTransitions[rng.int(below: trainTransitions.count)]
+        batchIndices[i] = index
+        labels[i] = data.actions[index]
+        mask[i] = isLabelled[index / data.steps]
+      }
+      data.gather(batchIndices, o: o, next: next)
+    }
+    let cellSize = data.config.grid.cellSize
+    switch r.augment {
+    case .none:
+      return TrainingBatch(encodeO: o, encodeNext: next, decodeFrom: nil, target: next, encoderShifts: [], decoderShifts: [])
+    case .shift:
+      shiftByCells(o, next, cellSize: cellSize, axis: r.shiftAxis, rng: &rng, scratch: scratch, shifts: &encoderShifts)
+      return TrainingBatch(encodeO: o, encodeNext: next, decodeFrom: nil, target: next, encoderShifts: encoderShifts,
+                           decoderShifts: encoderShifts)
+    case .kappa:
+      // Decode from o + k2 and predict o' + k2, while the encoder sees o + k1 and o' + k1.
+      decodeFrom.copy(from: o)
+      target.copy(from: next)
+      addSharedNoise(decodeFrom, target, std: r.kappa, rng: &rng)
+      addSharedNoise(o, next, std: r.kappa, rng: &rng)
+      return TrainingBatch(encodeO: o, encodeNext: next, decodeFrom: decodeFrom, target: target, encoderShifts: [],
+                           decoderShifts: [])
+    case .shiftIndependent:
+      // The encoder sees o and o' rolled by s1; the decoder decodes from o rolled by s2 and predicts o' rolled by s2.
+      decodeFrom.copy(from: o)
+      target.copy(from: next)
+      shiftByCells(o, next, cellSize: cellSize, axis: r.shiftAxis, rng: &rng, scratch: scratch, shifts: &encoderShifts)
+      shiftByCells(decodeFrom, target, cellSize: cellSize, axis: r.shiftAxis, rng: &rng, scratch: scratch,
+                   shifts: &decoderShifts)
+      return TrainingBatch(encodeO: o, encodeNext: next, decodeFrom: decodeFrom, target: target,
+                           encoderShifts: encoderShifts, decoderShifts: decoderShifts)
+    }
   }
 
   /// The action-label remedy's loss on z_e; returns its gradient w.r.t. z_e, or nil when unused.

@@ -33,7 +33,7 @@ struct TrainCommand: ParsableCommand {
 
   @OptionGroup var output: OutputFolder
 
-  @Option(help: "model.architecture: mlp or conv.") var arch: String?
+  @Option(help: "model.architecture: mlp, conv or unet.") var arch: String?
   @Option(help: "model.bottleneck.kind: continuous, vq, kl, nsvq or fsq.") var bottleneck: String?
   @Option(help: "model.bottleneck.dz: the latent dimension.") var dz: Int?
   @Option(help: "model.bottleneck.codes: the codebook size of vq and nsvq.") var codes: Int?
@@ -45,7 +45,7 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "train.lr.") var lr: Float?
   @Option(help: "train.seed.") var seed: UInt64?
   @OptionGroup var compute: ComputeThreads
-  @Option(help: "remedies.augment: none, shift or kappa.") var augment: String?
+  @Option(help: "remedies.augment: none, shift, kappa or shiftIndependent.") var augment: String?
   @Option(help: "remedies.labelFraction: fraction of episodes with action labels.") var labelFraction: Double?
   @Option(help: "remedies.labelMode: head or codes.") var labelMode: String?
   @Option(help: "remedies.cleanFraction: fraction of transitions dropped, largest exogenous change first.")

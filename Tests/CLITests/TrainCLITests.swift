@@ -196,3 +196,23 @@ private let quick = ["--steps", "30", "--batch", "16", "--set", "train.logEvery=
   #expect(told.stdout.contains(" steps of 16 on 3 threads\n"))
   #expect(try String(contentsOfFile: folder + "/run3/config.json", encoding: .utf8).contains("\"threads\" : 3"))
 }
+
+@Test("lam train --arch unet trains on 4x4 frames, lam probe reads its checkpoint, and widths too deep for the frame are named")
+func trainTheUNetOnTheFourByFourGrid() throws {
+  let folder = try folderWithDataset("paper-4x4-clean")
+  let result = try runLam(["train", "--data", "ds", "--out", "run", "--arch", "unet", "--bottleneck", "vq", "--codes", "5"] + quick,
+                          currentDirectory: folder)
+  #expect(result.status == 0, "\(result.stderr)")
+  #expect(result.stdout.contains("training unet LAM (vq latent, dz 4) on ds"))
+  let config = try String(contentsOfFile: folder + "/run/config.json", encoding: .utf8)
+  #expect(config.contains("\"architecture\" : \"unet\"") && config.contains("\"idmHidden\" : 64"))
+  let probe = try runLam(["probe", "--run", "run", "--epochs", "2"], currentDirectory: folder)
+  #expect(probe.status == 0, "\(probe.stderr)")
+  #expect(FileManager.default.fileExists(atPath: folder + "/run/probe.json"))
+
+  let deep = try runLam(["train", "--data", "ds", "--out", "deep", "--arch", "unet", "--set", "model.unet.widths=[4,4,4,4]"] + quick,
+                        currentDirectory: folder)
+  #expect(deep.status != 0)
+  #expect(deep.stderr.contains("model.unet.widths: expected at most as many levels as the frame (4x4) can be halved evenly"))
+  #expect(!FileManager.default.fileExists(atPath: folder + "/deep"))
+}

@@ -141,3 +141,71 @@ func noisyBottlenecksHaveExactTrainingGradients(kind: BottleneckKind) {
   #expect(model.namedParameters[0].parameter.value.shape == [8, 32])
   #expect(model.namedParameters[6].parameter.value.shape == [8, 19])
 }
+
+private func unetConfig(_ widths: [Int], predict: PredictionTarget) -> ModelConfig {
+  var config = smallConfig(.continuous, predict: predict)
+  config.architecture = .unet
+  config.activation = .tanh  // smooth, so that finite differences are the derivative everywhere
+  config.unet.widths = widths
+  config.unet.idmHidden = 5
+  config.unet.latentEmbed = 2
+  return config
+}
+
+@Test("The unet model's gradients equal finite differences, with one skip (4x4) and with two (8x8, 3 levels)",
+      arguments: [(FrameShape(channels: 1, height: 4, width: 4), [3, 4]), (FrameShape(channels: 2, height: 8, width: 8), [2, 3, 4])])
+func unetModelHasExactGradients(frame: FrameShape, widths: [Int]) {
+  var rng = RNG(seed: 8)
+  for predict in PredictionTarget.allCases {
+    let model = LatentActionModel(unetConfig(widths, predict: predict), frame: frame, rng: &rng)
+    let o = randomFrames(3, frame, &rng), next = randomFrames(3, frame, &rng)
+    #expect(worstGradientError(model, o, next) < 1e-2, "\(frame.dims) \(widths), predict \(predict)")
+  }
+}
+
+@Test("The unet model's tensors are named and shaped like the PyTorch module of docs/checkpoint-format.md")
+func unetParametersAreNamedLikeThePyTorchModules() {
+  let frame = FrameShape(channels: 3, height: 8, width: 8)
+  var rng = RNG(seed: 0)
+  let model = LatentActionModel(unetConfig([4, 6, 8], predict: .delta), frame: frame, rng: &rng)
+  let shapes = model.namedParameters.filter { $0.name.hasSuffix(".weight") }.map { "\($0.name) \($0.parameter.value.shape)" }
+  #expect(shapes == [
+    "idm.conv1.weight [4, 6, 3, 3]", "idm.conv2.weight [6, 4, 4, 4]", "idm.conv3.weight [8, 6, 4, 4]",
+    "idm.fc1.weight [5, 32]", "idm.fc2.weight [3, 5]",
+    "fdm.encoder.conv1.weight [4, 3, 3, 3]", "fdm.encoder.conv2.weight [6, 4, 4, 4]", "fdm.encoder.conv3.weight [8, 6, 4, 4]",
+    "fdm.embed.fc.weight [2, 3]", "fdm.mid.conv.weight [8, 10, 3, 3]",
+    "fdm.decoder.conv1.weight [6, 14, 3, 3]", "fdm.decoder.conv2.weight [4, 10, 3, 3]", "fdm.out.weight [3, 4, 1, 1]",
+  ])
+  #expect(model.namedParameters.count == 26)  // every layer has a bias
+}
+
+@Test("The default unet runs on 4x4, 16x16 and 32x32 frames and predicts a frame of the input's shape")
+func unetRunsOnSmallAndLargeFrames() throws {
+  for (channels, size) in [(1, 4), (3, 16), (3, 32)] {
+    let frame = FrameShape(channels: channels, height: size, width: size)
+    var config = ModelConfig()
+    config.architecture = .unet
+    try config.validate(frame: frame)
+    var rng = RNG(seed: 1)
+    let model = LatentActionModel(config, frame: frame, rng: &rng)
+    let o = randomFrames(2, frame, &rng), next = randomFrames(2, frame, &rng)
+    let prediction = model.forward(o, next, training: true, rng: &rng)
+    #expect(prediction.shape == [2, channels, size, size])
+    #expect(prediction.array.allSatisfy { $0.isFinite })
+  }
+}
+
+@Test("unet widths that a frame cannot be halved for, or out of range, are one-line errors naming the field")
+func unetWidthsAreValidated() {
+  var config = ModelConfig()
+  config.architecture = .unet
+  config.unet.widths = [8, 8, 8, 8]  // 4x4 -> 2x2 -> 1x1 -> 0.5
+  #expect {
+    try config.validate(frame: FrameShape(channels: 1, height: 4, width: 4))
+  } throws: { "\($0)" == "model.unet.widths: expected at most as many levels as the frame (4x4) can be halved evenly, plus one (4 levels halve it 3 times)" }
+  config.unet.widths = [8, 0]
+  #expect { try config.validate() } throws: { "\($0)".hasPrefix("model.unet.widths: expected a list of 1 to 8 channel counts") }
+  config.unet.widths = [8]
+  config.unet.latentEmbed = 0
+  #expect { try config.validate() } throws: { "\($0)" == "model.unet.latentEmbed: expected a value in 1...4096, got 0" }
+}

@@ -17,7 +17,8 @@ enum FuzzFlags {
   /// Config paths `--set` can reach with a number (train.steps is left out: any count is legal, and a huge
   /// one is a long run, not a bug).
   static let setPaths = [
-    "model.hidden", "model.depth", "model.channels", "model.encoderHidden", "model.latentEmbed", "model.bottleneck.dz",
+    "model.hidden", "model.depth", "model.channels", "model.encoderHidden", "model.latentEmbed", "model.unet.widths",
+    "model.unet.idmHidden", "model.unet.latentEmbed", "model.bottleneck.dz",
     "model.bottleneck.noiseStd", "model.bottleneck.l2", "model.bottleneck.codes", "model.bottleneck.commitment",
     "model.bottleneck.emaDecay", "model.bottleneck.restartThreshold", "model.bottleneck.beta", "model.bottleneck.replaceEvery",
     "model.bottleneck.levels", "train.batch", "train.lr", "train.weightDecay",

@@ -208,7 +208,7 @@ private func editEmbeddedConfig(_ path: String, _ edit: (inout String) -> Void) 
   #expect(free)
 }
 
-@Test(arguments: [Architecture.mlp, .conv], [BottleneckKind.continuous, .vq])
+@Test(arguments: [Architecture.mlp, .conv, .unet], BottleneckKind.allCases)
 func theMemoryEstimateCountsEveryFloatOfTheCheckpoint(architecture: Architecture, kind: BottleneckKind) {
   var model = ModelConfig()
   model.architecture = architecture
