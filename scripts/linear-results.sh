@@ -78,32 +78,32 @@ dz5="2 4 8 12 16"
 if section figure3 sweep.png --sweep dz=2..16 --setting all --seeds 3; then
   pivot figure3 "setting" d_z "$dz5" "llo action_mse obs_mse noise_mse" >> "$out/tables.md"
 fi
+if section figure3-z sweep.png --sweep dz=2,8,16 --setting all --seeds 3 --probe z; then
+  pivot figure3-z "setting" d_z "2 8 16" "llo action_mse obs_mse noise_mse" >> "$out/tables.md"
+fi
 if section figure3-noise-free sweep.png --sweep dz=2,4,8,12,16 --setting all --seeds 3 --eval-noise-free; then
   pivot figure3-noise-free "setting" d_z "$dz5" "llo action_mse obs_mse" >> "$out/tables.md"
 fi
 if section action-dim sweep.png --sweep dz=2..16:2 --sweep da=2,4,8,16 --setting none; then
   pivot action-dim "d_a" d_z "2 4 6 8 10 12 14 16" "action_mse pca_action_mse" >> "$out/tables.md"
 fi
-if section labels labels.png --experiment labels; then
-  pivot labels "d_z" label_fraction "0 0.01 0.05 0.1" "action_mse noise_mse recon_mse" >> "$out/tables.md"
-fi
-if section policy policy.png --experiment policy; then
-  pivot policy "learn_a eval_random_actions" chi "0 0.2 0.4 0.6 0.8 1" "action_mse pca_action_mse" >> "$out/tables.md"
-fi
-if section augmentation augmentation.png --experiment augmentation; then
-  pivot augmentation "kappa" d_z "2 4 8 9 12 16" "obs_mse action_mse" >> "$out/tables.md"
+if section convergence convergence.png --experiment convergence; then
+  pivot convergence "setting d_z" steps "1000 3000 12000 40000" "angle_deg recon_gap action_mse llo" >> "$out/tables.md"
+  cp "$out/convergence/loss.png" docs/linear-lab/convergence-loss.png
 fi
 if section variance variance.png --experiment variance; then
   pivot variance "sigma" d_z "$dz5" "action_mse noise_mse pca_action_mse" >> "$out/tables.md"
 fi
+if section augmentation augmentation.png --experiment augmentation; then
+  pivot augmentation "kappa" d_z "2 4 8 9 12 16" "obs_mse action_mse" >> "$out/tables.md"
+fi
+if section labels labels.png --experiment labels; then
+  pivot labels "d_z" label_fraction "0 0.01 0.05 0.1" "action_mse noise_mse recon_mse" >> "$out/tables.md"
+fi
 if section cleaning cleaning.png --experiment cleaning; then
   pivot cleaning "sigma" clean "0 0.1 0.2 0.3 0.4 0.5" "action_mse pca_action_mse angle_deg" >> "$out/tables.md"
 fi
-if section figure3-z sweep.png --sweep dz=2,8,16 --setting all --seeds 3 --probe z; then
-  pivot figure3-z "setting" d_z "2 8 16" "llo action_mse obs_mse noise_mse" >> "$out/tables.md"
-fi
-if section convergence convergence.png --experiment convergence; then
-  pivot convergence "setting d_z" steps "1000 3000 12000 40000" "angle_deg recon_gap action_mse llo" >> "$out/tables.md"
-  cp "$out/convergence/loss.png" docs/linear-lab/convergence-loss.png
+if section policy policy.png --experiment policy; then
+  pivot policy "learn_a eval_random_actions" chi "0 0.2 0.4 0.6 0.8 1" "action_mse pca_action_mse" >> "$out/tables.md"
 fi
 echo "tables in $out/tables.md, runtimes in $out/runtimes.md, figures in docs/linear-lab/" >&2

@@ -127,12 +127,13 @@ public enum LinearExperiment: String, CaseIterable, Sendable {
   /// The step count the experiment trains for unless --steps says otherwise: one at which its
   /// numbers have stopped moving (docs/linear-lab.md, Convergence). The label head and augmentation
   /// pull against the reconstruction, and cleaning and policy leave small eigenvalue gaps, so they
-  /// need more than the plain settings.
-  public var defaultSteps: Int {
+  /// need more than the plain settings. Nil for convergence, which sweeps the step count itself.
+  public var defaultSteps: Int? {
     switch self {
     case .augmentation, .labels: return 40000
     case .cleaning, .policy: return 12000
-    case .variance, .convergence: return LinearConfig().steps
+    case .variance: return LinearConfig().steps
+    case .convergence: return nil
     }
   }
 

@@ -42,7 +42,7 @@ struct LinearCommand: ParsableCommand {
   // MARK: Training
   @Option(help: "Batch size.")
   var batch = 128
-  @Option(help: "Adam steps (default \(LinearConfig().steps); experiments: \(LinearExperiment.allCases.map { "\($0.rawValue) \($0.defaultSteps)" }.joined(separator: ", "))).")
+  @Option(help: "Adam steps (default \(LinearConfig().steps); experiments: \(LinearExperiment.allCases.compactMap { e in e.defaultSteps.map { "\(e.rawValue) \($0)" } }.joined(separator: ", "))).")
   var steps: Int?
   @Option(help: "Adam's peak learning rate (cosine decay to 0).")
   var lr = LinearConfig().learningRate
