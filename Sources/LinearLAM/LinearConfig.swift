@@ -6,13 +6,16 @@ public enum NoiseSetting: String, CaseIterable, Codable, Sendable {
   case none
   /// eps ~ N(0, sigma^2 I) in every observation dimension.
   case iid
+  /// eps uniform on [-sqrt(3) sigma, sqrt(3) sigma] in every observation dimension, independently:
+  /// the same covariance as `iid` (sigma^2 I), so PCA sees no difference; only the shape differs.
+  case uniform
   /// Other agents: eps = sigma W_b b with b ~ N(0, I) in R^d_b and W_b orthonormal columns.
   case agents
 
   /// Parses a `--setting` value; "all" is the CLI's business, not a setting.
   public init(parsing text: String) throws {
     guard let setting = NoiseSetting(rawValue: text) else {
-      throw LamError("--setting: expected one of none, iid, agents, all; got '\(text)'")
+      throw LamError("--setting: expected one of none, iid, uniform, agents, all; got '\(text)'")
     }
     self = setting
   }
@@ -45,7 +48,8 @@ public struct LinearConfig: Codable, Equatable, Hashable, Sendable {
   public var actionDim = 8
   /// d_b: other agents' dimension (used by the `agents` setting).
   public var agentDim = 8
-  /// Noise scale: eps = sigma W_b b (agents) or sigma times a standard normal (iid).
+  /// Noise scale: eps = sigma W_b b (agents), or per dimension sigma times a standard normal (iid) or
+  /// a zero-mean unit-variance uniform draw (uniform).
   public var sigma = 1.0
   /// Policy: a = (1 - chi) n + chi P o.
   public var chi = 0.0
@@ -82,6 +86,12 @@ public struct LinearConfig: Codable, Equatable, Hashable, Sendable {
   public var probeTrainSize = 16384
   /// Fresh transitions the probes are evaluated on.
   public var probeEvalSize = 32768
+  /// Probes are fitted and evaluated on transitions with eps set to 0 (training still sees the noise),
+  /// as the paper evaluates its i.i.d.-noise figure; noise MSE is then 1 by definition.
+  public var evalNoiseFree = false
+  /// The evaluation sample's actions are drawn independently of o (chi = 0) whatever chi training
+  /// used, as the paper evaluates its policy result; the probes are still fitted on the training policy.
+  public var evalRandomActions = false
 
   public init() {}
 

@@ -54,16 +54,21 @@ public enum LinearMetric: String, CaseIterable, Sendable {
   }
 }
 
-/// What distinguishes the lines of a figure: the noise setting, the A variant or a swept parameter.
+/// What distinguishes the lines of a figure: the noise setting, the A variant, the evaluation data
+/// or a swept parameter.
 public enum SeriesKey: Equatable, Sendable {
   case setting
   case learnA
+  case evaluation
   case parameter(SweepKey)
 
   public func label(_ c: LinearConfig) -> String {
     switch self {
     case .setting: return c.setting.rawValue
     case .learnA: return c.learnA ? "A learned" : "A = I"
+    case .evaluation:
+      let parts = (c.evalNoiseFree ? ["noise-free"] : []) + (c.evalRandomActions ? ["random-action"] : [])
+      return parts.isEmpty ? "policy eval" : parts.joined(separator: " ") + " eval"
     case .parameter(let key): return "\(key.rawValue)=\(formatNumber(key.value(in: c)))"
     }
   }
@@ -114,17 +119,21 @@ public enum LinearExperiment: String, CaseIterable, Sendable {
     case .augmentation: return "no noise, d_z 2..2 d_a, kappa 0 vs 0.1, probing z: spare dimensions leak o, augmentation removes it (result 3)"
     case .labels: return "agents, sigma 2, d_z d_a/2, d_a, d_a+d_b/2, label fraction 0/1%/5%/10%: an action head denoises (result 4)"
     case .cleaning: return "agents, sigma 1 and 2, d_z = d_a, dropping 0-50% largest-noise transitions (result 5)"
-    case .policy: return "agents, sigma 0.5, d_z = d_a, chi 0..1, learnable A vs A = I: observation-dependent actions (result 6)"
-    case .convergence: return "three settings, d_z d_a/2 and d_a+d_b/2, steps 500..12000: metrics against the step budget"
+    case .policy: return "agents, sigma 0.5, d_z = d_a, chi 0..1, learnable A vs A = I, evaluated on the policy's and on random actions: observation-dependent actions (result 6)"
+    case .convergence: return "none, iid, agents, d_z d_a/2 and d_a+d_b/2, steps 500..40000: metrics against the step budget"
     }
   }
 
-  /// The step count the experiment trains for unless --steps says otherwise: longer where the
-  /// eigenvalue gaps the model must resolve are small (cleaning, policy).
-  public var defaultSteps: Int {
+  /// The step count the experiment trains for unless --steps says otherwise: one at which its
+  /// numbers have stopped moving (docs/linear-lab.md, Convergence). The label head and augmentation
+  /// pull against the reconstruction, and cleaning and policy leave small eigenvalue gaps, so they
+  /// need more than the plain settings. Nil for convergence, which sweeps the step count itself.
+  public var defaultSteps: Int? {
     switch self {
+    case .augmentation, .labels: return 40000
     case .cleaning, .policy: return 12000
-    default: return LinearConfig().steps
+    case .variance: return LinearConfig().steps
+    case .convergence: return nil
     }
   }
 
@@ -173,14 +182,20 @@ public enum LinearExperiment: String, CaseIterable, Sendable {
       var fixed = learnable
       fixed.learnA = false
       let chi = [SweepAxis(key: .chi, values: [0, 0.2, 0.4, 0.6, 0.8, 1])]
+      // Each model measured twice: on the policy's own actions and, as the paper does, on random ones.
+      let models = [learnable, fixed].flatMap { c -> [LinearConfig] in
+        var random = c
+        random.evalRandomActions = true
+        return [c, random]
+      }
       return LinearPlan(
-        name: rawValue, configs: try grid(learnable, chi) + grid(fixed, chi),
-        x: .chi, series: [.learnA], panels: [.action, .pcaAction, .noise, .obs])
+        name: rawValue, configs: try models.flatMap { try grid($0, chi) },
+        x: .chi, series: [.learnA, .evaluation], panels: [.action, .pcaAction, .noise, .obs])
     case .convergence:
-      let steps = SweepAxis(key: .steps, values: [500, 1000, 1500, 2000, 3000, 4000, 6000, 9000, 12000])
+      let steps = SweepAxis(key: .steps, values: [500, 1000, 2000, 3000, 6000, 12000, 40000])
       return LinearPlan(
         name: rawValue,
-        configs: try grid(base, [SweepAxis(key: .dz, values: [around.values[0], around.values[2]]), steps], settings: NoiseSetting.allCases),
+        configs: try grid(base, [SweepAxis(key: .dz, values: [around.values[0], around.values[2]]), steps], settings: [.none, .iid, .agents]),
         x: .steps, series: [.setting, .parameter(.dz)], panels: [.llo, .angle, .reconGap, .action])
     }
   }

@@ -55,6 +55,7 @@ public enum LinearFigures {
   static func axisLabel(_ key: SweepKey) -> String {
     switch key {
     case .dz: return "latent dimension d_z"
+    case .da: return "action dimension d_a"
     case .sigma: return "noise scale sigma"
     case .chi: return "policy chi"
     case .kappa: return "augmentation kappa"

@@ -8,7 +8,8 @@ public struct LinearMetrics: Codable, Equatable, Sendable {
   public var actionMSE: Double
   /// Probe z -> o.
   public var observationMSE: Double
-  /// Probe z -> b (agents) or z -> eps (iid); 1 by definition without noise.
+  /// Probe z -> b (agents) or z -> eps (iid, uniform); 1 by definition without noise (the `none`
+  /// setting, or a noise-free evaluation).
   public var noiseMSE: Double
   /// Mean squared error of o_hat' per element (not normalized).
   public var reconstructionMSE: Double
@@ -17,10 +18,11 @@ public struct LinearMetrics: Codable, Equatable, Sendable {
   public var llo: Double { observationMSE + noiseMSE - actionMSE }
 }
 
-/// Probe MSEs of a latent given on the probe-training and probe-evaluation transitions.
+/// Probe MSEs of a latent given on the probe-training and probe-evaluation transitions; without
+/// `measuresNoise` (no noise in the evaluation data) noise MSE is 1.
 func probeMetrics(
   latentTrain: Tensor, latentEval: Tensor, train: Transitions, eval: Transitions,
-  setting: NoiseSetting, reconstructionMSE: Double
+  measuresNoise: Bool, reconstructionMSE: Double
 ) -> LinearMetrics {
   func mse(_ target: KeyPath<Transitions, Tensor>) -> Double {
     let probe = LinearProbe(fitting: ProbeMoments(x: latentTrain, y: train[keyPath: target]))
@@ -28,7 +30,7 @@ func probeMetrics(
   }
   return LinearMetrics(
     actionMSE: mse(\.action), observationMSE: mse(\.observation),
-    noiseMSE: setting == .none ? 1 : mse(\.noise), reconstructionMSE: reconstructionMSE)
+    noiseMSE: measuresNoise ? mse(\.noise) : 1, reconstructionMSE: reconstructionMSE)
 }
 
 /// Principal angles (radians, ascending, d_z of them) between span(B) and the top-d_z principal

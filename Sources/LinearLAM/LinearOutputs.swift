@@ -41,6 +41,7 @@ extension LinearPlan {
       parts.append("\(key.rawValue)=\(format(key.value(in: c)))")
     }
     if plan.series.contains(.learnA) { parts.append(c.learnA ? "A learned" : "A = I") }
+    if plan.series.contains(.evaluation) { parts.append(SeriesKey.evaluation.label(c)) }
     return parts.joined(separator: " ") + " seed=\(c.seed)"
   }
 }
@@ -67,6 +68,8 @@ extension LinearResult {
     lines.append(row("LLO", r.trained.llo, r.pca.llo))
     lines.append("(LLO as we define it: obs MSE + noise MSE - action MSE; best 2. MSEs are per dimension over the target's variance: 1 = nothing held.)")
     lines.append(c.probe == .z ? "(probes read z itself)" : "(probes read the pseudo latent z + B^+ (A - I) o; --probe z reads z itself)")
+    if c.evalNoiseFree { lines.append("(probes fitted and evaluated on noise-free transitions, eps = 0; noise MSE is 1 by definition)") }
+    if c.evalRandomActions { lines.append("(probes evaluated on actions drawn independently of o, fitted on the training policy's)") }
     lines.append("")
     lines.append("principal angles (deg) between span(B) and the nearest top-\(c.latentDim) principal subspace of the change covariance:")
     lines.append("  " + r.anglesDegrees.map(format).joined(separator: " "))

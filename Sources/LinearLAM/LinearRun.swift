@@ -48,9 +48,17 @@ public func runLinearLAM(_ config: LinearConfig, lossEvery: Int = 100) throws ->
     model: model, head: head, world: world, cleaningThreshold: config.cleanFraction > 0 ? cut.threshold : nil,
     config: config, dataRNG: &dataRNG, rng: &trainRNG, lossEvery: lossEvery)
 
-  // Probes see fresh, uncleaned transitions: the distribution the latent is meant for.
+  // Probes see fresh, uncleaned transitions: the distribution the latent is meant for. They are
+  // fitted on the training policy's actions; the evaluation sample may draw them at random instead,
+  // and both may leave the noise out (the paper's two evaluations).
   let probeTrain = world.sample(config.probeTrainSize, rng: &probeRNG)
-  let probeEval = world.sample(config.probeEvalSize, rng: &probeRNG)
+  let evalWorld = config.evalRandomActions ? world.withRandomActions() : world
+  let probeEval = evalWorld.sample(config.probeEvalSize, rng: &probeRNG)
+  if config.evalNoiseFree {
+    world.removeNoise(from: probeTrain)
+    world.removeNoise(from: probeEval)
+  }
+  let measuresNoise = config.setting != .none && !config.evalNoiseFree
 
   func latent(_ data: Transitions) -> Tensor {
     switch config.probe {
@@ -68,7 +76,7 @@ public func runLinearLAM(_ config: LinearConfig, lossEvery: Int = 100) throws ->
   }
   let trained = probeMetrics(
     latentTrain: zTrain, latentEval: zEval, train: probeTrain, eval: probeEval,
-    setting: config.setting, reconstructionMSE: squared / Double(prediction.count))
+    measuresNoise: measuresNoise, reconstructionMSE: squared / Double(prediction.count))
 
   // The covariance the latent compresses; cleaning shrinks the noise variance the model saw.
   let eigen = try SymmetricEigen(symmetric: world.changeCovariance(noiseVariance: cut.keptVariance), n: config.observationDim)
@@ -87,7 +95,7 @@ public func runLinearLAM(_ config: LinearConfig, lossEvery: Int = 100) throws ->
   let pcaEval = pcaLatent(probeEval)
   let pca = probeMetrics(
     latentTrain: pcaLatent(probeTrain).z, latentEval: pcaEval.z, train: probeTrain, eval: probeEval,
-    setting: config.setting, reconstructionMSE: max(0, pcaEval.residual) / Double(probeEval.count * dO))
+    measuresNoise: measuresNoise, reconstructionMSE: max(0, pcaEval.residual) / Double(probeEval.count * dO))
 
   let b = model.b.value.array.map(Double.init)  // [d_o, d_z]
   let angles = anglesToPrincipalSubspace(b, latentDim: dZ, eigen: eigen).map { $0 * 180 / Double.pi }

@@ -4,14 +4,15 @@ import NN
 
 /// A parameter a sweep can vary, named as its flag.
 public enum SweepKey: String, CaseIterable, Codable, Sendable {
-  case dz, sigma, chi, kappa, labelFraction = "label-fraction", clean, steps, lr, batch
+  case dz, da, sigma, chi, kappa, labelFraction = "label-fraction", clean, steps, lr, batch
 
-  var isInteger: Bool { self == .dz || self == .steps || self == .batch }
+  var isInteger: Bool { self == .dz || self == .da || self == .steps || self == .batch }
 
   /// Sets this parameter of `config` to `value`.
   public func apply(_ value: Double, to config: inout LinearConfig) {
     switch self {
     case .dz: config.latentDim = Int(value)
+    case .da: config.actionDim = Int(value)
     case .sigma: config.sigma = value
     case .chi: config.chi = value
     case .kappa: config.kappa = value
@@ -27,6 +28,7 @@ public enum SweepKey: String, CaseIterable, Codable, Sendable {
   public func value(in config: LinearConfig) -> Double {
     switch self {
     case .dz: return Double(config.latentDim)
+    case .da: return Double(config.actionDim)
     case .sigma: return config.sigma
     case .chi: return config.chi
     case .kappa: return config.kappa

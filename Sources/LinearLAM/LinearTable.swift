@@ -6,7 +6,8 @@ import Foundation
 public enum LinearTable {
   public static let columns = [
     "setting", "d_o", "d_a", "d_b", "d_z", "sigma", "chi", "learn_a", "tie_d", "kappa", "label_fraction",
-    "label_weight", "clean", "batch", "steps", "lr", "probe", "probe_train", "probe_eval", "seed",
+    "label_weight", "clean", "batch", "steps", "lr", "probe", "probe_train", "probe_eval", "eval_noise_free",
+    "eval_random_actions", "seed",
     "action_mse", "obs_mse", "noise_mse", "recon_mse", "llo", "angle_deg",
     "pca_action_mse", "pca_obs_mse", "pca_noise_mse", "pca_recon_mse", "pca_llo",
   ]
@@ -36,7 +37,7 @@ public enum LinearTable {
       .integer(c.latentDim), .number(c.sigma), .number(c.chi), .flag(c.learnA), .flag(c.tieD), .number(c.kappa),
       .number(c.labelFraction), .number(c.labelWeight), .number(c.cleanFraction), .integer(c.batchSize),
       .integer(c.steps), .number(c.learningRate), .text(c.probe.rawValue), .integer(c.probeTrainSize),
-      .integer(c.probeEvalSize), .integer(Int(c.seed)),
+      .integer(c.probeEvalSize), .flag(c.evalNoiseFree), .flag(c.evalRandomActions), .integer(Int(c.seed)),
       .number(r.trained.actionMSE), .number(r.trained.observationMSE), .number(r.trained.noiseMSE),
       .number(r.trained.reconstructionMSE), .number(r.trained.llo), .number(r.largestAngleDegrees),
       .number(r.pca.actionMSE), .number(r.pca.observationMSE), .number(r.pca.noiseMSE),

@@ -4,13 +4,13 @@ import NN
 /// One simulated world: the fixed matrices W_a, W_b and P drawn from a seed, and transitions
 ///
 ///     o ~ N(0, I),  a = (1 - chi) n + chi P o  (n ~ N(0, I)),  q = W_a a,
-///     eps = 0 | sigma N(0, I) | sigma W_b b  (b ~ N(0, I)),  o' = o + q + eps.
+///     eps = 0 | sigma N(0, I) | sigma U(-sqrt 3, sqrt 3)^d_o | sigma W_b b  (b ~ N(0, I)),  o' = o + q + eps.
 ///
 /// W_a and W_b are drawn together as one matrix with orthonormal columns, so the action and the
 /// other agents move the observation along orthogonal subspaces and "which one the latent holds"
 /// is a clean question.
 public struct LinearWorld {
-  public let config: LinearConfig
+  public private(set) var config: LinearConfig
   /// W_a [d_o, d_a], orthonormal columns.
   public let actionBasis: [Double]
   /// W_b [d_o, d_b], orthonormal columns orthogonal to W_a.
@@ -71,14 +71,14 @@ public struct LinearWorld {
     switch config.setting {
     case .none:
       energy.zero()
-    case .iid:
+    case .iid, .uniform:
       // noise = eps [N, d_o]
-      fillNormal(noise.data, count: noise.count, scale: sigma, rng: &rng)
+      drawNoise(noise.data, count: noise.count, scale: sigma, rng: &rng)
       for i in 0..<noise.count { next.data[i] += noise.data[i] }
       for r in 0..<n { energy.data[r] = sumOfSquares(noise.data + r * dO, dO) }
     case .agents:
       // noise = b [N, d_b]
-      fillNormal(noise.data, count: noise.count, rng: &rng)
+      drawNoise(noise.data, count: noise.count, rng: &rng)
       // o' += sigma b W_b^T: [N, d_b] x [d_b, d_o]
       gemm(transB: true, m: n, n: dO, k: dB, alpha: sigma, a: noise.data, b: wb.data, beta: 1, c: next.data)
       // W_b has orthonormal columns, so ||sigma W_b b||^2 = sigma^2 ||b||^2.
@@ -92,14 +92,50 @@ public struct LinearWorld {
   /// so that one variance describes it.
   public func cleaningCut(dropping fraction: Double, pilot: Int = 65536, rng: inout RNG) -> (threshold: Float, keptVariance: Double) {
     let sigma = Float(config.sigma)
-    let width = config.setting == .iid ? config.observationDim : config.agentDim
+    let width = config.setting == .agents ? config.agentDim : config.observationDim
     guard config.setting != .none, fraction > 0 else { return (.infinity, config.setting == .none ? 0 : config.sigma * config.sigma) }
-    let draws = Tensor([pilot, width])  // [M, width] eps (iid) or b (agents)
-    fillNormal(draws.data, count: draws.count, rng: &rng)
+    let draws = Tensor([pilot, width])  // [M, width] eps / sigma (iid, uniform) or b (agents)
+    drawNoise(draws.data, count: draws.count, rng: &rng)
     let energies = (0..<pilot).map { sigma * sigma * sumOfSquares(draws.data + $0 * width, width) }.sorted()
     let keep = max(1, Int((Double(pilot) * (1 - fraction)).rounded()))
     let kept = energies[..<keep]
     return (kept.last!, kept.reduce(0.0) { $0 + Double($1) } / Double(keep * width))
+  }
+
+  /// The same world (W_a, W_b, P) with actions drawn independently of the observation (chi = 0):
+  /// the random-action evaluation of a model trained under an observation-dependent policy.
+  public func withRandomActions() -> LinearWorld {
+    var world = self
+    world.config.chi = 0
+    return world
+  }
+
+  /// Sets eps to 0 in every transition of `t` (o' = o + q), keeping o and a: the noise-free
+  /// evaluation. The noise target and ||eps||^2 become 0 too.
+  public func removeNoise(from t: Transitions) {
+    let (n, dO, dB) = (t.count, config.observationDim, config.agentDim)
+    let (next, noise) = (t.next, t.noise)
+    switch config.setting {
+    case .none:
+      break
+    case .iid, .uniform:
+      for i in 0..<next.count { next.data[i] -= noise.data[i] }
+    case .agents:
+      // o' -= sigma b W_b^T: [N, d_b] x [d_b, d_o]
+      gemm(transB: true, m: n, n: dO, k: dB, alpha: -Float(config.sigma), a: noise.data, b: wb.data, beta: 1, c: next.data)
+    }
+    noise.zero()
+    t.noiseEnergy.zero()
+  }
+
+  /// Standard noise draws (unit variance per entry) of this world's distribution: uniform for the
+  /// `uniform` setting, normal otherwise.
+  private func drawNoise(_ p: UnsafeMutablePointer<Float>, count: Int, scale: Float = 1, rng: inout RNG) {
+    if config.setting == .uniform {
+      fillUniform(p, count: count, scale: scale, rng: &rng)
+    } else {
+      fillNormal(p, count: count, scale: scale, rng: &rng)
+    }
   }
 
   /// Overwrites `t` with fresh transitions whose ||eps||^2 is at most `threshold` (data cleaning),
@@ -131,7 +167,7 @@ public struct LinearWorld {
         var e = 0.0
         switch config.setting {
         case .none: break
-        case .iid: e = i == j ? 1 : 0
+        case .iid, .uniform: e = i == j ? 1 : 0
         case .agents: for k in 0..<dB { e += agentBasis[i * dB + k] * agentBasis[j * dB + k] }
         }
         sigma[i * dO + j] = actionScale * s + noiseVariance * e

@@ -6,7 +6,7 @@ public final class Transitions {
   public let observation: Tensor  // [N, d_o]  o
   public let next: Tensor  // [N, d_o]  o' = o + q + eps
   public let action: Tensor  // [N, d_a]  a
-  /// The noise probe's target: b for `agents` [N, d_b], eps for `iid` [N, d_o], nothing for `none` [N, 0].
+  /// The noise probe's target: b for `agents` [N, d_b], eps for `iid` and `uniform` [N, d_o], nothing for `none` [N, 0].
   public let noise: Tensor
   /// ||eps||^2 per transition [N]: the size of the exogenous change that cleaning ranks by.
   public let noiseEnergy: Tensor
@@ -17,7 +17,7 @@ public final class Transitions {
     let noiseWidth: Int
     switch config.setting {
     case .none: noiseWidth = 0
-    case .iid: noiseWidth = config.observationDim
+    case .iid, .uniform: noiseWidth = config.observationDim
     case .agents: noiseWidth = config.agentDim
     }
     observation = Tensor([count, config.observationDim])

@@ -18,7 +18,7 @@ struct LinearCommand: ParsableCommand {
       """)
 
   // MARK: Data
-  @Option(help: "Noise setting: none, iid, agents, or all (each of the three).")
+  @Option(help: "Noise setting: none, iid, uniform, agents, or all (each of the four).")
   var setting = "agents"
   @Option(name: .customLong("do"), help: "Observation dimension d_o.")
   var observationDim = 128
@@ -26,7 +26,7 @@ struct LinearCommand: ParsableCommand {
   var actionDim = 8
   @Option(name: .customLong("db"), help: "Other agents' dimension d_b (agents setting).")
   var agentDim = 8
-  @Option(help: "Noise scale sigma (iid: per-dimension std; agents: eps = sigma W_b b).")
+  @Option(help: "Noise scale sigma (iid, uniform: per-dimension std; agents: eps = sigma W_b b).")
   var sigma = 1.0
   @Option(help: "Policy: a = (1 - chi) n + chi P o, chi in [0, 1].")
   var chi = 0.0
@@ -42,7 +42,7 @@ struct LinearCommand: ParsableCommand {
   // MARK: Training
   @Option(help: "Batch size.")
   var batch = 128
-  @Option(help: "Adam steps (default \(LinearConfig().steps); cleaning and policy experiments: \(LinearExperiment.cleaning.defaultSteps)).")
+  @Option(help: "Adam steps (default \(LinearConfig().steps); experiments: \(LinearExperiment.allCases.compactMap { e in e.defaultSteps.map { "\(e.rawValue) \($0)" } }.joined(separator: ", "))).")
   var steps: Int?
   @Option(help: "Adam's peak learning rate (cosine decay to 0).")
   var lr = LinearConfig().learningRate
@@ -68,6 +68,10 @@ struct LinearCommand: ParsableCommand {
   var probeTrain = LinearConfig().probeTrainSize
   @Option(help: "Fresh transitions the probes are evaluated on.")
   var probeEval = LinearConfig().probeEvalSize
+  @Flag(help: "Fit and evaluate the probes on noise-free transitions (eps = 0); training keeps the noise.")
+  var evalNoiseFree = false
+  @Flag(help: "Evaluate the probes on actions drawn independently of o (chi = 0); they are fitted on the training policy's.")
+  var evalRandomActions = false
 
   // MARK: Many runs and output
   @Option(help: "Sweep KEY=LO..HI[:STEP] or KEY=V1,V2,... (repeatable: a grid).")
@@ -109,7 +113,9 @@ struct LinearCommand: ParsableCommand {
     }
     let elapsed = Date().timeIntervalSince(started)
     if many {
-      FileHandle.standardError.write(Data("\(results.count) runs in \(format(elapsed)) s on \(threads) thread(s)\n".utf8))
+      let what = experiment.map { "experiment \($0): " } ?? ""
+      let steps = Set(plan.configs.map(\.steps)).sorted().map(String.init).joined(separator: "/")
+      FileHandle.standardError.write(Data("\(what)\(results.count) runs of \(steps) steps in \(format(elapsed)) s on \(threads) thread(s)\n".utf8))
     }
 
     let folder = outputFolder(plan)
@@ -148,6 +154,8 @@ struct LinearCommand: ParsableCommand {
     base.probe = try ProbeInput(parsing: probe)
     base.probeTrainSize = probeTrain
     base.probeEvalSize = probeEval
+    base.evalNoiseFree = evalNoiseFree
+    base.evalRandomActions = evalRandomActions
     try base.validate()
     let seedList = (0..<UInt64(seeds)).map { seed &+ $0 }
     if let experiment {

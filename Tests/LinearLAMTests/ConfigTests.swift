@@ -46,7 +46,7 @@ private func message(_ edit: (inout LinearConfig) -> Void) -> String? {
 }
 
 @Test func unknownSettingIsRejected() {
-  #expect(throws: LamError("--setting: expected one of none, iid, agents, all; got 'noisy'")) {
+  #expect(throws: LamError("--setting: expected one of none, iid, uniform, agents, all; got 'noisy'")) {
     try NoiseSetting(parsing: "noisy")
   }
 }
@@ -98,8 +98,8 @@ private func message(_ edit: (inout LinearConfig) -> Void) -> String? {
   let r = try runLinearLAM(c)
   let lines = LinearTable.csv([r, r]).split(separator: "\n")
   #expect(lines.count == 3)
-  #expect(lines[0].hasPrefix("setting,d_o,d_a,d_b,d_z,sigma,chi,learn_a,tie_d,kappa,label_fraction,label_weight,clean,batch,steps,lr,probe,probe_train,probe_eval,seed,action_mse,obs_mse,noise_mse,recon_mse,llo,angle_deg"))
-  #expect(lines[1].hasPrefix("agents,16,2,2,2,1,0,true,false,0,0,1,0,128,20,0.01,pseudo,256,256,0,"))
+  #expect(lines[0].hasPrefix("setting,d_o,d_a,d_b,d_z,sigma,chi,learn_a,tie_d,kappa,label_fraction,label_weight,clean,batch,steps,lr,probe,probe_train,probe_eval,eval_noise_free,eval_random_actions,seed,action_mse,obs_mse,noise_mse,recon_mse,llo,angle_deg"))
+  #expect(lines[1].hasPrefix("agents,16,2,2,2,1,0,true,false,0,0,1,0,128,20,0.01,pseudo,256,256,false,false,0,"))
   let json = try JSONSerialization.jsonObject(with: LinearTable.json([r])) as! [[String: Any]]
   #expect(json.count == 1 && json[0]["setting"] as? String == "agents" && json[0]["d_z"] as? Int == 2)
   #expect(abs((json[0]["llo"] as! Double) - r.trained.llo) < 1e-5)
