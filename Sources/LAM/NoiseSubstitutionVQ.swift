@@ -94,25 +94,6 @@ public final class NoiseSubstitutionVQ {
     return quantized
   }
 
-  /// The nearest code to `z` (squared Euclidean distance; ties go to the lower index).
-  func nearestCode(_ z: UnsafePointer<Float>, in e: Tensor) -> Int {
-    var best = 0
-    var bestDistance = Float.infinity
-    for k in 0..<codes {
-      let c = e.data + k * dim
-      var d: Float = 0
-      for j in 0..<dim {
-        let diff = z[j] - c[j]
-        d += diff * diff
-      }
-      if d < bestDistance {
-        bestDistance = d
-        best = k
-      }
-    }
-    return best
-  }
-
   private func countAndReplace(rng: inout RNG) {
     for k in 0..<codes { usage[k] += Float(counts[k]) }
     batches[0] += 1

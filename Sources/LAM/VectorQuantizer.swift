@@ -59,7 +59,7 @@ public final class VectorQuantizer {
     if indices.count != n { indices = [Int](repeating: 0, count: n) }
     for k in 0..<codes { counts[k] = 0 }
     for row in 0..<n {
-      let k = nearestCode(zE.data + row * dim)
+      let k = nearestCode(zE.data + row * dim, in: codebook)
       indices[row] = k
       counts[k] += 1
     }
@@ -70,25 +70,6 @@ public final class VectorQuantizer {
     }
     if training { updateCodebook(zE, rng: &rng) }
     return quantized
-  }
-
-  /// The index of the code nearest to `z` (squared Euclidean distance; ties go to the lower index).
-  public func nearestCode(_ z: UnsafePointer<Float>) -> Int {
-    var best = 0
-    var bestDistance = Float.infinity
-    for k in 0..<codes {
-      let e = codebook.data + k * dim
-      var d: Float = 0
-      for j in 0..<dim {
-        let diff = z[j] - e[j]
-        d += diff * diff
-      }
-      if d < bestDistance {
-        bestDistance = d
-        best = k
-      }
-    }
-    return best
   }
 
   private func updateCodebook(_ zE: Tensor, rng: inout RNG) {
