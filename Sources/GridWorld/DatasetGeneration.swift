@@ -4,7 +4,7 @@ import Foundation
 
 extension Dataset {
   /// About how many bytes of frames are rolled out, or copied to a file, at a time.
-  static let framePieceBytes = 32 << 20
+  public static let framePieceBytes = 32 << 20
 
   /// Rolls out `episodes` episodes of `steps` steps of `config` with `seed`, each episode on its own
   /// random streams, split over `threads` threads (the result is identical for any thread count), and

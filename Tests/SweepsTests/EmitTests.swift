@@ -11,11 +11,11 @@ private let presetFolder = [URL(fileURLWithPath: #filePath).deletingLastPathComp
   .deletingLastPathComponent().appendingPathComponent("environments").path]
 
 /// A plan of 2 conditions x 3 seeds on 40 episodes of 8 steps of the 4x4 grid (1x4x4 frames), batch 32.
-private func makePlan() throws -> SweepPlan {
+private func makePlan(episodes: Int = 40, steps: Int = 8) throws -> SweepPlan {
   let spec: [String: Any] = [
     "description": "emit test",
     "base": ["model": ["bottleneck": ["kind": "vq", "codes": 5]], "train": ["steps": 30, "batch": 32]],
-    "data": ["episodes": 40, "steps": 8],
+    "data": ["episodes": episodes, "steps": steps],
     "conditions": [["name": "low", "env": "paper-4x4-noise-low"], ["name": "high", "env": "paper-4x4-noise-high"]],
     "seeds": [0, 1, 2],
     "metrics": ["controllable_loss"],
@@ -58,6 +58,21 @@ func slurmSettingsBecomeSbatchLines() throws {
   let plain = options(try emit(.init()).runs)
   #expect(!plain.contains { $0.hasPrefix("--partition") || $0.hasPrefix("--account") || $0.hasPrefix("--qos") })
   #expect(plain.contains("--cpus-per-task=2") && plain.contains("--time=04:00:00"))
+}
+
+@Test("frames too large to be read whole stay on disk: a run counts its records twice, the data job one piece of frames")
+func slurmMemoryLeavesLargeFramesOnDisk() throws {
+  // 100000 episodes x 200 frames of 1x4x4: 320 MB of frames, over FrameStore.inMemoryBytes (64 MiB).
+  let plan = try makePlan(episodes: 100_000, steps: 199)
+  let records = try #require(Dataset.arrayBytes(Dataset.recordArrayNames, episodes: 100_000, steps: 199, frameShape: [1, 4, 4],
+                                                distractors: 0))
+  let frames = 100_000 * 200 * 16
+  #expect(try #require(Dataset.arrayBytes(["frames"], episodes: 100_000, steps: 199, frameShape: [1, 4, 4], distractors: 0)) == frames)
+  let model = try #require(plan.runs[0].config.model.estimatedBytes(frame: FrameShape(channels: 1, height: 4, width: 4),
+                                                                     batch: 32, training: true))
+  #expect(SweepJobMemory.runBytes(plan.runs[0], in: plan) == 2 * records + model)
+  let piece = Dataset.framePieceBytes + frames / 100_000
+  #expect(SweepJobMemory.data(plan) == SweepJobMemory.megabytes(2 * (records + piece)))
 }
 
 @Test("the memory line is the largest run's datasets read twice plus the model in training, times 1.5, plus 512 MiB")
