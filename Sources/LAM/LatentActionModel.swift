@@ -125,13 +125,13 @@ public final class LatentActionModel {
     }
   }
 
-  /// The discrete kinds' code per row of the last forward and the number of codes; nil for continuous and kl.
-  public var lastCodes: (indices: [Int], codebookSize: Int)? {
+  /// The discrete kinds' code per row of the last forward, [N]; nil for continuous and kl.
+  public var lastCodes: [Int]? {
     switch bottleneck {
     case .continuous, .kl: return nil
-    case .vq(let q): return (q.indices, q.codes)
-    case .nsvq(let q): return (q.indices, q.codes)
-    case .fsq(let q): return (q.indices, q.codes)
+    case .vq(let q): return q.indices
+    case .nsvq(let q): return q.indices
+    case .fsq(let q): return q.indices
     }
   }
 

@@ -50,7 +50,7 @@ public struct Encoding {
       let prediction = model.forward(o, next, training: false, rng: &rng)
       let z = quantized ? model.latent : model.encoded  // [B, dz]
       for i in 0..<(chunk.count * dz) { latents[start * dz + i] = z.data[i] }
-      if let last = model.lastCodes { codes! += last.indices }
+      if let last = model.lastCodes { codes! += last }
       if case .kl(let g) = model.bottleneck {
         let batchKL = g.klPerDimension
         klSums = zip(klSums ?? [Double](repeating: 0, count: dz), batchKL).map { $0 + $1 * Double(chunk.count) }

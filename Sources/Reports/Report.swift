@@ -244,7 +244,7 @@ public enum Report {
     var title: String
     var perRow = 4  // latents per picture row: all codes, or the four steps along one axis
     // Up to 16 codes are shown one by one; more (a large FSQ grid) and the continuous kinds by principal axes.
-    let shownCodes = model.codeLatents.flatMap { $0.count <= 16 ? $0 : nil }
+    let shownCodes = (model.config.bottleneck.codebookSize ?? .max) <= 16 ? model.codeLatents : nil
     if let codes = shownCodes {
       latents = codes
       columnLabels = (0..<codes.count).map { "code \($0)" }
