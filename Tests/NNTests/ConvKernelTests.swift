@@ -21,6 +21,18 @@ private func onKernels(_ kernels: Int32, _ body: () -> Void) {
   body()
 }
 
+@Test("a thread chooses its own tile, and a tile that does not exist is refused without a change")
+func kernelChoiceBelongsToTheThread() {
+  let automatic = lam_kernels()
+  #expect(automatic == LAM_KERNELS_BUILD || automatic == LAM_KERNELS_AVX512)
+  #expect(lam_use_kernels(LAM_KERNELS_BUILD) == 1)
+  #expect(lam_kernels() == LAM_KERNELS_BUILD)
+  #expect(lam_use_kernels(7) == 0)
+  #expect(lam_kernels() == LAM_KERNELS_BUILD)
+  #expect(lam_use_kernels(0) == 1)
+  #expect(lam_kernels() == automatic)
+}
+
 /// Where each layout puts the n positions of one image row: `run` floats side by side, then a gap of one
 /// (a phase plane's extra column); 0 for no runs (every position two floats apart).
 private func positionOffsets(_ n: Int, run: Int) -> [Int32] {
