@@ -1,5 +1,5 @@
 // What the two register-tile paths (ConvKernels.c: AVX2 or plain C; Avx512.c: AVX-512) share: the packing
-// of B panels and of the weight gradient's A block, and the choice between the paths. Not part of the API.
+// of B panels and of the weight gradient's A block. Not part of the API.
 #ifndef LAM_CONV_PACKING_H
 #define LAM_CONV_PACKING_H
 #include "ConvKernels.h"
@@ -31,7 +31,7 @@ LAM_HIDDEN void lam_pack_bt_panel(const float *source, long image_stride, const 
 // one image to the next (rows past m are not written).
 LAM_HIDDEN void lam_pack_a_block(int m, int n, const float *a, long a_image_stride, long q0, int kc, float *a_block);
 
-// The AVX-512 variants of the three products (Avx512.c), same arguments and the same sums in the same order.
+// The AVX-512 variants of the three products (Avx512.c), with the same arguments (ConvKernels.c calls them).
 LAM_HIDDEN void lam_gemm_columns_avx512(int m, int k, int n, int images, const float *packed_a, const float *source,
                                         long image_stride, const int32_t *taps, const int32_t *positions, float *c,
                                         float *b_block);

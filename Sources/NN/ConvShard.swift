@@ -3,10 +3,10 @@ import ConvKernels
 /// The working buffers of one shard of a convolution's batch (`BatchShards`) and its two kernel calls: one
 /// thread uses them at a time.
 final class ConvShard {
-  let planes = Tensor([0])  // [images, g.scratchSize]: a call's images' phase planes, where their column windows are summed
+  let planes = Tensor([0])  // [images, g.scratchSize]: a call's phase planes, where the column windows are summed
   let product = Tensor([0])  // [padded rows, chunk * padded positions]: the C of one `multiply`
   let aBlock = Tensor([0])  // [padded rows * LAM_KC]: the weight gradient's packed A
-  let bBlock = Tensor([0])  // [LAM_KC * LAM_NC]: the packed B of `multiply` (a [LAM_KC, LAM_PANEL_COLS] panel of it
+  let bBlock = Tensor([0])  // [LAM_KC * LAM_NC]: the packed B of `multiply` and `multiplyAndFold` (a panel of it
                             // for the weight gradient)
   let dWeight = Tensor([0])  // [padded rows, padded columns]: this shard's weight gradient
   let dBias = Tensor([0])  // [out]: this shard's bias gradient

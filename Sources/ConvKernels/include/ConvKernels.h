@@ -16,7 +16,8 @@
 #define LAM_NC 256
 
 /// The register tiles: the one this library was compiled for (6 x 16 with AVX2 and FMA, or plain C
-/// loops), and 12 x 32 or 24 x 16 with AVX-512. Both give the same sums in the same order.
+/// loops), and 12 x 32 (or 12 x 16) with AVX-512. The AVX2 and AVX-512 tiles give the same sums in the same
+/// order, except where lam_gemm_columns_add adds products that meet on one place (README.md).
 #define LAM_KERNELS_BUILD 1
 #define LAM_KERNELS_AVX512 2
 
