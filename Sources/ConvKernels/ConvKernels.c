@@ -1,10 +1,42 @@
-#include "ConvKernels.h"
+#include "Packing.h"
+#include <stdlib.h>
 #include <string.h>
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #endif
 
-static inline int min_int(int a, int b) { return a < b ? a : b; }
+// MARK: - Which tile
+
+// AVX-512 when the CPU has it (checked once per process; LAM_CONV_KERNELS=avx2 keeps the build's own path),
+// else the path this file was compiled for. A thread may choose for itself (lam_use_kernels), so that tests
+// can run both paths side by side while other threads keep theirs.
+static _Thread_local int chosen;  // 0: automatic
+
+static int automatic_kernels(void) {
+  static int found;  // 0 until the first call; every thread finds the same value
+  int path = __atomic_load_n(&found, __ATOMIC_RELAXED);
+  if (path) return path;
+  path = LAM_KERNELS_BUILD;
+#if defined(__x86_64__)
+  const char *forced = getenv("LAM_CONV_KERNELS");
+  if (!(forced && strcmp(forced, "avx2") == 0) && __builtin_cpu_supports("avx512f") &&
+      __builtin_cpu_supports("avx512vl"))
+    path = LAM_KERNELS_AVX512;
+#endif
+  __atomic_store_n(&found, path, __ATOMIC_RELAXED);
+  return path;
+}
+
+int lam_kernels(void) { return chosen ? chosen : automatic_kernels(); }
+
+int lam_use_kernels(int kernels) {
+  int available = kernels == 0 || kernels == LAM_KERNELS_BUILD;
+#if defined(__x86_64__)
+  available |= kernels == LAM_KERNELS_AVX512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+#endif
+  if (available) chosen = kernels;
+  return available;
+}
 
 // MARK: - The register tile
 
@@ -119,15 +151,7 @@ void lam_pack_a(const float *a, int m, int k, int lda, int transposed, float *pa
 
 // MARK: - Column matrix as B
 
-// How the 16 positions of one B strip lie in the source: one run of 16 (a window row of 16 or more), two
-// of 8 or four of 4 (rows of an 8- or 4-wide output), or anything else, read float by float.
-typedef struct {
-  int valid;  // positions < n in the strip; the rest of the strip is zero
-  int runLength;  // 16, 8 or 4 when the strip is valid runs of that length; 0 otherwise
-  int32_t offsets[LAM_NR];  // positions[p0 + j]
-} Strip;
-
-static void describe_strip(const int32_t *positions, int p0, int n, Strip *s) {
+void lam_describe_strip(const int32_t *positions, int p0, int n, Strip *s) {
   s->valid = min_int(LAM_NR, n - p0);
   for (int j = 0; j < s->valid; j++) s->offsets[j] = positions[p0 + j];
   s->runLength = 0;
@@ -140,9 +164,8 @@ static void describe_strip(const int32_t *positions, int p0, int n, Strip *s) {
   }
 }
 
-// dst[kk*16 + j] = image[taps[k0 + kk] + offsets[j]] for kk < kc: rows k0..<k0+kc of one B strip.
-static void pack_b_strip(const float *image, const int32_t *taps, int k0, int kc, const Strip *s, float *dst) {
-  for (int kk = 0; kk < kc; kk++, dst += LAM_NR) {
+void lam_pack_b_strip(const float *image, const int32_t *taps, int k0, int kc, const Strip *s, float *dst, int ld) {
+  for (int kk = 0; kk < kc; kk++, dst += ld) {
     const float *src = image + taps[k0 + kk];
     switch (s->runLength) {
     case 16:
@@ -168,6 +191,12 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
   int mp = lam_padded_rows(m), np = lam_padded_cols(n), ldc = images * np;
   int strips = ldc / LAM_NR, block = LAM_NC / LAM_NR;
   if (k == 0) { memset(c, 0, sizeof(float) * (size_t)m * ldc); return; }
+#if defined(__x86_64__)
+  if (lam_kernels() == LAM_KERNELS_AVX512) {
+    lam_gemm_columns_avx512(m, k, n, images, packed_a, source, image_stride, taps, positions, c, b_block);
+    return;
+  }
+#endif
   for (int s0 = 0; s0 < strips; s0 += block) {
     int s1 = min_int(strips, s0 + block);
     for (int k0 = 0; k0 < k; k0 += LAM_KC) {
@@ -175,8 +204,9 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
       for (int s = s0; s < s1; s++) {
         int image = s * LAM_NR / np, p0 = s * LAM_NR % np;
         Strip strip;
-        describe_strip(positions, p0, n, &strip);
-        pack_b_strip(source + image * image_stride, taps, k0, kc, &strip, b_block + (long)(s - s0) * kc * LAM_NR);
+        lam_describe_strip(positions, p0, n, &strip);
+        lam_pack_b_strip(source + image * image_stride, taps, k0, kc, &strip, b_block + (long)(s - s0) * kc * LAM_NR,
+                         LAM_NR);
       }
       // One B strip (16 KB) stays in L1 while every A panel streams past it from L2.
       for (int s = s0; s < s1; s++)
@@ -187,42 +217,48 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
   }
 }
 
-// Adds one strip of C [m, 16] onto the places of rows 0..<m, column j at dest + out_taps[r] + the strip's
-// offsets[j]: for strips that are not runs (tile_fold adds those).
-static void add_strip(int m, const float *c, float *dest, const int32_t *out_taps, const Strip *s) {
+// For strips that are not runs (tile_fold adds those).
+void lam_add_strip(int m, const float *c, int ldc, float *dest, const int32_t *out_taps, const Strip *s) {
   for (int r = 0; r < m; r++) {
     float *dst = dest + out_taps[r];
-    for (int j = 0; j < s->valid; j++) dst[s->offsets[j]] += c[(long)r * LAM_NR + j];
+    for (int j = 0; j < s->valid; j++) dst[s->offsets[j]] += c[(long)r * ldc + j];
   }
 }
 
 void lam_gemm_columns_add(int m, int k, int n, int images, const float *packed_a,
                           const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
                           float *dest, long dest_stride, const int32_t *out_taps, const int32_t *out_positions,
-                          float *strip, float *b_panel) {
+                          float *strip, float *b_block) {
   int mp = lam_padded_rows(m), np = lam_padded_cols(n);
   if (k == 0) return;
+#if defined(__x86_64__)
+  if (lam_kernels() == LAM_KERNELS_AVX512) {
+    lam_gemm_columns_add_avx512(m, k, n, images, packed_a, source, image_stride, taps, positions, dest, dest_stride,
+                                out_taps, out_positions, strip, b_block);
+    return;
+  }
+#endif
   for (int image = 0; image < images; image++) {
     for (int p0 = 0; p0 < np; p0 += LAM_NR) {
       Strip in, out;
-      describe_strip(positions, p0, n, &in);
-      describe_strip(out_positions, p0, n, &out);
+      lam_describe_strip(positions, p0, n, &in);
+      lam_describe_strip(out_positions, p0, n, &out);
       // The strip of C [mp, 16] stays in L1/L2 across the passes. The last pass adds it where it belongs
       // straight from the register tile when its places are runs; otherwise it is added afterwards.
       float *target = dest + image * dest_stride;
       for (int k0 = 0; k0 < k; k0 += LAM_KC) {
         int kc = min_int(LAM_KC, k - k0), last = k0 + kc == k;
-        pack_b_strip(source + image * image_stride, taps, k0, kc, &in, b_panel);
+        lam_pack_b_strip(source + image * image_stride, taps, k0, kc, &in, b_block, LAM_NR);
         for (int i0 = 0; i0 < mp; i0 += LAM_MR) {
           const float *a = packed_a + (long)i0 * k + k0 * LAM_MR;
           float *c = strip + (long)i0 * LAM_NR;
           if (last && out.runLength)
-            tile_fold(m - i0, kc, a, b_panel, c, k0 > 0, target, out_taps + i0, out.offsets, out.runLength);
+            tile_fold(m - i0, kc, a, b_block, c, k0 > 0, target, out_taps + i0, out.offsets, out.runLength);
           else
-            tile(m - i0, kc, a, b_panel, c, LAM_NR, k0 > 0);
+            tile(m - i0, kc, a, b_block, c, LAM_NR, k0 > 0);
         }
       }
-      if (!out.runLength) add_strip(m, strip, target, out_taps, &out);
+      if (!out.runLength) lam_add_strip(m, strip, LAM_NR, target, out_taps, &out);
     }
   }
 }
@@ -269,11 +305,10 @@ static inline void store_transposed_8x4(const float *src[8], float *dst, int ld)
 }
 #endif
 
-// panel[kk*16 + j] = the column matrix's entry (j0 + j, position q0 + kk) for kk < kc, zero for j0 + j past
-// `columns`: a transpose, done 8 columns x 8 (or 4) positions at a time in registers where positions run
-// on contiguously in the source.
-static void pack_bt_panel(const float *source, long image_stride, const int32_t *taps, int j0, int columns,
-                          const int32_t *positions, int n, long q0, int kc, float *panel) {
+// A transpose, done 8 columns x 8 (or 4) positions at a time in registers where positions run on
+// contiguously in the source.
+void lam_pack_bt_panel(const float *source, long image_stride, const int32_t *taps, int j0, int columns,
+                       const int32_t *positions, int n, long q0, int kc, float *panel, int ld) {
   for (int kk = 0; kk < kc;) {
     long q = q0 + kk;
     int image = (int)(q / n), p = (int)(q % n), length = min_int(n - p, kc - kk);
@@ -286,26 +321,26 @@ static void pack_bt_panel(const float *source, long image_stride, const int32_t 
         live += src[j] != 0;
       }
       (void)live;  // read by the vector paths only
-      float *dst = panel + (long)kk * LAM_NR + jb;
+      float *dst = panel + (long)kk * ld + jb;
       for (int t = 0; t < length;) {
         const int32_t *at = positions + p + t;
 #if defined(__AVX2__) && defined(__FMA__)
         if (live == 8 && t + 8 <= length && at[7] == at[0] + 7) {
           __m256 r[8];
           for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(src[j] + at[0]);
-          store_transposed_8x8(r, dst + (long)t * LAM_NR, LAM_NR);
+          store_transposed_8x8(r, dst + (long)t * ld, ld);
           t += 8;
           continue;
         }
         if (live == 8 && t + 4 <= length && at[3] == at[0] + 3) {
           const float *rows[8];
           for (int j = 0; j < 8; j++) rows[j] = src[j] + at[0];
-          store_transposed_8x4(rows, dst + (long)t * LAM_NR, LAM_NR);
+          store_transposed_8x4(rows, dst + (long)t * ld, ld);
           t += 4;
           continue;
         }
 #endif
-        for (int j = 0; j < 8; j++) dst[(long)t * LAM_NR + j] = src[j] ? src[j][at[0]] : 0;
+        for (int j = 0; j < 8; j++) dst[(long)t * ld + j] = src[j] ? src[j][at[0]] : 0;
         t++;
       }
     }
@@ -313,42 +348,52 @@ static void pack_bt_panel(const float *source, long image_stride, const int32_t 
   }
 }
 
+// A panel of 6 rows is transposed 8 positions at a time in registers.
+void lam_pack_a_block(int m, int n, const float *a, long a_image_stride, long q0, int kc, float *a_block) {
+  for (int row0 = 0; row0 < m; row0 += LAM_MR) {
+    int rows = min_int(LAM_MR, m - row0);
+    float *panel = a_block + (long)row0 * kc;  // [kc][6]
+    for (int kk = 0; kk < kc;) {
+      long q = q0 + kk;
+      int image = (int)(q / n), p = (int)(q % n), length = min_int(n - p, kc - kk), t = 0;
+      const float *src = a + image * a_image_stride + (long)row0 * n + p;  // row i at src + i*n
+#if defined(__AVX2__) && defined(__FMA__)
+      for (; rows == LAM_MR && t + 8 <= length; t += 8) {
+        __m256 r[8];
+        for (int i = 0; i < LAM_MR; i++) r[i] = _mm256_loadu_ps(src + (long)i * n + t);
+        r[6] = r[7] = _mm256_setzero_ps();
+        transpose_8x8(r);
+        for (int j = 0; j < 8; j++) {  // the first 6 floats of each: 4, then 2
+          float *dst = panel + (long)(kk + t + j) * LAM_MR;
+          _mm_storeu_ps(dst, _mm256_castps256_ps128(r[j]));
+          _mm_storel_pi((__m64 *)(dst + 4), _mm256_extractf128_ps(r[j], 1));
+        }
+      }
+#endif
+      for (; t < length; t++)
+        for (int i = 0; i < rows; i++) panel[(long)(kk + t) * LAM_MR + i] = src[(long)i * n + t];
+      kk += length;
+    }
+  }
+}
+
 void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, long a_image_stride,
                         const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
                         float *c, int ldc, float *a_block, float *b_panel) {
+#if defined(__x86_64__)
+  if (lam_kernels() == LAM_KERNELS_AVX512) {
+    lam_gemm_columns_t_avx512(m, columns, n, images, a, a_image_stride, source, image_stride, taps, positions, c,
+                              ldc, a_block, b_panel);
+    return;
+  }
+#endif
   int mp = lam_padded_rows(m), cp = lam_padded_cols(columns);
   long total = (long)images * n;
   for (long q0 = 0; q0 < total; q0 += LAM_KC) {
     int kc = (int)(total - q0 < LAM_KC ? total - q0 : LAM_KC);
-    // A block [mp/6][kc][6]: positions q0..<q0+kc of every row (rows past m are never read), crossing from
-    // one image to the next; a panel of 6 rows is transposed 8 positions at a time in registers.
-    for (int row0 = 0; row0 < m; row0 += LAM_MR) {
-      int rows = min_int(LAM_MR, m - row0);
-      float *panel = a_block + (long)row0 * kc;  // [kc][6]
-      for (int kk = 0; kk < kc;) {
-        long q = q0 + kk;
-        int image = (int)(q / n), p = (int)(q % n), length = min_int(n - p, kc - kk), t = 0;
-        const float *src = a + image * a_image_stride + (long)row0 * n + p;  // row i at src + i*n
-#if defined(__AVX2__) && defined(__FMA__)
-        for (; rows == LAM_MR && t + 8 <= length; t += 8) {
-          __m256 r[8];
-          for (int i = 0; i < LAM_MR; i++) r[i] = _mm256_loadu_ps(src + (long)i * n + t);
-          r[6] = r[7] = _mm256_setzero_ps();
-          transpose_8x8(r);
-          for (int j = 0; j < 8; j++) {  // the first 6 floats of each: 4, then 2
-            float *dst = panel + (long)(kk + t + j) * LAM_MR;
-            _mm_storeu_ps(dst, _mm256_castps256_ps128(r[j]));
-            _mm_storel_pi((__m64 *)(dst + 4), _mm256_extractf128_ps(r[j], 1));
-          }
-        }
-#endif
-        for (; t < length; t++)
-          for (int i = 0; i < rows; i++) panel[(long)(kk + t) * LAM_MR + i] = src[(long)i * n + t];
-        kk += length;
-      }
-    }
+    lam_pack_a_block(m, n, a, a_image_stride, q0, kc, a_block);
     for (int j0 = 0; j0 < cp; j0 += LAM_NR) {
-      pack_bt_panel(source, image_stride, taps, j0, columns, positions, n, q0, kc, b_panel);
+      lam_pack_bt_panel(source, image_stride, taps, j0, columns, positions, n, q0, kc, b_panel, LAM_NR);
       for (int i0 = 0; i0 < mp; i0 += LAM_MR)
         tile(m - i0, kc, a_block + (long)i0 * kc, b_panel, c + (long)i0 * ldc + j0, ldc, 1);
     }

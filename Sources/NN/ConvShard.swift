@@ -3,10 +3,10 @@ import ConvKernels
 /// The working buffers of one shard of a convolution's batch (`BatchShards`) and its two kernel calls: one
 /// thread uses them at a time.
 final class ConvShard {
-  let planes = Tensor([0])  // [g.scratchSize]: one image's phase planes, where its column windows are summed
+  let planes = Tensor([0])  // [images, g.scratchSize]: a call's phase planes, where the column windows are summed
   let product = Tensor([0])  // [padded rows, chunk * padded positions]: the C of one `multiply`
   let aBlock = Tensor([0])  // [padded rows * LAM_KC]: the weight gradient's packed A
-  let bBlock = Tensor([0])  // [LAM_KC * LAM_NC]: the packed B of `multiply` (a [LAM_KC, LAM_NR] panel of it
+  let bBlock = Tensor([0])  // [LAM_KC * LAM_NC]: the packed B of `multiply` and `multiplyAndFold` (a panel of it
                             // for the weight gradient)
   let dWeight = Tensor([0])  // [padded rows, padded columns]: this shard's weight gradient
   let dBias = Tensor([0])  // [out]: this shard's bias gradient
@@ -27,23 +27,22 @@ final class ConvShard {
   }
 
   /// Adds A x the column matrices of `images` images (as `multiply`) back onto the images, as `col2im`
-  /// does: image i's product is added onto its zeroed phase planes through `columns` as it is computed
-  /// (`lam_gemm_columns_add`), and the planes are merged into target + i * imageSize.
+  /// does: each image's product is added onto its zeroed phase planes through `columns` as it is computed
+  /// (`lam_gemm_columns_add`, all images in one call, so that the weight streams once per call and not once
+  /// per image), and the planes are merged into target + i * imageSize.
   func multiplyAndFold(
     _ packedA: Tensor, rows m: Int, source: UnsafePointer<Float>, imageStride: Int, _ offsets: ColumnOffsets,
     images: Int, onto columns: ColumnOffsets, _ phases: PhaseRows, addingInto target: UnsafeMutablePointer<Float>
   ) {
     let g = phases.geometry
-    planes.resize(g.scratchSize)
-    product.reserve(Int(lam_padded_rows(Int32(m)) * LAM_NR))
-    bBlock.reserve(Int(LAM_KC * LAM_NR))
-    for i in 0..<images {
-      planes.zero()
-      lam_gemm_columns_add(Int32(m), Int32(offsets.rows), Int32(offsets.count), 1, packedA.data,
-                           source + i * imageStride, imageStride, offsets.taps, offsets.positions, planes.data,
-                           g.scratchSize, columns.taps, columns.positions, product.data, bBlock.data)
-      phases.merge(planes.data, addingInto: target + i * g.imageSize)
-    }
+    planes.resize(g.scratchSize * images)
+    planes.zero()
+    product.reserve(Int(lam_padded_rows(Int32(m)) * LAM_PANEL_COLS))
+    bBlock.reserve(Int(LAM_KC * LAM_NC))
+    lam_gemm_columns_add(Int32(m), Int32(offsets.rows), Int32(offsets.count), Int32(images), packedA.data, source,
+                         imageStride, offsets.taps, offsets.positions, planes.data, g.scratchSize, columns.taps,
+                         columns.positions, product.data, bBlock.data)
+    for i in 0..<images { phases.merge(planes.data + i * g.scratchSize, addingInto: target + i * g.imageSize) }
   }
 
   /// dWeight = the sum over `images` images of A_i x C_i^T (`lam_gemm_columns_t`): A_i [m, P] is the plain

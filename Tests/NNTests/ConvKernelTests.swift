@@ -6,6 +6,32 @@ import Testing
 // The column kernels against plain loops in Double, on sizes that reach every edge: rows not a multiple of
 // the 6-row tile, positions not a multiple of the 16-column strip, depths over one 256-deep pass, more
 // columns than one 256-column block, and sources laid out in runs of 16, 8 and 4 or in no runs at all.
+// Each test runs on every tile this CPU has (the build's own, AVX2 or plain C, and AVX-512), chosen for the
+// test's thread alone (`lam_use_kernels`); the sizes also reach the AVX-512 tiles' edges (rows past 12 and
+// 24, odd strip counts, a strip of runs next to one without).
+
+/// The tiles to test: every one `lam_use_kernels` accepts on this CPU is run, the others return early.
+private let kernelPaths = [LAM_KERNELS_BUILD, LAM_KERNELS_AVX512]
+
+/// Runs `body` with the calling thread on tile `kernels`, or not at all when this CPU lacks it.
+private func onKernels(_ kernels: Int32, _ body: () -> Void) {
+  guard lam_use_kernels(kernels) == 1 else { return }
+  defer { lam_use_kernels(0) }
+  #expect(lam_kernels() == kernels)
+  body()
+}
+
+@Test("a thread chooses its own tile, and a tile that does not exist is refused without a change")
+func kernelChoiceBelongsToTheThread() {
+  let automatic = lam_kernels()
+  #expect(automatic == LAM_KERNELS_BUILD || automatic == LAM_KERNELS_AVX512)
+  #expect(lam_use_kernels(LAM_KERNELS_BUILD) == 1)
+  #expect(lam_kernels() == LAM_KERNELS_BUILD)
+  #expect(lam_use_kernels(7) == 0)
+  #expect(lam_kernels() == LAM_KERNELS_BUILD)
+  #expect(lam_use_kernels(0) == 1)
+  #expect(lam_kernels() == automatic)
+}
 
 /// Where each layout puts the n positions of one image row: `run` floats side by side, then a gap of one
 /// (a phase plane's extra column); 0 for no runs (every position two floats apart).
@@ -48,8 +74,15 @@ private struct ColumnSource {
   (m: 6, k: 257, n: 16, images: 20, run: 4),
   (m: 32, k: 96, n: 256, images: 2, run: 16),
   (m: 1, k: 1, n: 1, images: 1, run: 0),
-])
-func columnProductEqualsThePlainProductOnEveryImage(m: Int, k: Int, n: Int, images: Int, run: Int) {
+  (m: 50, k: 40, n: 16, images: 3, run: 16),
+], kernelPaths)
+func columnProductEqualsThePlainProductOnEveryImage(
+  _ size: (m: Int, k: Int, n: Int, images: Int, run: Int), kernels: Int32
+) {
+  onKernels(kernels) { checkColumnProduct(m: size.m, k: size.k, n: size.n, images: size.images, run: size.run) }
+}
+
+private func checkColumnProduct(m: Int, k: Int, n: Int, images: Int, run: Int) {
   var rng = RNG(seed: 3)
   let a = randomFloats(m * k, &rng)
   let source = ColumnSource(rows: k, n: n, images: images, run: run, rng: &rng)
@@ -84,8 +117,17 @@ func columnProductEqualsThePlainProductOnEveryImage(m: Int, k: Int, n: Int, imag
   (m: 13, columns: 40, n: 24, images: 12, run: 8),
   (m: 6, columns: 16, n: 32, images: 9, run: 16),
   (m: 5, columns: 9, n: 7, images: 50, run: 0),
-])
-func columnTransposedProductAddsEveryImagesWeightGradient(m: Int, columns: Int, n: Int, images: Int, run: Int) {
+  (m: 30, columns: 72, n: 16, images: 20, run: 16),
+], kernelPaths)
+func columnTransposedProductAddsEveryImagesWeightGradient(
+  _ size: (m: Int, columns: Int, n: Int, images: Int, run: Int), kernels: Int32
+) {
+  onKernels(kernels) {
+    checkTransposedProduct(m: size.m, columns: size.columns, n: size.n, images: size.images, run: size.run)
+  }
+}
+
+private func checkTransposedProduct(m: Int, columns: Int, n: Int, images: Int, run: Int) {
   var rng = RNG(seed: 4)
   let a = randomFloats(images * m * n, &rng)  // image i: [m, n]
   let source = ColumnSource(rows: columns, n: n, images: images, run: run, rng: &rng)
@@ -93,7 +135,7 @@ func columnTransposedProductAddsEveryImagesWeightGradient(m: Int, columns: Int, 
   let start = (0..<mp * cp).map { $0 / cp < m && $0 % cp < columns ? Float($0 % 5) : 0 }
   var c = start
   var aBlock = [Float](repeating: .nan, count: mp * Int(LAM_KC))
-  var bPanel = [Float](repeating: .nan, count: Int(LAM_KC * LAM_NR))
+  var bPanel = [Float](repeating: .nan, count: Int(LAM_KC * LAM_PANEL_COLS))
   lam_gemm_columns_t(Int32(m), Int32(columns), Int32(n), Int32(images), a, m * n, source.values,
                      source.imageStride, source.taps, source.positions, &c, Int32(cp), &aBlock, &bPanel)
   var got: [Double] = [], want: [Double] = []
@@ -116,8 +158,16 @@ func columnTransposedProductAddsEveryImagesWeightGradient(m: Int, columns: Int, 
   (m: 13, k: 300, n: 40, images: 2, run: 8),
   (m: 20, k: 64, n: 32, images: 3, run: 4),
   (m: 6, k: 16, n: 48, images: 1, run: 16),
-])
-func columnProductAddedInPlaceEqualsTheProductScatteredByHand(m: Int, k: Int, n: Int, images: Int, run: Int) {
+  (m: 30, k: 270, n: 20, images: 2, run: 16),
+  (m: 50, k: 24, n: 64, images: 2, run: 0),
+], kernelPaths)
+func columnProductAddedInPlaceEqualsTheProductScatteredByHand(
+  _ size: (m: Int, k: Int, n: Int, images: Int, run: Int), kernels: Int32
+) {
+  onKernels(kernels) { checkProductAddedInPlace(m: size.m, k: size.k, n: size.n, images: size.images, run: size.run) }
+}
+
+private func checkProductAddedInPlace(m: Int, k: Int, n: Int, images: Int, run: Int) {
   var rng = RNG(seed: 6)
   let a = randomFloats(m * k, &rng)
   let source = ColumnSource(rows: k, n: n, images: images, run: run, rng: &rng)
@@ -130,10 +180,10 @@ func columnProductAddedInPlaceEqualsTheProductScatteredByHand(m: Int, k: Int, n:
   let outTaps = (0..<m).map { Int32(($0 * 5) % m * span + 2) }
   let before = randomFloats(images * destStride, &rng)
   var dest = before
-  var strip = [Float](repeating: .nan, count: mp * Int(LAM_NR))
-  var panel = [Float](repeating: .nan, count: Int(LAM_KC * LAM_NR))
+  var strip = [Float](repeating: .nan, count: mp * Int(LAM_PANEL_COLS))
+  var block = [Float](repeating: .nan, count: Int(LAM_KC * LAM_NC))
   lam_gemm_columns_add(Int32(m), Int32(k), Int32(n), Int32(images), packed, source.values, source.imageStride,
-                       source.taps, source.positions, &dest, destStride, outTaps, outPositions, &strip, &panel)
+                       source.taps, source.positions, &dest, destStride, outTaps, outPositions, &strip, &block)
   var want = before.map(Double.init)
   for i in 0..<images {
     for r in 0..<m {

@@ -8,10 +8,25 @@
 /// Rows of the register tile (and of a packed A panel) and its columns (and of a packed B panel).
 #define LAM_MR 6
 #define LAM_NR 16
+/// Columns of the widest packed B panel: the AVX-512 tile's (2 x 16; the AVX2 tile's are 16).
+#define LAM_PANEL_COLS 32
 /// Depth of one pass over A and B: a packed A panel (6 x 256) and B panel (256 x 16) stay in L1.
 #define LAM_KC 256
 /// Columns of C computed against one packed block of B (256 x 256 floats, 256 KB, in L2).
 #define LAM_NC 256
+
+/// The register tiles: the one this library was compiled for (6 x 16 with AVX2 and FMA, or plain C
+/// loops), and 12 x 32 (or 12 x 16) with AVX-512. The AVX2 and AVX-512 tiles give the same sums in the same
+/// order, except where lam_gemm_columns_add adds products that meet on one place (README.md).
+#define LAM_KERNELS_BUILD 1
+#define LAM_KERNELS_AVX512 2
+
+/// The tile the calling thread uses: LAM_KERNELS_AVX512 when the CPU has AVX-512 F and VL (unless the
+/// environment variable LAM_CONV_KERNELS is `avx2`), otherwise LAM_KERNELS_BUILD.
+int lam_kernels(void);
+/// Makes the calling thread use `kernels` (0: back to the automatic choice). Returns 0, changing nothing,
+/// when this CPU cannot run them.
+int lam_use_kernels(int kernels);
 
 /// ceil(m / 6) * 6: the rows of a packed A and of C.
 static inline int lam_padded_rows(int m) { return (m + LAM_MR - 1) / LAM_MR * LAM_MR; }
@@ -35,11 +50,11 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
 /// lam_gemm_columns with the product added straight back onto the places it belongs instead of stored:
 /// dest[i*dest_stride + out_taps[r] + out_positions[p]] += C_i[r][p] for r < m, p < n (the scatter of
 /// col2im, without C in memory). The places of one row must not repeat. `strip` holds
-/// lam_padded_rows(m) * LAM_NR floats, `b_panel` LAM_KC * LAM_NR.
+/// lam_padded_rows(m) * LAM_PANEL_COLS floats, `b_block` LAM_KC * LAM_NC.
 void lam_gemm_columns_add(int m, int k, int n, int images, const float *packed_a,
                           const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
                           float *dest, long dest_stride, const int32_t *out_taps, const int32_t *out_positions,
-                          float *strip, float *b_panel);
+                          float *strip, float *b_block);
 
 /// C += sum over images i of A_i x B_i^T, the weight gradient of a convolution: A_i [m, n] has row r at
 /// a + i*a_image_stride + r*n, and B_i[j][p] = source[i*image_stride + taps[j] + positions[p]] for
@@ -47,7 +62,7 @@ void lam_gemm_columns_add(int m, int k, int n, int images, const float *packed_a
 /// lam_padded_rows(m) rows, lam_padded_cols(columns) columns; its padding columns stay zero if they were,
 /// its rows past m are left as they were.
 /// `positions` must increase (a run of them is found by its ends).
-/// `a_block` holds lam_padded_rows(m) * LAM_KC floats, `b_panel` LAM_KC * LAM_NR.
+/// `a_block` holds lam_padded_rows(m) * LAM_KC floats, `b_panel` LAM_KC * LAM_PANEL_COLS.
 void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, long a_image_stride,
                         const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
                         float *c, int ldc, float *a_block, float *b_panel);

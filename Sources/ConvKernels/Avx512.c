@@ -1,0 +1,213 @@
+// The three products on an AVX-512 tile, for CPUs that have it (ConvKernels.c chooses at run time, so one
+// binary still runs on AVX2-only and plain x86-64 machines). 32 registers of 16 floats hold a 12 x 32 tile
+// (24 accumulators, a B panel two strips wide), or 12 x 16 where only one strip is left; it reads two 6-row
+// A panels of lam_pack_a side by side. Every entry of C is the same chain of fused multiply-adds over the
+// same passes as on the AVX2 tile; only the order in which folded products of different rows and strips
+// reach one place of the destination differs (lam_gemm_columns_add).
+#include "Packing.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
+#define INLINE static inline __attribute__((always_inline)) AVX512
+
+// Adds the 16 floats of r onto d + the strip's places (runs of 16, 8 or 4).
+INLINE void fold_strip(float *d, const Strip *s, __m512 r) {
+  switch (s->runLength) {
+  case 16:
+    d += s->offsets[0];
+    _mm512_storeu_ps(d, _mm512_add_ps(_mm512_loadu_ps(d), r));
+    break;
+  case 8: {
+    float *d0 = d + s->offsets[0], *d1 = d + s->offsets[8];
+    __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(r), 1));
+    _mm256_storeu_ps(d0, _mm256_add_ps(_mm256_loadu_ps(d0), _mm512_castps512_ps256(r)));
+    _mm256_storeu_ps(d1, _mm256_add_ps(_mm256_loadu_ps(d1), hi));
+    break;
+  }
+  default: {
+    float *d0 = d + s->offsets[0], *d1 = d + s->offsets[4], *d2 = d + s->offsets[8], *d3 = d + s->offsets[12];
+    _mm_storeu_ps(d0, _mm_add_ps(_mm_loadu_ps(d0), _mm512_castps512_ps128(r)));
+    _mm_storeu_ps(d1, _mm_add_ps(_mm_loadu_ps(d1), _mm512_extractf32x4_ps(r, 1)));
+    _mm_storeu_ps(d2, _mm_add_ps(_mm_loadu_ps(d2), _mm512_extractf32x4_ps(r, 2)));
+    _mm_storeu_ps(d3, _mm_add_ps(_mm_loadu_ps(d3), _mm512_extractf32x4_ps(r, 3)));
+  }
+  }
+}
+
+// C[rows, 16*halves] (rows ldc apart) = (or +=, when `accumulate`) the sum over p < k of A[i][p] * b[p*16*halves
+// + j], row i of A at a + (i/6)*panel + p*6 + i%6 (consecutive 6-row panels `panel` floats apart). Inlined
+// with constant `rows` and `halves`, the loops unroll and the rows*halves accumulators stay in registers.
+// With `fold_taps`, row i of half h goes onto fold[h] + fold_taps[i] at the places of strip out[h] (runs)
+// instead of into C, which is then only read.
+INLINE void tile_rows(int rows, int halves, int k, const float *a, long panel, const float *b, float *c, long ldc,
+                      int accumulate, float *const *fold, const int32_t *fold_taps, const Strip *out) {
+  __m512 acc[2 * LAM_MR * 2];
+  for (int i = 0; i < rows * halves; i++) acc[i] = _mm512_setzero_ps();
+  for (int p = 0; p < k; p++, a += LAM_MR, b += LAM_NR * halves) {
+    __m512 b0 = _mm512_loadu_ps(b), b1 = halves == 2 ? _mm512_loadu_ps(b + LAM_NR) : b0;
+    for (int i = 0; i < rows; i++) {
+      __m512 ai = _mm512_set1_ps(a[i / LAM_MR * panel + i % LAM_MR]);
+      acc[i * halves] = _mm512_fmadd_ps(ai, b0, acc[i * halves]);
+      if (halves == 2) acc[i * 2 + 1] = _mm512_fmadd_ps(ai, b1, acc[i * 2 + 1]);
+    }
+  }
+  for (int i = 0; i < rows; i++)
+    for (int h = 0; h < halves; h++) {
+      float *row = c + i * ldc + h * LAM_NR;
+      __m512 r = acc[i * halves + h];
+      if (accumulate) r = _mm512_add_ps(r, _mm512_loadu_ps(row));
+      if (fold_taps) fold_strip(fold[h] + fold_taps[i], &out[h], r);
+      else _mm512_storeu_ps(row, r);
+    }
+}
+
+// Rows of the tile: two A panels. (A 24 x 16 tile from four panels ran at a third of the speed.)
+#define TILE_ROWS (2 * LAM_MR)
+// The row counts a tile is compiled for: a last tile of 2 rows costs a sixth of a full one.
+#define CASES(CALL) \
+  CALL(1) CALL(2) CALL(3) CALL(4) CALL(5) CALL(6) CALL(7) CALL(8) CALL(9) CALL(10) CALL(11) CALL(12)
+
+// tile_rows for `rows` (at most 12) rows, stored into C.
+static AVX512 void tile(int rows, int halves, int k, const float *a, long panel, const float *b, float *c, long ldc,
+                        int accumulate) {
+#define STORE_1(R) case R: tile_rows(R, 1, k, a, panel, b, c, ldc, accumulate, 0, 0, 0); break;
+#define STORE_2(R) case R: tile_rows(R, 2, k, a, panel, b, c, ldc, accumulate, 0, 0, 0); break;
+  if (halves == 2) switch (rows) { CASES(STORE_2) }
+  else switch (rows) { CASES(STORE_1) }
+}
+
+// tile_rows for `rows` rows, added onto fold + fold_taps[i] at the strips' places; `c` (rows ldc apart) holds
+// the earlier passes' sums when `accumulate`.
+static AVX512 void tile_fold(int rows, int halves, int k, const float *a, long panel, const float *b, float *c,
+                             long ldc, int accumulate, float *const *fold, const int32_t *fold_taps,
+                             const Strip *out) {
+#define FOLD_1(R) case R: tile_rows(R, 1, k, a, panel, b, c, ldc, accumulate, fold, fold_taps, out); break;
+#define FOLD_2(R) case R: tile_rows(R, 2, k, a, panel, b, c, ldc, accumulate, fold, fold_taps, out); break;
+  if (halves == 2) switch (rows) { CASES(FOLD_2) }
+  else switch (rows) { CASES(FOLD_1) }
+}
+
+AVX512 void lam_gemm_columns_avx512(int m, int k, int n, int images, const float *packed_a, const float *source,
+                                    long image_stride, const int32_t *taps, const int32_t *positions, float *c,
+                                    float *b_block) {
+  int np = lam_padded_cols(n), ldc = images * np;
+  int strips = ldc / LAM_NR, block = LAM_NC / LAM_NR;
+  for (int s0 = 0; s0 < strips; s0 += block) {
+    int s1 = min_int(strips, s0 + block);
+    for (int k0 = 0; k0 < k; k0 += LAM_KC) {
+      int kc = min_int(LAM_KC, k - k0);
+      // Strips s and s + 1 side by side in one panel [kc][32] (the last alone when their count is odd).
+      for (int s = s0; s < s1; s += 2) {
+        int halves = min_int(2, s1 - s);
+        for (int h = 0; h < halves; h++) {
+          int image = (s + h) * LAM_NR / np, p0 = (s + h) * LAM_NR % np;
+          Strip strip;
+          lam_describe_strip(positions, p0, n, &strip);
+          lam_pack_b_strip(source + image * image_stride, taps, k0, kc, &strip,
+                           b_block + (long)(s - s0) * kc * LAM_NR + h * LAM_NR, LAM_NR * halves);
+        }
+      }
+      // One B panel (32 KB) stays in L1 while every A panel streams past it from L2.
+      for (int s = s0; s < s1; s += 2) {
+        int halves = min_int(2, s1 - s);
+        for (int i0 = 0; i0 < m; i0 += TILE_ROWS)
+          tile(min_int(TILE_ROWS, m - i0), halves, kc, packed_a + (long)i0 * k + k0 * LAM_MR, (long)LAM_MR * k,
+               b_block + (long)(s - s0) * kc * LAM_NR, c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
+      }
+    }
+  }
+}
+
+// The strips of a call's images in one list (image i's strip j is i * padded_n / 16 + j), taken 16 at a time
+// (a B block) and side by side in pairs, as in lam_gemm_columns, where both strips are folded from
+// registers or neither is. With one pass (k <= 256) every panel of the block is packed first, and each
+// 12-row A block (in L1) then meets every panel (in L2): the weight streams once per block, not once per
+// strip. With more passes each panel goes through them all in turn, its sums kept in `strip`.
+AVX512 void lam_gemm_columns_add_avx512(int m, int k, int n, int images, const float *packed_a, const float *source,
+                                        long image_stride, const int32_t *taps, const int32_t *positions,
+                                        float *dest, long dest_stride, const int32_t *out_taps,
+                                        const int32_t *out_positions, float *strip, float *b_block) {
+  enum { block = LAM_NC / LAM_NR };
+  int per = lam_padded_cols(n) / LAM_NR, strips = images * per;
+  for (int s0 = 0; s0 < strips; s0 += block) {
+    int s1 = min_int(strips, s0 + block), panels = 0, first[block], halves[block];
+    Strip in[block], out[block];
+    float *target[block];
+    for (int s = s0; s < s1; s++) {
+      int image = s / per, p0 = s % per * LAM_NR;
+      lam_describe_strip(positions, p0, n, &in[s - s0]);
+      lam_describe_strip(out_positions, p0, n, &out[s - s0]);
+      target[s - s0] = dest + image * dest_stride;
+    }
+    for (int s = s0; s < s1; s += halves[panels++]) {
+      first[panels] = s - s0;
+      halves[panels] = s + 1 < s1 && (out[s - s0].runLength != 0) == (out[s + 1 - s0].runLength != 0) ? 2 : 1;
+    }
+    if (k <= LAM_KC) {
+      for (int q = 0; q < panels; q++) {
+        int f = first[q], ld = LAM_NR * halves[q];
+        float *panel = b_block + (long)f * k * LAM_NR;
+        for (int h = 0; h < halves[q]; h++)
+          lam_pack_b_strip(source + (s0 + f + h) / per * image_stride, taps, 0, k, &in[f + h], panel + h * LAM_NR, ld);
+        if (out[f].runLength) continue;  // folded below
+        for (int i0 = 0; i0 < m; i0 += TILE_ROWS)
+          tile(min_int(TILE_ROWS, m - i0), halves[q], k, packed_a + (long)i0 * k, (long)LAM_MR * k, panel,
+               strip + (long)i0 * ld, ld, 0);
+        for (int h = 0; h < halves[q]; h++)
+          lam_add_strip(m, strip + h * LAM_NR, ld, target[f + h], out_taps, &out[f + h]);
+      }
+      for (int i0 = 0; i0 < m; i0 += TILE_ROWS)
+        for (int q = 0; q < panels; q++) {
+          int f = first[q];
+          if (out[f].runLength)
+            tile_fold(min_int(TILE_ROWS, m - i0), halves[q], k, packed_a + (long)i0 * k, (long)LAM_MR * k,
+                      b_block + (long)f * k * LAM_NR, 0, 0, 0, &target[f], out_taps + i0, &out[f]);
+        }
+      continue;
+    }
+    for (int q = 0; q < panels; q++) {
+      int f = first[q], ld = LAM_NR * halves[q];
+      for (int k0 = 0; k0 < k; k0 += LAM_KC) {
+        int kc = min_int(LAM_KC, k - k0), last = k0 + kc == k;
+        for (int h = 0; h < halves[q]; h++)
+          lam_pack_b_strip(source + (s0 + f + h) / per * image_stride, taps, k0, kc, &in[f + h],
+                           b_block + h * LAM_NR, ld);
+        for (int i0 = 0; i0 < m; i0 += TILE_ROWS) {
+          const float *a = packed_a + (long)i0 * k + k0 * LAM_MR;
+          int rows = min_int(TILE_ROWS, m - i0);
+          if (last && out[f].runLength)
+            tile_fold(rows, halves[q], kc, a, (long)LAM_MR * k, b_block, strip + (long)i0 * ld, ld, 1, &target[f],
+                      out_taps + i0, &out[f]);
+          else
+            tile(rows, halves[q], kc, a, (long)LAM_MR * k, b_block, strip + (long)i0 * ld, ld, k0 > 0);
+        }
+      }
+      if (!out[f].runLength)
+        for (int h = 0; h < halves[q]; h++)
+          lam_add_strip(m, strip + h * LAM_NR, ld, target[f + h], out_taps, &out[f + h]);
+    }
+  }
+}
+
+AVX512 void lam_gemm_columns_t_avx512(int m, int columns, int n, int images, const float *a, long a_image_stride,
+                                      const float *source, long image_stride, const int32_t *taps,
+                                      const int32_t *positions, float *c, int ldc, float *a_block, float *b_panel) {
+  int cp = lam_padded_cols(columns);
+  long total = (long)images * n;
+  for (long q0 = 0; q0 < total; q0 += LAM_KC) {
+    int kc = (int)(total - q0 < LAM_KC ? total - q0 : LAM_KC);
+    lam_pack_a_block(m, n, a, a_image_stride, q0, kc, a_block);
+    for (int j0 = 0; j0 < cp;) {
+      int halves = min_int(2, (cp - j0) / LAM_NR), ld = LAM_NR * halves;
+      for (int h = 0; h < halves; h++)
+        lam_pack_bt_panel(source, image_stride, taps, j0 + h * LAM_NR, columns, positions, n, q0, kc,
+                          b_panel + h * LAM_NR, ld);
+      for (int i0 = 0; i0 < m; i0 += TILE_ROWS)
+        tile(min_int(TILE_ROWS, m - i0), halves, kc, a_block + (long)i0 * kc, (long)LAM_MR * kc, b_panel,
+             c + (long)i0 * ldc + j0, ldc, 1);
+      j0 += ld;
+    }
+  }
+}
+#endif
