@@ -10,7 +10,8 @@ import Foundation
 ///     param -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 ///
 /// Note eps is added after the bias correction of sqrt(v), as PyTorch does. The moments are stored
-/// beside each parameter, so the update is one flat loop per tensor.
+/// beside each parameter, so the update is one flat loop per tensor. Moments below the smallest normal float
+/// are stored as 0 (`AdamStep.apply` says why); the weights are PyTorch's to the bit all the same.
 public final class Adam {
   public var learningRate: Float
   public let beta1: Float
@@ -101,11 +102,19 @@ private struct AdamStep {
     v: UnsafeMutablePointer<Float>, count: Int
   ) {
     let (b1, b2) = (beta1, beta2)
+    // A moment that falls below the smallest normal float is stored as 0. The moments of a weight whose
+    // gradient stays 0 (a dead unit) decay geometrically and would otherwise spend thousands of steps as
+    // subnormal numbers, which the CPU computes with many times slower: that made Adam half of an mlp
+    // step. A subnormal m (< 1.2e-38) moves w by less than lr * 1.2e-30, and a subnormal v changes the
+    // denominator sqrt(v) / c + eps by less than 1e-11 of eps, so the weights keep their bits.
+    let tiny = Float.leastNormalMagnitude
     for j in 0..<count {
       let wj = w[j] * decay
       let grad = g[j] + l2 * wj
-      let mj = b1 * m[j] + (1 - b1) * grad
-      let vj = b2 * v[j] + (1 - b2) * grad * grad
+      var mj = b1 * m[j] + (1 - b1) * grad
+      var vj = b2 * v[j] + (1 - b2) * grad * grad
+      mj = mj.magnitude < tiny ? 0 : mj
+      vj = vj < tiny ? 0 : vj
       m[j] = mj
       v[j] = vj
       w[j] = wj - stepSize * mj / (vj.magnitude.squareRoot() / correction2Sqrt + eps)

@@ -136,3 +136,28 @@ private func expectTrace(_ trace: [[Float]], _ expected: [[Double]]) {
   #expect(results[0] == results[1])
   #expect(results[0].allSatisfy { $0.allSatisfy { $0 != 0 } })
 }
+
+@Test func adamStoresMomentsThatFallBelowTheSmallestNormalFloatAsZeroAndKeepsTheWeightsBits() {
+  // A weight whose gradient is 0 from step 2 on: its moments decay by beta1 and beta2 each step. Started
+  // just above the smallest normal float, they fall below it at once and are stored as 0; the weight moves
+  // exactly as the unflushed rule moves it (in Double, rounded to Float).
+  let p = Parameter("w", [2])
+  p.value.data[0] = 0.25
+  p.value.data[1] = -3
+  let adam = Adam([p], learningRate: 0.01)
+  adam.step = 10
+  let tiny = Float.leastNormalMagnitude
+  for i in 0..<2 {
+    adam.m[0].data[i] = 1.05 * tiny
+    adam.v[0].data[i] = 1.0005 * tiny
+  }
+  let before = p.value.array
+  adam.update()
+  #expect(adam.m[0].array == [0, 0] && adam.v[0].array == [0, 0])
+  let t = 11.0, lr = 0.01
+  for i in 0..<2 {
+    let m = 0.9 * 1.05 * Double(tiny), v = 0.999 * 1.0005 * Double(tiny)
+    let unflushed = Double(before[i]) - lr / (1 - pow(0.9, t)) * m / (v.squareRoot() / (1 - pow(0.999, t)).squareRoot() + 1e-8)
+    #expect(p.value[i] == Float(unflushed) && p.value[i] == before[i])
+  }
+}
