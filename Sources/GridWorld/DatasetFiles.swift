@@ -165,6 +165,7 @@ extension Dataset {
       for start in stride(from: 0, to: frames.count, by: Dataset.framePieceBytes) {
         try frames.withBytes(start..<min(start + Dataset.framePieceBytes, frames.count)) { try writer.append(UnsafeRawBufferPointer($0)) }
       }
+      try frames.checkReads()
       return try writer.finish()
     case "actions": return try NPY.writeInPlace(actions, shape: shape, to: file)
     case "moved": return try NPY.writeInPlace(moved, shape: shape, to: file)

@@ -88,6 +88,15 @@ public struct FrameStore: Sendable {
     }
   }
 
+  /// Throws the first read of a frames file that failed since it was loaded (the file was cut short or the
+  /// disk failed; the bytes missing were read as 0). Callers check after reading frames and before saving
+  /// what they computed from them, so nothing built from a damaged read reaches the disk.
+  public func checkReads() throws {
+    for part in parts {
+      if case .file(let file) = part, let message = file.failure { throw LamError(message) }
+    }
+  }
+
   /// Bytes `range` as an array.
   public subscript(range: Range<Int>) -> [UInt8] {
     withBytes(range) { Array($0) }
@@ -100,11 +109,13 @@ public struct FrameStore: Sendable {
 }
 
 /// An open frames file whose `count` data bytes start at `offset`; closed when the last store holding it goes.
-final class FrameFile: Sendable {
+final class FrameFile: @unchecked Sendable {
   let path: String
   let offset: Int
   let count: Int
   private let descriptor: Int32
+  private let lock = NSLock()
+  private var firstFailure: String?  // guarded by lock
 
   private init(path: String, descriptor: Int32, offset: Int, count: Int) {
     self.path = path
@@ -124,10 +135,22 @@ final class FrameFile: Sendable {
 
   /// Reads data bytes `range` into `out`.
   func read(_ range: Range<Int>, into out: UnsafeMutablePointer<UInt8>) {
-    let got = readFully(descriptor, at: offset + range.lowerBound, count: range.count, into: out)
-    // The file had every byte when it was opened; fewer now means it was cut short or the disk failed.
-    precondition(got == range.count, "\(path): cannot read data bytes \(range): the file was changed after it was loaded, or the disk failed")
+    let got = max(0, readFully(descriptor, at: offset + range.lowerBound, count: range.count, into: out))
+    guard got < range.count else { return }
+    // The file had every byte when it was opened; fewer now means it was cut short or the disk failed. The
+    // bytes missing read as 0 and the failure is kept: readers call `FrameStore.checkReads` before they save
+    // anything computed from frames, and stop there with this message.
+    (out + got).update(repeating: 0, count: range.count - got)
+    lock.withLock {
+      if firstFailure == nil {
+        firstFailure = "\(path): cannot read data bytes \(range.lowerBound)..<\(range.upperBound): the file was cut short "
+          + "or changed after it was loaded, or the disk failed"
+      }
+    }
   }
+
+  /// The first failed read's message, if any read failed.
+  var failure: String? { lock.withLock { firstFailure } }
 }
 
 extension FrameFile {

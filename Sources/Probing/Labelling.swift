@@ -80,6 +80,7 @@ public enum Labelling {
       let encoding = Encoding.encode(run.model, dataset: dataset, transitions: all, quantized: latent == "quantized")
       labels = probe.predict(encoding.latents)
     }
+    try dataset.frames.checkReads()
     let right = zip(labels, dataset.actions).filter { $0 == $1 }.count
     return Result(labels: labels, source: source, latent: latent,
                   accuracy: all.isEmpty ? 0 : Double(right) / Double(all.count),

@@ -24,6 +24,8 @@ extension ProbeAnalysis {
     } catch let error as LamError where error.message == nonFinite {
       throw LamError("\(runDir)/\(Checkpoint.modelFile): \(error.message)")
     }
+    try opened.dataset.frames.checkReads()
+    try evaluation?.frames.checkReads()
     if evalPath == nil {
       try probed.actionProbe.save(to: runDir + "/" + Labelling.probeFile, metadata: [
         "target": "action", "latent": probed.results.latent, "checkpoint_step": String(opened.step),

@@ -125,6 +125,7 @@ public struct FrameStrip: Sendable {
         names.append(name)
       }
       try PNG.write(render(), to: staging + "/strip.png")
+      try dataset.frames.checkReads()  // before the staging folder replaces anything
       return names + ["strip.png"]
     }
   }

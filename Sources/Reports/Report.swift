@@ -147,6 +147,7 @@ public enum Report {
                                 to: staging + "/" + ReportNumbers.file)
       let html = try page(text, run: runDir, config: config, distractorNames: names, files: files, folder: staging)
       try Files.writeAtomically(Data(html.utf8), to: staging + "/" + pageFile)
+      try data.frames.checkReads()  // before the staging folder replaces anything
       return result
     }
   }

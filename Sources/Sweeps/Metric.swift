@@ -13,6 +13,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
   case actionOfCeiling = "action_of_ceiling"
   case distractorProbe = "distractor_probe"
   case distractorCellProbe = "distractor_cell_probe"
+  case agentCellProbe = "agent_cell_probe"
   case codePurity = "code_purity"
   case codeNMI = "code_nmi"
   case valRecon = "val_recon"
@@ -29,6 +30,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .actionOfCeiling: return "action probe (MLP) / ceiling"
     case .distractorProbe: return "distractor probe accuracy (MLP)"
     case .distractorCellProbe: return "distractor cell probe accuracy (MLP)"
+    case .agentCellProbe: return "agent cell probe accuracy (MLP)"
     case .codePurity: return "code purity"
     case .codeNMI: return "code NMI"
     case .valRecon: return "validation recon MSE"
@@ -44,6 +46,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .actionProbeLinear: return "action probe (linear): held-out accuracy"
     case .distractorProbe: return "first distractor's action probe (MLP): held-out accuracy"
     case .distractorCellProbe: return "first distractor's cell probe (MLP): held-out accuracy"
+    case .agentCellProbe: return "the agent's cell after the step, probe (MLP): held-out accuracy"
     case .actionCeiling: return "action ceiling: best reachable accuracy"
     case .actionOfCeiling: return "action probe (MLP) accuracy / ceiling"
     case .codePurity: return "code purity (fraction of the code's majority action)"
@@ -74,6 +77,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .actionOfCeiling: value = probe.action.ceiling.map { probe.action.chance / $0 }
     case .distractorProbe: value = probe.distractors.first?.chance
     case .distractorCellProbe: value = probe.distractorPositions.first?.chance
+    case .agentCellProbe: value = probe.position.chance
     case .codePurity, .codeNMI, .valRecon, .swapAccuracy: value = nil
     }
     return value.flatMap { $0.isFinite ? $0 : nil }
@@ -105,6 +109,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .actionOfCeiling: value = probe.flatMap { p in p.action.ceiling.map { p.action.mlp.testAccuracy / $0 } }
     case .distractorProbe: value = probe?.distractors.first?.mlp.testAccuracy
     case .distractorCellProbe: value = probe?.distractorPositions.first?.mlp.testAccuracy
+    case .agentCellProbe: value = probe?.position.mlp.testAccuracy
     case .codePurity: value = probe?.codes?.purity
     case .codeNMI: value = probe?.codes?.nmi
     case .valRecon: value = summary.map { Double($0.valRecon) }

@@ -128,6 +128,7 @@ struct BenchCommand: ParsableCommand {
       if peaks[n] == nil { peaks[n] = measureSGEMMPeak() }
       _ = report(workload: "run", threads: n, batch: run.train.batch, rates: rates, steps: total,
                  flops: trainingFLOPsPerSample(run.model, frame: dataset.frame), peak: peaks[n]!, loss: loss)
+      try dataset.frames.checkReads()
     }
   }
 

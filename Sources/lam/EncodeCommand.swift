@@ -58,6 +58,7 @@ struct EncodeCommand: ParsableCommand {
       guard predict != nil else { return }
       for i in 0..<prediction.count { predictions[first * frameSize + i] = prediction.data[i] }
     }
+    try dataset.frames.checkReads()
     let et = [dataset.episodes, dataset.steps]
     var files = ["z_e": out]
     try NPY.write(encoding.latents, shape: et + [encoding.dz], to: out)

@@ -96,3 +96,23 @@ func aFramesFileOfTheWrongSizeIsNamedWhenReadOnDemand() throws {
   try whole.write(to: URL(fileURLWithPath: file))
   #expect(message() == "")
 }
+
+@Test("a frames.npy cut short after loading reads as zeros from the cut on, and checkReads names the file and the bytes")
+func aFramesFileCutShortAfterLoadingIsReportedByCheckReads() throws {
+  let folder = try writtenDataset()  // 3 episodes of 6 frames of 3072 bytes, 5 transitions each
+  let file = folder + "/frames.npy"
+  let header = try fileBytes(file).count - 3 * 6 * 3072
+  let loaded = try Dataset.load(from: folder, framesInMemoryUpTo: 0)
+  let before = gathered(loaded, [0, 9])
+  try loaded.frames.checkReads()
+  // Cut the file 100 bytes into episode 1: transition 0 (episode 0) is whole, transition 9 (frames 4 and 5 of
+  // episode 1, bytes 30720..<36864) is gone.
+  #expect(truncate(file, off_t(header + 6 * 3072 + 100)) == 0)
+  #expect(gathered(loaded, [0]).o == Array(before.o.prefix(3072)))
+  try loaded.frames.checkReads()
+  let cut = gathered(loaded, [9])
+  #expect(before.o.suffix(3072).contains { $0 != 0 } && cut.o.allSatisfy { $0 == 0 } && cut.next.allSatisfy { $0 == 0 })
+  #expect(throws: LamError("\(file): cannot read data bytes 30720..<36864: the file was cut short or changed after it was loaded, or the disk failed")) {
+    try loaded.frames.checkReads()
+  }
+}

@@ -188,6 +188,35 @@ private func editEmbeddedConfig(_ path: String, _ edit: (inout String) -> Void) 
   } throws: { "\($0)".hasPrefix("\(root)/run: no checkpoint was committed yet") && "\($0)".contains("--force") }
 }
 
+@Test func aFramesFileCutShortWhileARunTrainsStopsItWithAOneLineErrorAndKeepsTheLastCheckpoint() throws {
+  let root = makeTemporaryFolder()
+  try dataset().write(to: root + "/ds")
+  let file = root + "/ds/frames.npy"
+  let whole = try bytes(file)
+  let data = try Dataset.load(from: root + "/ds", framesInMemoryUpTo: 0)  // read from the file at every batch
+  var c = config()
+  c.train.logEvery = 5
+  let t = try trainer(c, data)
+  let hash = try StrictJSON.load(DatasetManifest.self, from: root + "/ds/dataset.json").contentHash
+  try TrainingRun.create(root + "/run", trainer: t, info: RunInfo(data: root + "/ds", dataHash: hash, frame: data.frame,
+                                                                  episodes: data.episodes, steps: data.steps), force: false)
+  var message = ""
+  do {
+    // After step 15 (a checkpoint at 10) the file keeps its header and 8 bytes of frames.
+    _ = try TrainingRun.run(t, in: root + "/run", onEvent: { event in
+      if event.step == 15 { _ = truncate(file, off_t(whole.count - data.frames.count + 8)) }
+    })
+  } catch {
+    message = "\(error)"
+  }
+  FolderLock.unlock(root + "/run")
+  #expect(message.hasPrefix("\(file): cannot read data bytes "), "\(message)")
+  #expect(message.hasSuffix(": the file was cut short or changed after it was loaded, or the disk failed; training stopped, the last checkpoint (step 10) is kept"))
+  // With the file whole again the run resumes from that checkpoint.
+  try whole.write(to: URL(fileURLWithPath: file))
+  #expect(try finish(root + "/run").step == 10)
+}
+
 @Test func aSecondWriterOfARunFolderIsRefusedNamingTheHolder() throws {
   // The lock is per process (re-entrant here), so this checks the refusal through the lock file another
   // process would meet: a second descriptor's flock fails while the first holds it.
