@@ -4,4 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift test -c release "$@"
+# The tests' scratch folders (and the build's temporary files) go to one folder of their own, removed after.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/lam-tests.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+TMPDIR="$scratch" swift test -c release "$@"
