@@ -75,6 +75,10 @@ private struct ColumnSource {
   (m: 32, k: 96, n: 256, images: 2, run: 16),
   (m: 1, k: 1, n: 1, images: 1, run: 0),
   (m: 50, k: 40, n: 16, images: 3, run: 16),
+  // up to 32 rows from a small image: the AVX-512 tile reads strips of runs of 16 in place
+  (m: 32, k: 48, n: 64, images: 2, run: 16),
+  (m: 20, k: 24, n: 48, images: 3, run: 16),
+  (m: 12, k: 40, n: 40, images: 3, run: 16),
 ], kernelPaths)
 func columnProductEqualsThePlainProductOnEveryImage(
   _ size: (m: Int, k: Int, n: Int, images: Int, run: Int), kernels: Int32
@@ -157,6 +161,35 @@ private func checkTransposedProduct(m: Int, columns: Int, n: Int, images: Int, r
   }
   #expect(maxRelativeError(got, want, floor: 1) < 1e-5)
   #expect((0..<mp * cp).filter { $0 / cp >= m || $0 % cp >= columns }.allSatisfy { c[$0] == 0 })
+}
+
+@Test(
+  "a column product of up to 32 rows has the bits of the same rows computed among 33",
+  arguments: [(m: 32, k: 48, n: 64, images: 2), (m: 20, k: 24, n: 48, images: 3), (m: 12, k: 40, n: 40, images: 3)],
+  kernelPaths)
+func columnProductRowsDoNotDependOnTheRowCount(_ size: (m: Int, k: Int, n: Int, images: Int), kernels: Int32) {
+  // Each entry is its own chain of multiply-adds, so strips read in place (up to 32 rows on the AVX-512
+  // tile) must give what packed strips give for 33 rows.
+  onKernels(kernels) {
+    let (m, k, n, images) = (size.m, size.k, size.n, size.images)
+    var rng = RNG(seed: 10)
+    let wide = randomFloats(33 * k, &rng)  // [33, k]; its first m rows are A
+    let source = ColumnSource(rows: k, n: n, images: images, run: 16, rng: &rng)
+    let np = Int(lam_padded_cols(Int32(n))), ldc = images * np
+    func product(rows: Int) -> [Float] {
+      let mp = Int(lam_padded_rows(Int32(rows)))
+      var packed = [Float](repeating: .nan, count: mp * k)
+      lam_pack_a(wide, Int32(rows), Int32(k), Int32(k), 0, &packed)
+      var c = [Float](repeating: .nan, count: mp * ldc)
+      var block = [Float](repeating: 0, count: Int(LAM_KC * LAM_NC))
+      lam_gemm_columns(Int32(rows), Int32(k), Int32(n), Int32(images), packed, source.values, source.imageStride,
+                       source.taps, source.positions, &c, &block)
+      return Array(c[0..<m * ldc])
+    }
+    let got = product(rows: m), want = product(rows: 33)
+    #expect(got.map(\.bitPattern) == want.map(\.bitPattern))
+    #expect(got.contains { $0 != 0 && $0.rounded() != $0 })
+  }
 }
 
 @Test(
