@@ -22,15 +22,18 @@ func mlp(_ inFeatures: Int, hidden: Int, depth: Int, out: Int, activation: Activ
 }
 
 /// Stride-2 convolutions (k4 s2 p1) with the activation, each halving H and W: children conv1, relu1, ...
-/// Both encoders read frames, which need no gradient, so the first convolution computes none.
+/// Both encoders read frames, which need no gradient, so the first convolution computes none. A ReLU is
+/// applied by the convolution as it writes its output (`Conv2d.appliesReLU`); the relu child passes it on.
 func convEncoder(_ inChannels: Int, channels: [Int], activation: ActivationKind, rng: inout RNG) -> Sequential {
   var children: [(String, any Layer)] = []
   var c = inChannels
   for (i, out) in channels.enumerated() {
     let conv = Conv2d(c, out, kernel: 4, stride: 2, padding: 1, rng: &rng)
     conv.inputNeedsGradient = i > 0
+    let act = activation.layer()
+    (conv.appliesReLU, act.fusedIntoPreviousLayer) = (activation == .relu, activation == .relu)
     children.append(("conv\(i + 1)", conv))
-    children.append(("\(activation.rawValue)\(i + 1)", activation.layer()))
+    children.append(("\(activation.rawValue)\(i + 1)", act))
     c = out
   }
   return Sequential(children)
@@ -38,13 +41,19 @@ func convEncoder(_ inChannels: Int, channels: [Int], activation: ActivationKind,
 
 /// Stride-2 transposed convolutions (k4 s2 p1), each doubling H and W, the activation between them and
 /// none after the last: inChannels -> channels reversed[1...] -> outChannels. Children deconv1, relu1, ...
+/// (a ReLU applied by the transposed convolution before it, as in `convEncoder`).
 func convDecoder(_ inChannels: Int, channels: [Int], outChannels: Int, activation: ActivationKind, rng: inout RNG) -> Sequential {
   let widths = Array(channels.reversed().dropFirst()) + [outChannels]
   var children: [(String, any Layer)] = []
   var c = inChannels
   for (i, out) in widths.enumerated() {
-    children.append(("deconv\(i + 1)", ConvTranspose2d(c, out, kernel: 4, stride: 2, padding: 1, rng: &rng)))
-    if i + 1 < widths.count { children.append(("\(activation.rawValue)\(i + 1)", activation.layer())) }
+    let deconv = ConvTranspose2d(c, out, kernel: 4, stride: 2, padding: 1, rng: &rng)
+    children.append(("deconv\(i + 1)", deconv))
+    if i + 1 < widths.count {
+      let act = activation.layer()
+      (deconv.appliesReLU, act.fusedIntoPreviousLayer) = (activation == .relu, activation == .relu)
+      children.append(("\(activation.rawValue)\(i + 1)", act))
+    }
     c = out
   }
   return Sequential(children)

@@ -27,6 +27,9 @@ public final class Conv2d: Layer {
   /// When false, backward only accumulates the parameter gradients and returns zeros: for a first layer,
   /// whose input is data, this saves a third of the work.
   public var inputNeedsGradient = true
+  /// When true, forward returns max(0, y) (written with y, while it is in cache), for a ReLU after this
+  /// layer that passes it through (`Activation.fusedIntoPreviousLayer`); backward still takes dLoss/dy.
+  public var appliesReLU = false
 
   private var geometry: ConvGeometry?  // of the last forward's images
   private var phases: PhaseRows?  // the phase planes of `geometry`'s images
@@ -119,7 +122,7 @@ public final class Conv2d: Layer {
       let ldc = shard.multiply(weightPanels.packed, rows: outChannels, source: planes.data + n0 * scratch,
                                imageStride: scratch, columns, images: b)
       unpackImages(shard.product.data, rowStride: ldc, bias: bias?.value.data, rows: outChannels,
-                   positions: g.positions, into: output.data, first: n0, count: b)
+                   positions: g.positions, into: output.data, first: n0, count: b, relu: appliesReLU)
     }
   }
 

@@ -109,10 +109,10 @@ final class PackedWeight {
 
 /// Writes a kernel's product [rows, count*Q] (image i in columns i*Q..<i*Q+P, Q = lam_padded_cols(P),
 /// rows `rowStride` apart) into images n0..<n0+count of a batch [N, rows, P], adding `bias[r]` to every
-/// element of row r when given.
+/// element of row r when given, then max(0, x) when `relu`.
 func unpackImages(
   _ matrix: UnsafePointer<Float>, rowStride: Int, bias: UnsafePointer<Float>?, rows: Int, positions p: Int,
-  into batch: UnsafeMutablePointer<Float>, first n0: Int, count: Int
+  into batch: UnsafeMutablePointer<Float>, first n0: Int, count: Int, relu: Bool = false
 ) {
   let q = Int(lam_padded_cols(Int32(p)))
   for i in 0..<count {
@@ -125,6 +125,7 @@ func unpackImages(
       } else {
         dst.update(from: src, count: p)
       }
+      if relu { reluForward(dst, dst, p) }
     }
   }
 }

@@ -19,6 +19,9 @@ public final class ConvTranspose2d: Layer {
   public let bias: Parameter?  // [out]
   /// Images per kernel call, at most (fewer when their columns would pass LAM_NC = 256).
   public var imagesPerGEMM = 16
+  /// When true, forward returns max(0, y) (each chunk's images while they are in cache), for a ReLU after
+  /// this layer that passes it through (`Activation.fusedIntoPreviousLayer`); backward still takes dLoss/dy.
+  public var appliesReLU = false
 
   private var geometry: ConvGeometry?  // of the last forward's *output* images
   private var phases: PhaseRows?  // the phase planes of `geometry`'s images
@@ -116,6 +119,7 @@ public final class ConvTranspose2d: Layer {
       shard.multiplyAndFold(weightPanels.packed, rows: g.patchSize, source: x.data + n0 * inChannels * p,
                             imageStride: inChannels * p, inputRows, images: b, onto: columns, phases,
                             addingInto: output.data + n0 * g.imageSize)
+      if appliesReLU { reluForward(output.data + n0 * g.imageSize, output.data + n0 * g.imageSize, b * g.imageSize) }
     }
   }
 

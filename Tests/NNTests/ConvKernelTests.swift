@@ -75,6 +75,10 @@ private struct ColumnSource {
   (m: 32, k: 96, n: 256, images: 2, run: 16),
   (m: 1, k: 1, n: 1, images: 1, run: 0),
   (m: 50, k: 40, n: 16, images: 3, run: 16),
+  // up to 32 rows from a small image: the AVX-512 tile reads strips of runs of 16 in place
+  (m: 32, k: 48, n: 64, images: 2, run: 16),
+  (m: 20, k: 24, n: 48, images: 3, run: 16),
+  (m: 12, k: 40, n: 40, images: 3, run: 16),
 ], kernelPaths)
 func columnProductEqualsThePlainProductOnEveryImage(
   _ size: (m: Int, k: Int, n: Int, images: Int, run: Int), kernels: Int32
@@ -118,6 +122,12 @@ private func checkColumnProduct(m: Int, k: Int, n: Int, images: Int, run: Int) {
   (m: 6, columns: 16, n: 32, images: 9, run: 16),
   (m: 5, columns: 9, n: 7, images: 50, run: 0),
   (m: 30, columns: 72, n: 16, images: 20, run: 16),
+  // 32 and 64 rows: the AVX-512 tile's column-wise weight gradient, passes ending inside an image
+  (m: 32, columns: 96, n: 128, images: 3, run: 16),
+  (m: 64, columns: 40, n: 20, images: 30, run: 4),
+  (m: 32, columns: 13, n: 64, images: 9, run: 8),
+  (m: 64, columns: 100, n: 16, images: 20, run: 16),
+  (m: 32, columns: 25, n: 7, images: 50, run: 0),
 ], kernelPaths)
 func columnTransposedProductAddsEveryImagesWeightGradient(
   _ size: (m: Int, columns: Int, n: Int, images: Int, run: Int), kernels: Int32
@@ -135,7 +145,7 @@ private func checkTransposedProduct(m: Int, columns: Int, n: Int, images: Int, r
   let start = (0..<mp * cp).map { $0 / cp < m && $0 % cp < columns ? Float($0 % 5) : 0 }
   var c = start
   var aBlock = [Float](repeating: .nan, count: mp * Int(LAM_KC))
-  var bPanel = [Float](repeating: .nan, count: Int(LAM_KC * LAM_PANEL_COLS))
+  var bPanel = [Float](repeating: .nan, count: Int(LAM_KC * LAM_NC))
   lam_gemm_columns_t(Int32(m), Int32(columns), Int32(n), Int32(images), a, m * n, source.values,
                      source.imageStride, source.taps, source.positions, &c, Int32(cp), &aBlock, &bPanel)
   var got: [Double] = [], want: [Double] = []
@@ -151,6 +161,69 @@ private func checkTransposedProduct(m: Int, columns: Int, n: Int, images: Int, r
   }
   #expect(maxRelativeError(got, want, floor: 1) < 1e-5)
   #expect((0..<mp * cp).filter { $0 / cp >= m || $0 % cp >= columns }.allSatisfy { c[$0] == 0 })
+}
+
+@Test(
+  "a column product of up to 32 rows has the bits of the same rows computed among 33",
+  arguments: [(m: 32, k: 48, n: 64, images: 2), (m: 20, k: 24, n: 48, images: 3), (m: 12, k: 40, n: 40, images: 3)],
+  kernelPaths)
+func columnProductRowsDoNotDependOnTheRowCount(_ size: (m: Int, k: Int, n: Int, images: Int), kernels: Int32) {
+  // Each entry is its own chain of multiply-adds, so strips read in place (up to 32 rows on the AVX-512
+  // tile) must give what packed strips give for 33 rows.
+  onKernels(kernels) {
+    let (m, k, n, images) = (size.m, size.k, size.n, size.images)
+    var rng = RNG(seed: 10)
+    let wide = randomFloats(33 * k, &rng)  // [33, k]; its first m rows are A
+    let source = ColumnSource(rows: k, n: n, images: images, run: 16, rng: &rng)
+    let np = Int(lam_padded_cols(Int32(n))), ldc = images * np
+    func product(rows: Int) -> [Float] {
+      let mp = Int(lam_padded_rows(Int32(rows)))
+      var packed = [Float](repeating: .nan, count: mp * k)
+      lam_pack_a(wide, Int32(rows), Int32(k), Int32(k), 0, &packed)
+      var c = [Float](repeating: .nan, count: mp * ldc)
+      var block = [Float](repeating: 0, count: Int(LAM_KC * LAM_NC))
+      lam_gemm_columns(Int32(rows), Int32(k), Int32(n), Int32(images), packed, source.values, source.imageStride,
+                       source.taps, source.positions, &c, &block)
+      return Array(c[0..<m * ldc])
+    }
+    let got = product(rows: m), want = product(rows: 33)
+    #expect(got.map(\.bitPattern) == want.map(\.bitPattern))
+    #expect(got.contains { $0 != 0 && $0.rounded() != $0 })
+  }
+}
+
+@Test(
+  "a weight gradient of 32 or 64 rows has the bits of the same rows computed among 33 or 65",
+  arguments: [(m: 32, columns: 96, n: 256, images: 3, run: 16), (m: 64, columns: 40, n: 20, images: 30, run: 4),
+              (m: 64, columns: 100, n: 16, images: 20, run: 16)],
+  kernelPaths)
+func weightGradientRowsDoNotDependOnTheRowCount(
+  _ size: (m: Int, columns: Int, n: Int, images: Int, run: Int), kernels: Int32
+) {
+  // Each entry is its own chain of multiply-adds, so the AVX-512 tile's column-wise path (m = 32 or 64)
+  // must give what its row tile gives for one more row.
+  onKernels(kernels) {
+    let (m, columns, n, images) = (size.m, size.columns, size.n, size.images)
+    var rng = RNG(seed: 9)
+    let wide = randomFloats(images * (m + 1) * n, &rng)  // image i: [m + 1, n]
+    var a: [Float] = []  // image i: the first m rows of wide's
+    for i in 0..<images { a += wide[(i * (m + 1) * n)..<((i * (m + 1) + m) * n)] }
+    let source = ColumnSource(rows: columns, n: n, images: images, run: size.run, rng: &rng)
+    let cp = Int(lam_padded_cols(Int32(columns)))
+    func gradient(_ a: [Float], rows: Int) -> [Float] {
+      let mp = Int(lam_padded_rows(Int32(rows)))
+      var c = [Float](repeating: 0, count: mp * cp)
+      for r in 0..<rows { for j in 0..<columns { c[r * cp + j] = Float((r * cp + j) % 5) } }
+      var aBlock = [Float](repeating: .nan, count: mp * Int(LAM_KC))
+      var bPanel = [Float](repeating: .nan, count: Int(LAM_KC * LAM_NC))
+      lam_gemm_columns_t(Int32(rows), Int32(columns), Int32(n), Int32(images), a, rows * n, source.values,
+                         source.imageStride, source.taps, source.positions, &c, Int32(cp), &aBlock, &bPanel)
+      return Array(c[0..<m * cp])
+    }
+    let got = gradient(a, rows: m), want = gradient(wide, rows: m + 1)
+    #expect(got.map(\.bitPattern) == want.map(\.bitPattern))
+    #expect(got.contains { $0 != 0 && $0.rounded() != $0 })
+  }
 }
 
 @Test(arguments: [

@@ -450,3 +450,33 @@ private func runOnce(_ layer: Layer, _ x: Tensor) -> [[Float]] {
     }
   }
 }
+
+// MARK: - ReLU applied by the convolution
+
+@Test("a convolution that applies the ReLU after it gives the bits of the two layers apart", arguments: [1, 2])
+func convolutionsApplyingTheirReLUGiveTheSameBits(threads: Int) {
+  // 13 images, 2 per GEMM: chunks over the threads' shards, the last one partial; ReLU splits from 16,384.
+  let cc = ConvCase(n: 13, c: 3, h: 64, w: 48, out: 5, k: 4, s: 2, p: 1)
+  let before = BLASThreads.count
+  defer { BLASThreads.set(before) }
+  BLASThreads.set(threads)
+  let makers: [(String, () -> Layer, (Layer) -> Void)] = [
+    ("Conv2d", { let l = cc.conv2d(); l.imagesPerGEMM = 2; return l }, { ($0 as! Conv2d).appliesReLU = true }),
+    ("ConvTranspose2d", { let l = cc.convTranspose2d(); l.imagesPerGEMM = 2; return l },
+     { ($0 as! ConvTranspose2d).appliesReLU = true }),
+  ]
+  for (name, make, fuse) in makers {
+    let apart = Sequential([("conv", make()), ("relu", ReLU())])
+    let conv = make(), relu = ReLU()
+    fuse(conv)
+    relu.fusedIntoPreviousLayer = true
+    let fused = Sequential([("conv", conv), ("relu", relu)])
+    for _ in 0..<2 {  // the second call reuses every buffer
+      let (a, b) = (runOnce(apart, cc.input()), runOnce(fused, cc.input()))
+      #expect(a.map { $0.map(\.bitPattern) } == b.map { $0.map(\.bitPattern) }, "\(name), \(threads) threads")
+      #expect(a[0].contains { $0 == 0 } && a[0].contains { $0 > 0 }, "\(name): the ReLU cuts some outputs")
+      apart.zeroGrad()
+      fused.zeroGrad()
+    }
+  }
+}

@@ -62,7 +62,8 @@ void lam_gemm_columns_add(int m, int k, int n, int images, const float *packed_a
 /// lam_padded_rows(m) rows, lam_padded_cols(columns) columns; its padding columns stay zero if they were,
 /// its rows past m are left as they were.
 /// `positions` must increase (a run of them is found by its ends).
-/// `a_block` holds lam_padded_rows(m) * LAM_KC floats, `b_panel` LAM_KC * LAM_PANEL_COLS.
+/// `a_block` holds lam_padded_rows(m) * LAM_KC floats, `b_panel` LAM_KC * LAM_NC (the AVX-512 tile keeps C^T
+/// there when m is 32 or 64).
 void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, long a_image_stride,
                         const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
                         float *c, int ldc, float *a_block, float *b_panel);
