@@ -253,25 +253,6 @@ AVX512 void lam_gemm_columns_add_avx512(int m, int k, int n, int images, const f
 // workload's shapes (64 images) the 32-row weight gradients went 0.99 -> 0.77 ms (96 columns) and 0.59 ->
 // 0.42 ms (48), the 64-row one 2.05 -> 1.94 ms.
 
-// Transposes eight rows r[0..7] of 8 floats in place: r[i] becomes (r[0][i], ..., r[7][i]).
-INLINE void transpose_8x8(__m256 r[8]) {
-  __m256 t[8], u[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 8; i += 4) {
-    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (int i = 0; i < 4; i++) {
-    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
-    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
-  }
-}
-
 // at[kk*m + i] = A[i][q0 + kk] (positions crossing from one image to the next) for kk < kc, i < m (a multiple
 // of 8), and off[kk] = where position q0 + kk of the column matrix lies in the source, past its tap.
 static AVX512 void pack_at(int m, int n, const float *a, long a_image_stride, long image_stride,
@@ -286,7 +267,7 @@ static AVX512 void pack_at(int m, int n, const float *a, long a_image_stride, lo
       for (; t + 8 <= length; t += 8) {
         __m256 r[8];
         for (int x = 0; x < 8; x++) r[x] = _mm256_loadu_ps(src + (long)(i + x) * n + t);
-        transpose_8x8(r);
+        lam_transpose_8x8(r);
         for (int y = 0; y < 8; y++) _mm256_storeu_ps(at + (long)(kk + t + y) * m + i, r[y]);
       }
       for (; t < length; t++)

@@ -266,28 +266,10 @@ void lam_gemm_columns_add(int m, int k, int n, int images, const float *packed_a
 // MARK: - Column matrix as B^T (weight gradients)
 
 #if defined(__AVX2__) && defined(__FMA__)
-// Transposes eight rows r[0..7] of 8 floats in place: r[i] becomes (r[0][i], ..., r[7][i]).
-static inline void transpose_8x8(__m256 r[8]) {
-  __m256 t[8], u[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 8; i += 4) {
-    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (int i = 0; i < 4; i++) {
-    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
-    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
-  }
-}
 
 // Stores the transpose of eight rows r[0..7] of 8 floats: dst + i*ld gets (r[0][i], ..., r[7][i]).
 static inline void store_transposed_8x8(__m256 r[8], float *dst, int ld) {
-  transpose_8x8(r);
+  lam_transpose_8x8(r);
   for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + i * ld, r[i]);
 }
 
@@ -362,7 +344,7 @@ void lam_pack_a_block(int m, int n, const float *a, long a_image_stride, long q0
         __m256 r[8];
         for (int i = 0; i < LAM_MR; i++) r[i] = _mm256_loadu_ps(src + (long)i * n + t);
         r[6] = r[7] = _mm256_setzero_ps();
-        transpose_8x8(r);
+        lam_transpose_8x8(r);
         for (int j = 0; j < 8; j++) {  // the first 6 floats of each: 4, then 2
           float *dst = panel + (long)(kk + t + j) * LAM_MR;
           _mm_storeu_ps(dst, _mm256_castps256_ps128(r[j]));

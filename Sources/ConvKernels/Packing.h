@@ -8,6 +8,29 @@
 
 static inline int min_int(int a, int b) { return a < b ? a : b; }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+// Transposes eight rows r[0..7] of 8 floats in place: r[i] becomes (r[0][i], ..., r[7][i]). Both tiles'
+// column-matrix transposes use it (AVX2 instructions; inlined into the AVX-512 path too).
+static inline __attribute__((always_inline, target("avx2"))) void lam_transpose_8x8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; i++) {
+    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+  }
+}
+#endif
+
 // How the 16 positions of one B strip lie in the source: one run of 16 (a window row of 16 or more), two
 // of 8 or four of 4 (rows of an 8- or 4-wide output), or anything else, read float by float.
 typedef struct {
