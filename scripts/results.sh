@@ -6,7 +6,7 @@
 #
 # Each section of the page is one sweep spec of experiments/ (the list below, in page order). For each, the
 # script runs `lam sweep run SPEC --out OUT/NAME` (finished runs are skipped, so a rerun continues), then
-# `lam sweep collect OUT/NAME` (with --reports where the spec has swap_accuracy), and takes the mean and
+# `lam sweep collect OUT/NAME` (with --reports where the spec has a swap_accuracy metric), and takes the mean and
 # findings tables from OUT/NAME/summary.md; for the sections listed in `probe_tables`, also the table of what
 # the runs' probe.json files hold beyond them (scripts/probe-table.py, as block NAME-probes). The blocks go to
 # OUT/tables.md and, without --quick, into docs/results.md between the section's markers
@@ -68,7 +68,7 @@ for entry in "${sections[@]}"; do
     > "$out/$name.log" 2>&1 || { echo "lam sweep run experiments/$name.json failed; see $out/$name.log" >&2; exit 1; }
   # Reports only where the swap test is a column: they take longer than the collect itself.
   reports=""
-  if grep -q '"swap_accuracy"' "experiments/$name.json"; then reports="--reports"; fi
+  if grep -q '"swap_accuracy' "experiments/$name.json"; then reports="--reports"; fi
   "$LAM" sweep collect "$out/$name" $reports >> "$out/$name.log" 2>&1 \
     || { echo "lam sweep collect $out/$name failed; see $out/$name.log" >&2; exit 1; }
   echo "| $name | $((SECONDS - start)) s |" >> "$out/runtimes.md"

@@ -29,6 +29,11 @@ public struct ReportNumbers: Codable, Equatable, Sendable {
   public var swapFollowsSourceCell: Double
   /// Swap accuracy per source action by name; an action no pair had is left out.
   public var swapAccuracyByAction: [String: Double]
+  /// How many pairs' source move is blocked on the target's frame (nil in reports written before it was kept).
+  public var swapBlockedPairs: Int?
+  /// Swap accuracy over those pairs, and over the others (nil when there are none, or in older reports).
+  public var swapAccuracyBlocked: Double?
+  public var swapAccuracyUnblocked: Double?
 
   enum CodingKeys: String, CodingKey {
     case step
@@ -36,6 +41,8 @@ public struct ReportNumbers: Codable, Equatable, Sendable {
     case distractorNames = "distractor_names", centroidDistractorAccuracies = "centroid_distractor_accuracies"
     case swapPairs = "swap_pairs", swapAccuracy = "swap_accuracy", swapFollowsTarget = "swap_follows_target"
     case swapFollowsSourceCell = "swap_follows_source_cell", swapAccuracyByAction = "swap_accuracy_by_action"
+    case swapBlockedPairs = "swap_blocked_pairs", swapAccuracyBlocked = "swap_accuracy_blocked"
+    case swapAccuracyUnblocked = "swap_accuracy_unblocked"
   }
 
   public init(_ result: ReportResult, distractorNames: [String]) {
@@ -51,6 +58,9 @@ public struct ReportNumbers: Codable, Equatable, Sendable {
     swapAccuracyByAction = Dictionary(uniqueKeysWithValues: zip(Action.names, swap.accuracyByAction).compactMap { name, value in
       value.map { (name, $0) }
     })
+    swapBlockedPairs = swap.blockedCount
+    swapAccuracyBlocked = swap.accuracyBlocked
+    swapAccuracyUnblocked = swap.accuracyUnblocked
   }
 
   /// `REPORT/report.json`, validated; nil when the folder has none (no report, or one from before report.json).
@@ -70,8 +80,11 @@ public struct ReportNumbers: Codable, Equatable, Sendable {
   public func validate(file: String) throws {
     try Check.range(step, "step", 0...Int(Int32.max), file: file)
     try Check.range(swapPairs, "swap_pairs", 0...Int(Int32.max), file: file)
+    if let swapBlockedPairs { try Check.range(swapBlockedPairs, "swap_blocked_pairs", 0...swapPairs, file: file) }
     for (field, value) in [("centroid_action_accuracy", centroidActionAccuracy), ("swap_accuracy", swapAccuracy),
                            ("swap_follows_target", swapFollowsTarget), ("swap_follows_source_cell", swapFollowsSourceCell)]
+      + [("swap_accuracy_blocked", swapAccuracyBlocked), ("swap_accuracy_unblocked", swapAccuracyUnblocked)]
+        .compactMap({ field, value in value.map { (field, $0) } })
       + centroidDistractorAccuracies.enumerated().map({ ("centroid_distractor_accuracies[\($0.offset)]", $0.element) })
       + swapAccuracyByAction.sorted(by: { $0.key < $1.key }).map({ ("swap_accuracy_by_action.\($0.key)", $0.value) }) {
       try Check.range(value, field, 0...1, file: file)

@@ -39,6 +39,8 @@ extension Report {
       ("latent swap: agent moves as the source's action would", "\(percent(swap.accuracy)) of \(swap.pairs.count) pairs"),
       ("latent swap: agent moves as the target's own action did", percent(swap.followsTarget)),
       ("latent swap: agent lands on the source's own next cell (z holds a position)", percent(swap.followsSourceCell)),
+      ("latent swap: pairs whose move the target's walls allow / block",
+       "\(percent(swap.accuracyUnblocked)) / \(percent(swap.accuracyBlocked)) (\(swap.blockedCount) blocked)"),
     ]
     var notes: [String] = []
     if let probe {

@@ -18,18 +18,26 @@ public struct SwapPair: Sendable {
   public var found: Cell
   /// Where the target's agent really went (its own action).
   public var targetNext: Cell
+  /// Where the target's agent is before the step.
+  public var targetBefore: Cell
   /// Where the source's agent went: a latent that copies o' puts the agent here, whatever the target frame.
   public var sourceNext: Cell
   public var predicted: [Float]  // [C, H, W]
 
+  /// Whether the source's move is blocked on the target's frame (a wall or a blocking distractor): the agent
+  /// must stay, a case training never shows the decoder with a move's latent, since a blocked move looks
+  /// like staying to the encoder.
+  public var isBlocked: Bool { sourceAction != .stay && expected == targetBefore }
+
   public init(source: Int, target: Int, sourceAction: Action, expected: Cell, found: Cell, targetNext: Cell,
-              sourceNext: Cell, predicted: [Float]) {
+              targetBefore: Cell, sourceNext: Cell, predicted: [Float]) {
     self.source = source
     self.target = target
     self.sourceAction = sourceAction
     self.expected = expected
     self.found = found
     self.targetNext = targetNext
+    self.targetBefore = targetBefore
     self.sourceNext = sourceNext
     self.predicted = predicted
   }
@@ -44,15 +52,23 @@ public struct SwapTestResult: Sendable {
   public var followsTarget: Double { fraction { $0.found == $0.targetNext } }
   /// Fraction whose predicted agent cell is the source's own next cell (the latent holds a position, not a move).
   public var followsSourceCell: Double { fraction { $0.found == $0.sourceNext } }
+  /// How many pairs' source move is blocked on the target's frame.
+  public var blockedCount: Int { pairs.filter(\.isBlocked).count }
+  /// Accuracy over the pairs whose source move is blocked on the target's frame; nil when there are none.
+  public var accuracyBlocked: Double? { accuracy(where: \.isBlocked) }
+  /// Accuracy over the other pairs (stays and moves the target's frame allows); nil when there are none.
+  public var accuracyUnblocked: Double? { accuracy(where: { !$0.isBlocked }) }
   /// Accuracy per source action (stay, up, down, left, right); nil where no pair had it.
   public var accuracyByAction: [Double?] {
-    Action.allCases.map { a in
-      let subset = pairs.filter { $0.sourceAction == a }
-      return subset.isEmpty ? nil : Double(subset.filter { $0.found == $0.expected }.count) / Double(subset.count)
-    }
+    Action.allCases.map { a in accuracy(where: { $0.sourceAction == a }) }
   }
 
   public init(pairs: [SwapPair]) { self.pairs = pairs }
+
+  private func accuracy(where include: (SwapPair) -> Bool) -> Double? {
+    let subset = pairs.filter(include)
+    return subset.isEmpty ? nil : Double(subset.filter { $0.found == $0.expected }.count) / Double(subset.count)
+  }
 
   private func fraction(_ test: (SwapPair) -> Bool) -> Double {
     pairs.isEmpty ? 0 : Double(pairs.filter(test).count) / Double(pairs.count)
@@ -94,7 +110,8 @@ public enum SwapTest {
                                      region: env.agentRegion, colour: colour, background: background,
                                      height: frame.height, width: frame.width, cellSize: env.grid.cellSize)
         result.append(SwapPair(source: sources[p], target: targets[p], sourceAction: action, expected: expected,
-                               found: found, targetNext: target.agentAfter, sourceNext: source.agentAfter, predicted: Array(slice)))
+                               found: found, targetNext: target.agentAfter, targetBefore: target.agentBefore,
+                               sourceNext: source.agentAfter, predicted: Array(slice)))
       }
     }
     return SwapTestResult(pairs: result)

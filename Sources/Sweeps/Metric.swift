@@ -18,6 +18,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
   case codeNMI = "code_nmi"
   case valRecon = "val_recon"
   case swapAccuracy = "swap_accuracy"
+  case swapAccuracyUnblocked = "swap_accuracy_unblocked"
 
   /// A label for tables and plot axes.
   public var label: String {
@@ -35,6 +36,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .codeNMI: return "code NMI"
     case .valRecon: return "validation recon MSE"
     case .swapAccuracy: return "latent swap accuracy"
+    case .swapAccuracyUnblocked: return "latent swap accuracy, unblocked moves"
     }
   }
 
@@ -53,6 +55,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .codeNMI: return "code NMI (0: independent, 1: same information)"
     case .valRecon: return "validation reconstruction (MSE per pixel value)"
     case .swapAccuracy: return "latent swap: fraction of pairs whose agent moves as the source's action would"
+    case .swapAccuracyUnblocked: return "latent swap, pairs whose move the target's walls allow: fraction moved right"
     }
   }
 
@@ -78,7 +81,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .distractorProbe: value = probe.distractors.first?.chance
     case .distractorCellProbe: value = probe.distractorPositions.first?.chance
     case .agentCellProbe: value = probe.position.chance
-    case .codePurity, .codeNMI, .valRecon, .swapAccuracy: value = nil
+    case .codePurity, .codeNMI, .valRecon, .swapAccuracy, .swapAccuracyUnblocked: value = nil
     }
     return value.flatMap { $0.isFinite ? $0 : nil }
   }
@@ -90,7 +93,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     switch self {
     case .actionProbe, .actionProbeLinear: value = probe.action.ceiling
     case .actionOfCeiling: value = probe.action.ceiling.map { _ in 1 }
-    case .swapAccuracy: value = 1  // the swap's expected cell accounts for walls and blocked moves
+    case .swapAccuracy, .swapAccuracyUnblocked: value = 1  // the expected cell accounts for walls and blocked moves
     case .distractorProbe: value = probe.distractors.first?.ceiling
     default: value = nil
     }
@@ -114,6 +117,7 @@ public enum SweepMetric: String, CaseIterable, Sendable {
     case .codeNMI: value = probe?.codes?.nmi
     case .valRecon: value = summary.map { Double($0.valRecon) }
     case .swapAccuracy: value = report?.swapAccuracy
+    case .swapAccuracyUnblocked: value = report?.swapAccuracyUnblocked
     }
     return value.flatMap { $0.isFinite ? $0 : nil }
   }

@@ -62,6 +62,10 @@ public struct Remedies: Codable, Equatable, Sendable {
     /// Encode o and o' under one random shift, decode from o and predict o' under another, independent one:
     /// the grid world's kappa (a latent that names where things end up no longer fits the decoder's frame).
     case shiftIndependent
+    /// Encode o and o' with the content of the agent's region rolled by a random offset (uniform over the
+    /// region's cells, wrapping inside it); decode from the true o and predict the true o'. The encoder's view
+    /// no longer says where the agent is, only how it moved, while the decoder still sees the walls.
+    case regionRoll
   }
   public enum ShiftAxis: String, Codable, Sendable, CaseIterable {
     case horizontal, vertical, both

@@ -60,8 +60,8 @@ public final class Trainer {
   private var mask: [Bool]  // [N]
   private let o = Tensor([0])  // [N, C, H, W]
   private let next = Tensor([0])  // [N, C, H, W]
-  private let decodeFrom = Tensor([0])  // [N, C, H, W], kappa and shiftIndependent only
-  private let target = Tensor([0])  // [N, C, H, W], kappa and shiftIndependent only
+  private let decodeFrom = Tensor([0])  // [N, C, H, W], kappa, shiftIndependent and regionRoll only
+  private let target = Tensor([0])  // [N, C, H, W], kappa, shiftIndependent and regionRoll only
   private var encoderShifts: [CellShift] = []  // [N], shift modes only
   private var decoderShifts: [CellShift] = []  // [N], shiftIndependent only
   private let scratch = Tensor([0])  // [H * W]
@@ -178,6 +178,16 @@ public final class Trainer {
                    shifts: &decoderShifts)
       return TrainingBatch(encodeO: o, encodeNext: next, decodeFrom: decodeFrom, target: target,
                            encoderShifts: encoderShifts, decoderShifts: decoderShifts)
+    case .regionRoll:
+      // The encoder sees o and o' with the agent's region rolled; the decoder decodes the true frames.
+      decodeFrom.copy(from: o)
+      target.copy(from: next)
+      let region = data.config.agentRegion
+      rollRegion(o, next, region: PixelWindow(y: region.row * cellSize, x: region.col * cellSize,
+                                              height: region.height * cellSize, width: region.width * cellSize),
+                 cellSize: cellSize, axis: r.shiftAxis, rng: &rng, scratch: scratch, shifts: &encoderShifts)
+      return TrainingBatch(encodeO: o, encodeNext: next, decodeFrom: decodeFrom, target: target,
+                           encoderShifts: encoderShifts, decoderShifts: [])
     }
   }
 

@@ -45,7 +45,7 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "train.lr.") var lr: Float?
   @Option(help: "train.seed.") var seed: UInt64?
   @OptionGroup var compute: ComputeThreads
-  @Option(help: "remedies.augment: none, shift, kappa or shiftIndependent.") var augment: String?
+  @Option(help: "remedies.augment: none, shift, kappa, shiftIndependent or regionRoll.") var augment: String?
   @Option(help: "remedies.labelFraction: fraction of episodes with action labels.") var labelFraction: Double?
   @Option(help: "remedies.labelMode: head or codes.") var labelMode: String?
   @Option(help: "remedies.cleanFraction: fraction of transitions dropped, largest exogenous change first.")

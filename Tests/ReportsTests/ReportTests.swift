@@ -63,9 +63,10 @@ private func frame(_ cells: [Cell], value: Float = 0.5) -> [Float] {
 }
 
 @Test func swapTestAccuracyCountsPairsThatMoveAsTheSource() {
-  func pair(_ action: Action, expected: Cell, found: Cell, targetNext: Cell, sourceNext: Cell) -> SwapPair {
+  func pair(_ action: Action, expected: Cell, found: Cell, targetNext: Cell, sourceNext: Cell,
+            targetBefore: Cell = Cell(row: 0, col: 0)) -> SwapPair {
     SwapPair(source: 0, target: 1, sourceAction: action, expected: expected, found: found, targetNext: targetNext,
-             sourceNext: sourceNext, predicted: [])
+             targetBefore: targetBefore, sourceNext: sourceNext, predicted: [])
   }
   let a = Cell(row: 0, col: 0), b = Cell(row: 0, col: 1), c = Cell(row: 1, col: 0)
   let result = SwapTestResult(pairs: [
@@ -74,6 +75,8 @@ private func frame(_ cells: [Cell], value: Float = 0.5) -> [Float] {
     pair(.down, expected: c, found: c, targetNext: c, sourceNext: c),
     pair(.stay, expected: a, found: b, targetNext: a, sourceNext: b),
   ])
+  // No source move is blocked on its target's frame: every pair is unblocked.
+  #expect(result.blockedCount == 0 && result.accuracyBlocked == nil && result.accuracyUnblocked == 0.5)
   #expect(result.accuracy == 0.5)
   #expect(result.followsTarget == 0.5)
   #expect(result.followsSourceCell == 0.5)
@@ -81,6 +84,19 @@ private func frame(_ cells: [Cell], value: Float = 0.5) -> [Float] {
   #expect(result.accuracyByAction[Action.down.rawValue] == 1)
   #expect(result.accuracyByAction[Action.stay.rawValue] == 0)
   #expect(result.accuracyByAction[Action.up.rawValue] == nil)
+
+  // `up` from the top row is blocked: the expected cell is where the target's agent already is. Staying there
+  // counts as right; a stay is never blocked.
+  let blocked = SwapTestResult(pairs: [
+    pair(.up, expected: a, found: a, targetNext: a, sourceNext: a, targetBefore: a),
+    pair(.up, expected: b, found: c, targetNext: b, sourceNext: a, targetBefore: b),
+    pair(.up, expected: c, found: b, targetNext: c, sourceNext: c, targetBefore: Cell(row: 2, col: 0)),
+    pair(.stay, expected: a, found: a, targetNext: a, sourceNext: a, targetBefore: a),
+  ])
+  #expect(blocked.blockedCount == 2)
+  #expect(blocked.accuracyBlocked == 0.5)
+  #expect(blocked.accuracyUnblocked == 0.5)
+  #expect(blocked.accuracy == 0.5)
 }
 
 @Test("frames are enlarged by an integer factor to at least 96 pixels, 4 x 4 and 32 x 32 worlds alike")

@@ -307,3 +307,47 @@ func independentShiftsFeedTheEncoderAndTheDecoderDifferentRolls() throws {
   let shifted = try Trainer(config: config, data: data, split: split).nextBatch()
   #expect(shifted.decodeFrom == nil && shifted.decoderShifts == shifted.encoderShifts)
 }
+
+@Test("regionRoll: the IDM's pair has the agent's region rolled inside itself, the rest kept; the FDM gets the true frames")
+func regionRollRollsTheAgentRegionForTheEncoderOnly() throws {
+  // 4 x 4 cells of 2 pixels: the agent lives in the top 3 rows, a distractor walks the bottom one.
+  var env = EnvironmentConfig(grid: GridConfig(width: 4, height: 4, cellSize: 2))
+  env.agent = AgentConfig(region: Region(row: 0, col: 0, height: 3, width: 4), color: Color(gray: 0.5))
+  env.distractors = [DistractorGroup(region: Region(row: 3, col: 0, height: 1, width: 4), color: Color(gray: 0.5))]
+  let data = try Dataset.generate(config: env, episodes: 6, steps: 8, seed: 4, threads: 1)
+  var config = RunConfig()
+  config.train.batch = 24
+  config.train.valFraction = 0.2
+  config.remedies.shiftAxis = .both
+  let split = try EpisodeSplit.make(episodes: data.episodes, valFraction: 0.2, labelFraction: 0, seed: 0)
+  let plain = try Trainer(config: config, data: data, split: split).nextBatch()
+  config.remedies.augment = .regionRoll
+  let batch = try Trainer(config: config, data: data, split: split).nextBatch()
+  #expect(batch.encoderShifts.count == 24 && batch.decoderShifts.isEmpty)
+  // The decoder decodes from the true o and predicts the true o'.
+  #expect(try #require(batch.decodeFrom).array == plain.encodeO.array)
+  #expect(batch.target.array == plain.encodeNext.array)
+  /// Sample n of t with the top 6 pixel rows rolled by `shift` inside themselves, the bottom 2 rows as they are.
+  func regionRolled(_ t: Tensor, _ n: Int, by shift: CellShift) -> [Float] {
+    let frame = sample(t, n)
+    return (0..<8).flatMap { y in
+      (0..<8).map { x in y >= 6 ? frame[y * 8 + x] : frame[((y - shift.dy) % 6 + 6) % 6 * 8 + ((x - shift.dx) % 8 + 8) % 8] }
+    }
+  }
+  for n in 0..<24 {
+    let s = batch.encoderShifts[n]
+    // Every offset of whole cells the region allows: 3 rows, 4 columns.
+    #expect([0, 2, 4].contains(s.dy) && [0, 2, 4, 6].contains(s.dx))
+    #expect(sample(batch.encodeO, n) == regionRolled(plain.encodeO, n, by: s))
+    #expect(sample(batch.encodeNext, n) == regionRolled(plain.encodeNext, n, by: s))
+  }
+  // The draws cover more than one offset per axis, and a seed gives the same ones.
+  #expect(Set(batch.encoderShifts.map(\.dy)).count > 1 && Set(batch.encoderShifts.map(\.dx)).count > 1)
+  let again = try Trainer(config: config, data: data, split: split).nextBatch()
+  #expect(again.encoderShifts == batch.encoderShifts && again.encodeO.array == batch.encodeO.array)
+  // Along one axis only, the other offset stays 0.
+  config.remedies.shiftAxis = .horizontal
+  let horizontal = try Trainer(config: config, data: data, split: split).nextBatch()
+  #expect(horizontal.encoderShifts.allSatisfy { $0.dy == 0 })
+  #expect(horizontal.encoderShifts.contains { $0.dx != 0 })
+}
