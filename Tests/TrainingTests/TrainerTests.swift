@@ -270,21 +270,27 @@ private func rolled(_ t: Tensor, sample: Int, by shift: CellShift) -> [Float] {
 
 private func sample(_ t: Tensor, _ n: Int) -> [Float] { Array(t.array[(n * t.rowSize)..<((n + 1) * t.rowSize)]) }
 
-@Test("shiftIndependent: the IDM's pair and the FDM's input and target are the batch rolled by two independent drawn shifts")
-func independentShiftsFeedTheEncoderAndTheDecoderDifferentRolls() throws {
-  var env = EnvironmentConfig()
-  env.grid.cellSize = 2  // 8 x 8 pixel frames: a shift moves two pixels
+/// The first training batch of 24 from 6 episodes of `env`, without augmentation and with `augment` along `axis`.
+/// The same seed draws the same transitions first, so `plain` is the augmented batch's frames before any roll.
+private func firstBatches(_ env: EnvironmentConfig, augment: Remedies.Augment, axis: Remedies.ShiftAxis = .both)
+  throws -> (plain: TrainingBatch, augmented: TrainingBatch) {
   let data = try Dataset.generate(config: env, episodes: 6, steps: 8, seed: 4, threads: 1)
   var config = RunConfig()
   config.train.batch = 24
   config.train.valFraction = 0.2
-  config.remedies.shiftAxis = .both
+  config.remedies.shiftAxis = axis
   let split = try EpisodeSplit.make(episodes: data.episodes, valFraction: 0.2, labelFraction: 0, seed: 0)
-  // The same seed draws the same transitions first, so the unaugmented batch is the frames before any roll.
   let plain = try Trainer(config: config, data: data, split: split).nextBatch()
-  config.remedies.augment = .shiftIndependent
-  let batch = try Trainer(config: config, data: data, split: split).nextBatch()
-  let again = try Trainer(config: config, data: data, split: split).nextBatch()
+  config.remedies.augment = augment
+  return (plain, try Trainer(config: config, data: data, split: split).nextBatch())
+}
+
+@Test("shiftIndependent: the IDM's pair and the FDM's input and target are the batch rolled by two independent drawn shifts")
+func independentShiftsFeedTheEncoderAndTheDecoderDifferentRolls() throws {
+  var env = EnvironmentConfig()
+  env.grid.cellSize = 2  // 8 x 8 pixel frames: a shift moves two pixels
+  let (plain, batch) = try firstBatches(env, augment: .shiftIndependent)
+  let again = try firstBatches(env, augment: .shiftIndependent).augmented
   #expect(batch.encoderShifts.count == 24 && batch.decoderShifts.count == 24)
   let decodeFrom = try #require(batch.decodeFrom)
   for n in 0..<24 {
@@ -303,8 +309,7 @@ func independentShiftsFeedTheEncoderAndTheDecoderDifferentRolls() throws {
   #expect(again.encoderShifts == batch.encoderShifts && again.decoderShifts == batch.decoderShifts)
   #expect(again.encodeO.array == batch.encodeO.array && again.decodeFrom?.array == decodeFrom.array)
   // The plain shift rolls the decoder's frames with the encoder's.
-  config.remedies.augment = .shift
-  let shifted = try Trainer(config: config, data: data, split: split).nextBatch()
+  let shifted = try firstBatches(env, augment: .shift).augmented
   #expect(shifted.decodeFrom == nil && shifted.decoderShifts == shifted.encoderShifts)
 }
 
@@ -314,15 +319,7 @@ func regionRollRollsTheAgentRegionForTheEncoderOnly() throws {
   var env = EnvironmentConfig(grid: GridConfig(width: 4, height: 4, cellSize: 2))
   env.agent = AgentConfig(region: Region(row: 0, col: 0, height: 3, width: 4), color: Color(gray: 0.5))
   env.distractors = [DistractorGroup(region: Region(row: 3, col: 0, height: 1, width: 4), color: Color(gray: 0.5))]
-  let data = try Dataset.generate(config: env, episodes: 6, steps: 8, seed: 4, threads: 1)
-  var config = RunConfig()
-  config.train.batch = 24
-  config.train.valFraction = 0.2
-  config.remedies.shiftAxis = .both
-  let split = try EpisodeSplit.make(episodes: data.episodes, valFraction: 0.2, labelFraction: 0, seed: 0)
-  let plain = try Trainer(config: config, data: data, split: split).nextBatch()
-  config.remedies.augment = .regionRoll
-  let batch = try Trainer(config: config, data: data, split: split).nextBatch()
+  let (plain, batch) = try firstBatches(env, augment: .regionRoll)
   #expect(batch.encoderShifts.count == 24 && batch.decoderShifts.isEmpty)
   // The decoder decodes from the true o and predicts the true o'.
   #expect(try #require(batch.decodeFrom).array == plain.encodeO.array)
@@ -343,11 +340,10 @@ func regionRollRollsTheAgentRegionForTheEncoderOnly() throws {
   }
   // The draws cover more than one offset per axis, and a seed gives the same ones.
   #expect(Set(batch.encoderShifts.map(\.dy)).count > 1 && Set(batch.encoderShifts.map(\.dx)).count > 1)
-  let again = try Trainer(config: config, data: data, split: split).nextBatch()
+  let again = try firstBatches(env, augment: .regionRoll).augmented
   #expect(again.encoderShifts == batch.encoderShifts && again.encodeO.array == batch.encodeO.array)
   // Along one axis only, the other offset stays 0.
-  config.remedies.shiftAxis = .horizontal
-  let horizontal = try Trainer(config: config, data: data, split: split).nextBatch()
+  let horizontal = try firstBatches(env, augment: .regionRoll, axis: .horizontal).augmented
   #expect(horizontal.encoderShifts.allSatisfy { $0.dy == 0 })
   #expect(horizontal.encoderShifts.contains { $0.dx != 0 })
 }
