@@ -38,6 +38,7 @@ sections=(
   "agent-strong 1"
   "paper-section5 1"
   "lock-in 1"
+  "paper-section5-warmup 1"
   "noise-ladder 1"
   "rich-presets 1"
   "unet-clean 1"

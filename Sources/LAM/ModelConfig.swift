@@ -91,6 +91,9 @@ public struct BottleneckConfig: Codable, Equatable, Sendable {
   /// fsq: the number of levels of each latent dimension (one entry per dimension, so dz = levels.count);
   /// the number of codes is their product. [8, 5, 5, 5] is the FSQ paper's choice for about 1000 codes.
   public var levels: [Int] = [8, 5, 5, 5]
+  /// vq: training steps at the start during which the FDM gets z_e unquantized; at this step the codebook is
+  /// seeded from the batch's z_e (k-means++) and quantization starts (0 = from the first step).
+  public var warmup: Int = 0
 
   public init() {}
 
@@ -112,7 +115,7 @@ public struct BottleneckConfig: Codable, Equatable, Sendable {
       .field("kind", \.kind), .field("dz", \.dz), .field("noiseStd", \.noiseStd), .field("l2", \.l2),
       .field("codes", \.codes), .field("commitment", \.commitment), .field("emaDecay", \.emaDecay),
       .field("restartThreshold", \.restartThreshold), .field("beta", \.beta), .field("replaceEvery", \.replaceEvery),
-      .field("levels", \.levels),
+      .field("levels", \.levels), .field("warmup", \.warmup),
     ])
   }
 
@@ -126,6 +129,10 @@ public struct BottleneckConfig: Codable, Equatable, Sendable {
     try Check.range(restartThreshold, "\(prefix).restartThreshold", 0...1_000_000)
     try Check.range(beta, "\(prefix).beta", 0...1000)
     try Check.range(replaceEvery, "\(prefix).replaceEvery", 1...1_000_000)
+    try Check.range(warmup, "\(prefix).warmup", 0...100_000_000)
+    if warmup > 0 {
+      try Check.that(kind == .vq, "\(prefix).warmup", "0 unless kind is vq (the warm-up seeds a vq codebook), got \(warmup)")
+    }
     try Check.that(!levels.isEmpty && levels.count <= 16 && levels.allSatisfy { (2...256).contains($0) },
                    "\(prefix).levels", "1 to 16 level counts, each in 2...256, got \(levels)")
     if kind == .fsq {

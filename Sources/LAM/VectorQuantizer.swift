@@ -10,7 +10,20 @@ import NN
 /// is not trained by the optimizer: while training, exponential moving averages of the assignment
 /// counts and of the assigned z_e move each code to the mean of its members, and a code whose
 /// average count per batch falls below `restartThreshold` restarts at a random z_e of the batch.
+///
+/// A warm-up (`phase`, set by the trainer) can pass z_e through unquantized for the first steps and then seed
+/// the codebook from one batch of z_e: the codes then start where the encoder's latents already are.
 public final class VectorQuantizer {
+  /// What forward does with z_e.
+  public enum Phase: Sendable {
+    /// Warm-up: z_e goes to the FDM as it is (no commitment, no codebook update).
+    case passThrough
+    /// The next training forward seeds the codebook from its batch (k-means++), then quantizes; an evaluation
+    /// forward before it still passes z_e through.
+    case seedThenQuantize
+    case quantize
+  }
+
   public let codes: Int
   public let dim: Int
   public let commitment: Float
@@ -30,6 +43,8 @@ public final class VectorQuantizer {
   public private(set) var counts: [Int]
   /// Codes restarted since construction (a health signal for the log).
   public private(set) var restarts = 0
+  /// Quantize unless the trainer's warm-up says otherwise; a model built for evaluation always quantizes.
+  public var phase = Phase.quantize
 
   private let quantized = Tensor([0])  // [N, D]
   private let dEncoded = Tensor([0])  // [N, D]
@@ -63,6 +78,19 @@ public final class VectorQuantizer {
       indices[row] = k
       counts[k] += 1
     }
+    if phase == .passThrough || (phase == .seedThenQuantize && !training) {
+      quantized.copy(from: zE)
+      return quantized
+    }
+    if phase == .seedThenQuantize {
+      seed(from: zE, rng: &rng)
+      phase = .quantize
+      for k in 0..<codes { counts[k] = 0 }
+      for row in 0..<n {
+        indices[row] = nearestCode(zE.data + row * dim, in: codebook)
+        counts[indices[row]] += 1
+      }
+    }
     // The FDM (and the commitment term) get the codes as they were before this batch's EMA update, as in the
     // published EMA VQ-VAE: the update uses this batch's assignments and shows only from the next batch on.
     for row in 0..<n {
@@ -70,6 +98,40 @@ public final class VectorQuantizer {
     }
     if training { updateCodebook(zE, rng: &rng) }
     return quantized
+  }
+
+  /// Sets the codes to rows of z_e [N, D] picked by k-means++ seeding (the first at random, each next with
+  /// probability proportional to its squared distance to the nearest code picked so far), and restarts the
+  /// moving averages from them.
+  public func seed(from zE: Tensor, rng: inout RNG) {
+    let n = zE.batch
+    var nearest = [Float](repeating: .infinity, count: n)  // [N] squared distance to the closest code so far
+    var pick = rng.int(below: n)
+    for k in 0..<codes {
+      if k > 0 {
+        let total = nearest.reduce(0, +)
+        if total > 0 {
+          var u = rng.uniform(0, total)
+          pick = nearest.lastIndex(where: { $0 > 0 })!
+          for (row, d) in nearest.enumerated() where d > 0 {
+            if u < d { pick = row; break }
+            u -= d
+          }
+        } else {
+          pick = rng.int(below: n)  // every row is already a code: repeat one
+        }
+      }
+      let code = codebook.data + k * dim
+      code.update(from: zE.data + pick * dim, count: dim)
+      for row in 0..<n {
+        let z = zE.data + row * dim
+        var d: Float = 0
+        for j in 0..<dim { d += (z[j] - code[j]) * (z[j] - code[j]) }
+        nearest[row] = min(nearest[row], d)
+      }
+    }
+    embedSum.copy(from: codebook)
+    clusterSize.fill(1)
   }
 
   private func updateCodebook(_ zE: Tensor, rng: inout RNG) {

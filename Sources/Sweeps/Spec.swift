@@ -185,16 +185,21 @@ public struct SweepSpec: Codable, Equatable, Sendable {
   }
 
   /// The run config of condition `condition` with `seed`: base, then the condition's `set`, then
-  /// `train.seed`, then (quick) `train.steps`. Given the frame, an architecture neither names is picked
+  /// `train.seed`, then (quick) `train.steps` and a VQ warm-up scaled with it. Given the frame, an architecture neither names is picked
   /// for it as `lam train` does.
   public func runConfig(condition index: Int, seed: UInt64, quick: Bool, file: String, frame: FrameShape? = nil) throws -> RunConfig {
     let condition = conditions[index]
     let field = "conditions[\(index)] '\(condition.name)'"
     var overrides = condition.set.sorted { $0.key < $1.key }.map { (path: $0.key, value: $0.value) }
     overrides.append((path: "train.seed", value: .number(String(seed))))
-    if quick { overrides.append((path: "train.steps", value: .number(String(self.quick.trainSteps)))) }
     do {
       var config = try RunConfig.load(object: base, source: "\(file): \(field) (base + set)", overrides: overrides)
+      if quick {
+        // Shorter training, and a VQ warm-up shortened in proportion, so that a quick run still ends quantized.
+        let full = config.train.steps
+        config.train.steps = self.quick.trainSteps
+        config.model.bottleneck.warmup = config.model.bottleneck.warmup * config.train.steps / max(full, 1)
+      }
       if let frame, !RunConfig.names("model.architecture", in: base, overridden: overrides.map(\.path)) {
         config.model.architecture = RunConfig.defaultArchitecture(for: frame)
       }

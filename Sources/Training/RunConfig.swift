@@ -144,6 +144,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
     try model.validate(frame: frame)
     try train.validate()
     try remedies.validate(bottleneck: model.bottleneck)
+    try Check.that(model.bottleneck.warmup < max(train.steps, 1), "model.bottleneck.warmup",
+                   "fewer steps than train.steps (\(train.steps)), so that the run ends quantized, got \(model.bottleneck.warmup)")
   }
 }
 

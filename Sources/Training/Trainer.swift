@@ -121,6 +121,7 @@ public final class Trainer {
   @discardableResult
   public func trainStep() -> StepLosses {
     let batch = nextBatch()
+    setWarmupPhase()
     timed("zero gradients", .optimizer) { optimizer.zeroGrad() }
     let prediction = model.forward(batch.encodeO, batch.encodeNext, decodeFrom: batch.decodeFrom, training: true, rng: &rng)
     var losses = StepLosses()
@@ -191,6 +192,14 @@ public final class Trainer {
     }
   }
 
+  /// The VQ warm-up of `model.bottleneck.warmup` steps, from the step count alone, so that a resumed run
+  /// continues it exactly: z_e passes through before the warm-up's last step, the codebook is seeded at it.
+  private func setWarmupPhase() {
+    let warmup = config.model.bottleneck.warmup
+    guard warmup > 0, case .vq(let q) = model.bottleneck else { return }
+    q.phase = step < warmup ? .passThrough : step == warmup ? .seedThenQuantize : .quantize
+  }
+
   /// The action-label remedy's loss on z_e; returns its gradient w.r.t. z_e, or nil when unused.
   private func labelLoss(_ losses: inout StepLosses) -> Tensor? {
     let r = config.remedies
@@ -221,6 +230,7 @@ public final class Trainer {
     let chosen = (0..<count).map { all[$0 * all.count / count] }
     let n = config.train.batch
     var noRNG = RNG(seed: 0)  // evaluation draws nothing; the training generator stays untouched
+    setWarmupPhase()
     var sum = 0.0
     var start = 0
     while start < chosen.count {

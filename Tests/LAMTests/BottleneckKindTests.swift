@@ -177,6 +177,9 @@ private func finiteDifferenceError(_ x: Tensor, analytic: [Float], _ value: () -
   #expect(error { $0.kind = .nsvq; $0.replaceEvery = 0 }.contains("model.bottleneck.replaceEvery"))
   #expect(error { $0.kind = .fsq; $0.dz = 1; $0.levels = [5] } == "accepted")
   #expect(error { $0.kind = .nsvq; $0.codes = 1 }.contains("model.bottleneck.codes"))
+  #expect(error { $0.kind = .vq; $0.warmup = -1 }.contains("model.bottleneck.warmup"))
+  #expect(error { $0.warmup = 100 }.contains("model.bottleneck.warmup: expected 0 unless kind is vq"))
+  #expect(error { $0.kind = .vq; $0.warmup = 100 } == "accepted")
 }
 
 @Test func eachKindReportsItsCodesAndCheckpointTensors() {

@@ -82,3 +82,50 @@ import Testing
   #expect(vq.codesUsed == 4)
   #expect(vq.perplexity > 2.5)  // was 1 while collapsed
 }
+
+@Test("warm-up: z_e passes through untouched, with no commitment, an identity gradient and no codebook update")
+func theWarmUpPassesTheEncoderOutputThrough() {
+  var rng = RNG(seed: 0)
+  let vq = VectorQuantizer(codes: 2, dim: 1, commitment: 0.5, decay: 0.5, restartThreshold: 0.5, rng: &rng)
+  vq.phase = .passThrough
+  let before = vq.codebook.array + vq.clusterSize.array + vq.embedSum.array
+  let z = Tensor(shape: [3, 1], values: [0.2, -0.7, 3])
+  #expect(vq.forward(z, training: true, rng: &rng).array == [0.2, -0.7, 3])
+  #expect(vq.commitmentLoss == 0)
+  #expect(vq.backward(Tensor(shape: [3, 1], values: [1, -2, 0.5])).array == [1, -2, 0.5])
+  #expect(vq.codebook.array + vq.clusterSize.array + vq.embedSum.array == before)
+  // Before the seeding step has run, an evaluation passes through too (the codes do not exist yet).
+  vq.phase = .seedThenQuantize
+  #expect(vq.forward(z, training: false, rng: &rng).array == [0.2, -0.7, 3])
+  #expect(vq.phase == .seedThenQuantize)
+}
+
+@Test("the seeding step puts one code on each of the batch's distinct points (k-means++), then quantizes")
+func seedingPutsACodeOnEachDistinctPointOfTheBatch() {
+  // Three points, repeated: k-means++ never picks a row at distance 0 from a code, so each gets one code.
+  let points: [[Float]] = [[0, 0], [5, 1], [-3, 4]]
+  let rows = (0..<12).map { points[$0 % 3] }
+  for seed in 0..<5 {
+    var rng = RNG(seed: UInt64(seed))
+    let vq = VectorQuantizer(codes: 3, dim: 2, commitment: 0.25, decay: 0.99, restartThreshold: 0, rng: &rng)
+    vq.phase = .seedThenQuantize
+    let q = vq.forward(Tensor(shape: [12, 2], values: rows.flatMap { $0 }), training: true, rng: &rng)
+    // The FDM gets the seeded codes (from before this batch's EMA update): every row is its own code.
+    #expect(q.array == rows.flatMap { $0 }, "seed \(seed)")
+    #expect(vq.phase == .quantize)
+    // The EMA update then keeps each code on its point (all its members sit there), to rounding.
+    let codes = (0..<3).map { Array(vq.codebook.array[(2 * $0)..<(2 * $0 + 2)]) }
+    for point in points {
+      #expect(codes.filter { abs($0[0] - point[0]) + abs($0[1] - point[1]) < 1e-4 }.count == 1, "\(point)")
+    }
+    #expect(vq.counts == [4, 4, 4])
+  }
+}
+
+@Test func seedingFromFewerDistinctPointsThanCodesRepeatsThem() {
+  var rng = RNG(seed: 3)
+  let vq = VectorQuantizer(codes: 4, dim: 1, commitment: 0.25, decay: 0.99, restartThreshold: 0, rng: &rng)
+  vq.seed(from: Tensor(shape: [4, 1], values: [2, 2, -1, -1]), rng: &rng)
+  #expect(Set(vq.codebook.array) == [2, -1])
+  #expect(vq.embedSum.array == vq.codebook.array && vq.clusterSize.array == [1, 1, 1, 1])
+}

@@ -21,7 +21,7 @@ enum FuzzFlags {
     "model.unet.idmHidden", "model.unet.latentEmbed", "model.bottleneck.dz",
     "model.bottleneck.noiseStd", "model.bottleneck.l2", "model.bottleneck.codes", "model.bottleneck.commitment",
     "model.bottleneck.emaDecay", "model.bottleneck.restartThreshold", "model.bottleneck.beta", "model.bottleneck.replaceEvery",
-    "model.bottleneck.levels", "train.batch", "train.lr", "train.weightDecay",
+    "model.bottleneck.levels", "model.bottleneck.warmup", "train.batch", "train.lr", "train.weightDecay",
     "train.gradClip", "train.seed", "train.threads", "train.valFraction", "train.logEvery", "train.evalEvery",
     "train.checkpointEvery", "remedies.kappa", "remedies.labelFraction", "remedies.labelWeight", "remedies.cleanFraction",
   ]

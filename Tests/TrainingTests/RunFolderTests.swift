@@ -272,6 +272,66 @@ func aRunOnAnOldFormatDatasetStillOpens() throws {
   #expect(try finish(run).step == 10)
 }
 
+/// The model tensors after training `c` to its end in one go.
+private func uninterruptedWeights(_ c: RunConfig) throws -> [[Float]] {
+  let root = makeTemporaryFolder() + "/whole"
+  try dataset().write(to: root + "/ds")
+  let whole = try TrainingRun.start(root + "/run", config: c, dataPath: root + "/ds", force: false)
+  _ = try TrainingRun.run(whole, in: root + "/run")
+  FolderLock.unlock(root + "/run")
+  return whole.modelTensors.map(\.tensor.array)
+}
+
+@Test("a vq warm-up resumes exactly, whether the checkpoint falls after the codebook's seeding or on its step",
+      arguments: [13, 20])
+func aVQWarmUpResumesToTheWeightsOfAnUninterruptedRun(warmup: Int) throws {
+  var c = config()
+  c.model.bottleneck.kind = .vq
+  c.model.bottleneck.codes = 4
+  c.model.bottleneck.warmup = warmup
+  let expected = try uninterruptedWeights(c)
+  let resumed = try finish(try runFolder(stop: 20, config: c).dir)
+  #expect(resumed.step == 20)
+  #expect(resumed.weights == expected)
+}
+
+@Test("during a vq warm-up the FDM gets z_e itself; from the warm-up's last step on it gets codes seeded from z_e")
+func theVQWarmUpFeedsTheEncoderOutputThenItsCodes() throws {
+  var c = config()
+  c.model.bottleneck.kind = .vq
+  c.model.bottleneck.codes = 4
+  c.model.bottleneck.warmup = 5
+  let t = try trainer(c, try dataset())
+  guard case .vq(let vq) = t.model.bottleneck else { Issue.record("not vq"); return }
+  let initial = vq.codebook.array
+  for step in 0..<8 {
+    let codesBefore = (0..<4).map { Array(vq.codebook.array[(4 * $0)..<(4 * $0 + 4)]) }
+    t.trainStep()
+    let latent = t.model.latent.array
+    if step < 5 {
+      // z_e itself, and the codebook untouched.
+      #expect(latent == t.model.encoded.array, "step \(step)")
+      #expect(vq.codebook.array == initial, "step \(step)")
+    } else if step > 5 {
+      // Every row is one of the codes as they were before this step's update.
+      let rows = (0..<(latent.count / 4)).map { Array(latent[(4 * $0)..<(4 * $0 + 4)]) }
+      #expect(rows.allSatisfy(codesBefore.contains), "step \(step)")
+    }
+    #expect(vq.phase == (step < 5 ? .passThrough : .quantize), "step \(step)")
+  }
+  // The seeding step put the codes on rows of z_e, away from their initial values.
+  #expect(vq.codebook.array != initial)
+}
+
+@Test func aWarmUpAsLongAsTheRunIsRefused() {
+  var c = config(steps: 40)
+  c.model.bottleneck.kind = .vq
+  c.model.bottleneck.warmup = 40
+  #expect(throws: LamError.self) { try c.validate() }
+  c.model.bottleneck.warmup = 39
+  #expect(throws: Never.self) { try c.validate() }
+}
+
 @Test(arguments: [BottleneckKind.kl, .nsvq, .fsq])
 func everyBottleneckKindResumesToTheWeightsOfAnUninterruptedRun(kind: BottleneckKind) throws {
   var c = config()
@@ -281,12 +341,7 @@ func everyBottleneckKindResumesToTheWeightsOfAnUninterruptedRun(kind: Bottleneck
   c.model.bottleneck.restartThreshold = 0.5
   c.model.bottleneck.dz = 2
   c.model.bottleneck.levels = [4, 3]
-  let root = makeTemporaryFolder() + "/whole"
-  try dataset().write(to: root + "/ds")
-  let whole = try TrainingRun.start(root + "/run", config: c, dataPath: root + "/ds", force: false)
-  _ = try TrainingRun.run(whole, in: root + "/run")
-  FolderLock.unlock(root + "/run")
-  let expected = whole.modelTensors.map(\.tensor.array)
+  let expected = try uninterruptedWeights(c)
   let cut = try runFolder(stop: 20, config: c)
   let resumed = try finish(cut.dir)
   #expect(resumed.step == 20)
