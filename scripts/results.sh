@@ -36,9 +36,9 @@ if ! command -v python3 >/dev/null 2>&1; then scripts/apt-install.sh results.sh 
 sections=(
   "clean-grid 1"
   "agent-strong 1"
-  "paper-section5 1"
+  "paper-section5-no-warmup 1"
   "lock-in 1"
-  "paper-section5-warmup 1"
+  "paper-section5 1"
   "noise-ladder 1"
   "rich-presets 1"
   "unet-clean 1"
