@@ -41,6 +41,7 @@ sections=(
   "paper-section5 1"
   "noise-ladder 1"
   "rich-presets 1"
+  "rich-region 1"
   "unet-clean 1"
   "paper-section5-unet 1"
   "bottlenecks 1"
