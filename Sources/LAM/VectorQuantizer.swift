@@ -72,24 +72,19 @@ public final class VectorQuantizer {
     encoded = zE
     quantized.resize(zE.shape)
     if indices.count != n { indices = [Int](repeating: 0, count: n) }
+    if phase == .seedThenQuantize && training {
+      seed(from: zE, rng: &rng)
+      phase = .quantize
+    }
     for k in 0..<codes { counts[k] = 0 }
     for row in 0..<n {
       let k = nearestCode(zE.data + row * dim, in: codebook)
       indices[row] = k
       counts[k] += 1
     }
-    if phase == .passThrough || (phase == .seedThenQuantize && !training) {
+    if phase != .quantize {  // the warm-up, or an evaluation before the seeding
       quantized.copy(from: zE)
       return quantized
-    }
-    if phase == .seedThenQuantize {
-      seed(from: zE, rng: &rng)
-      phase = .quantize
-      for k in 0..<codes { counts[k] = 0 }
-      for row in 0..<n {
-        indices[row] = nearestCode(zE.data + row * dim, in: codebook)
-        counts[indices[row]] += 1
-      }
     }
     // The FDM (and the commitment term) get the codes as they were before this batch's EMA update, as in the
     // published EMA VQ-VAE: the update uses this batch's assignments and shows only from the next batch on.

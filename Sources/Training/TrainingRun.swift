@@ -128,17 +128,17 @@ public enum TrainingRun {
     return (config, split, info)
   }
 
-  /// Trains until the configured step count or until `shouldStop` returns true, writing metrics,
-  /// checkpoints and the summary into `runDir`. A non-finite loss stops the run with an error and
-  /// leaves the last checkpoint as it was.
   /// Stops the run when a read of its frames file failed (cut short after loading): the step that read the
   /// zeros is not saved, and the message says which checkpoint is kept.
-  private static func checkFrames(_ trainer: Trainer, runDir: String, lastSaved: Int) throws {
+  private static func checkFrames(_ trainer: Trainer, lastSaved: Int) throws {
     do { try trainer.data.frames.checkReads() } catch let error as LamError {
       throw LamError("\(error.message); training stopped, the last checkpoint (step \(lastSaved)) is kept")
     }
   }
 
+  /// Trains until the configured step count or until `shouldStop` returns true, writing metrics,
+  /// checkpoints and the summary into `runDir`. A non-finite loss stops the run with an error and
+  /// leaves the last checkpoint as it was.
   public static func run(
     _ trainer: Trainer, in runDir: String, onEvent: (TrainEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false }
   ) throws -> TrainSummary {
@@ -158,7 +158,7 @@ public enum TrainingRun {
         break
       }
       let losses = trainer.trainStep()
-      try checkFrames(trainer, runDir: runDir, lastSaved: lastSaved)
+      try checkFrames(trainer, lastSaved: lastSaved)
       guard losses.total.isFinite else {
         throw LamError("\(runDir): step \(trainer.step + 1): the loss is not finite (\(losses.total)); training stopped, the last good checkpoint (step \(lastSaved)) is kept")
       }
@@ -182,7 +182,7 @@ public enum TrainingRun {
       var evaluated: Float? = nil
       if step % train.evalEvery == 0 || isLast {
         valRecon = trainer.validationLoss()
-        try checkFrames(trainer, runDir: runDir, lastSaved: lastSaved)
+        try checkFrames(trainer, lastSaved: lastSaved)
         evaluated = valRecon
         if record == nil {
           record = MetricsRecord(step: step, loss: losses.total, recon: losses.reconstruction, bottleneck: losses.bottleneck,
@@ -205,7 +205,7 @@ public enum TrainingRun {
     }
     if valRecon.isNaN {
       valRecon = trainer.validationLoss()
-      try checkFrames(trainer, runDir: runDir, lastSaved: trainer.step)
+      try checkFrames(trainer, lastSaved: trainer.step)
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     let summary = TrainSummary(steps: trainer.step, loss: last.total, recon: last.reconstruction, valRecon: valRecon,
