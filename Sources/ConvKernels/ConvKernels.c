@@ -398,11 +398,15 @@ void lam_split_phases(const float *image, float *planes, int rows, int width, in
 }
 
 void lam_merge_phases(const float *planes, float *image, int rows, int width, int stride, const int32_t *bases,
-                      const int32_t *lo, const int32_t *hi) {
+                      const int32_t *lo, const int32_t *hi, int add) {
   for (int r = 0; r < rows; r++) {
     const float *src = planes + (long)r * width;
     float *dst = image + bases[r];
-    for (int v = lo[r]; v < hi[r]; v++) dst[v * stride] += src[v];
+    if (add) {
+      for (int v = lo[r]; v < hi[r]; v++) dst[v * stride] += src[v];
+    } else {
+      for (int v = lo[r]; v < hi[r]; v++) dst[v * stride] = src[v];
+    }
   }
 }
 
@@ -428,9 +432,11 @@ void lam_split_pairs(const float *image, float *planes, int size, int rows, cons
   }
 }
 
-// The adjoint of lam_split_pairs: the two plane rows interleaved and added onto their image row.
+// The adjoint of lam_split_pairs: the two plane rows interleaved and added onto their image row, or written
+// over it when `add` is 0 (no zeroed image to read: a convolution's input gradient when the planes hold
+// every pixel).
 void lam_merge_pairs(const float *planes, float *image, int rows, const int32_t *src, const int32_t *even,
-                     const int32_t *odd, int evens, int odds) {
+                     const int32_t *odd, int evens, int odds, int add) {
   for (int r = 0; r < rows; r++) {
     float *d = image + src[r];
     const float *e = planes + even[r], *o = planes + odd[r];
@@ -439,10 +445,15 @@ void lam_merge_pairs(const float *planes, float *image, int rows, const int32_t 
     for (; t + 4 <= evens && t + 4 <= odds; t += 4) {
       __m128 ev = _mm_loadu_ps(e + t), od = _mm_loadu_ps(o + t);
       __m256 x = _mm256_set_m128(_mm_unpackhi_ps(ev, od), _mm_unpacklo_ps(ev, od));
-      _mm256_storeu_ps(d + 2 * t, _mm256_add_ps(_mm256_loadu_ps(d + 2 * t), x));
+      _mm256_storeu_ps(d + 2 * t, add ? _mm256_add_ps(_mm256_loadu_ps(d + 2 * t), x) : x);
     }
 #endif
-    for (int u = t; u < evens; u++) d[2 * u] += e[u];
-    for (int u = t; u < odds; u++) d[2 * u + 1] += o[u];
+    if (add) {
+      for (int u = t; u < evens; u++) d[2 * u] += e[u];
+      for (int u = t; u < odds; u++) d[2 * u + 1] += o[u];
+    } else {
+      for (int u = t; u < evens; u++) d[2 * u] = e[u];
+      for (int u = t; u < odds; u++) d[2 * u + 1] = o[u];
+    }
   }
 }

@@ -18,12 +18,12 @@ public final class Activation: Layer {
 
   public let kind: Kind
   /// The layer before applies this ReLU to its own output already (`Conv2d.appliesReLU`,
-  /// `ConvTranspose2d.appliesReLU`, while that output is still in cache): forward passes its input through,
-  /// and backward reads it as the output. A separate pass over every activation cost 2% of a conv step.
+  /// `ConvTranspose2d.appliesReLU`, while that output is still in cache) and masks the gradient in its own
+  /// backward: forward and backward pass their argument through. A separate pass over every activation cost
+  /// 2% of a conv step each way.
   public var fusedIntoPreviousLayer = false {
     willSet { precondition(!newValue || kind == .relu, "only ReLU is fused into the layer before it") }
   }
-  private var passedThrough: Tensor?  // [*], forward's argument when fused: the output, kept for backward
   private var input: Tensor?  // [*], forward's argument while its shards run
   private var dOutput: Tensor?  // [*], backward's argument while its shards run
   private let output = Tensor([0])  // [*], the input's shape
@@ -42,11 +42,7 @@ public final class Activation: Layer {
   }
 
   public func forward(_ x: Tensor) -> Tensor {
-    if fusedIntoPreviousLayer {
-      passedThrough = x
-      return x
-    }
-    passedThrough = nil
+    if fusedIntoPreviousLayer { return x }
     output.resize(x.shape)
     input = x
     if split(x.count) { BatchShards.run(forwardShard) } else { forward(0..<x.count) }
@@ -55,7 +51,8 @@ public final class Activation: Layer {
   }
 
   public func backward(_ dOutput: Tensor) -> Tensor {
-    let y = result
+    if fusedIntoPreviousLayer { return dOutput }
+    let y = output
     precondition(dOutput.count == y.count, "Activation.backward got \(dOutput.shape), expected \(y.shape)")
     dInput.resize(y.shape)
     self.dOutput = dOutput
@@ -66,12 +63,9 @@ public final class Activation: Layer {
 
   private func split(_ count: Int) -> Bool { BLASThreads.count > 1 && count >= Self.splitFrom }
 
-  /// The last forward's output: its own, or its input when fused.
-  private var result: Tensor { passedThrough ?? output }
-
   /// Elements first..<end of shard `s`: whole runs of 64, so that the split falls on vector boundaries.
   private func elements(shard s: Int, of count: Int) -> Range<Int> {
-    BatchShards.images(s, of: result.count, chunk: 64, shards: count)
+    BatchShards.images(s, of: output.count, chunk: 64, shards: count)
   }
 
   private func forward(_ r: Range<Int>) {
@@ -88,7 +82,7 @@ public final class Activation: Layer {
   private func backward(_ r: Range<Int>) {
     guard let dOutput, !r.isEmpty else { return }
     let o = r.lowerBound
-    let (y, dy, dx, n) = (result.data + o, dOutput.data + o, dInput.data + o, r.count)
+    let (y, dy, dx, n) = (output.data + o, dOutput.data + o, dInput.data + o, r.count)
     switch kind {
     // d/dx max(0, x) = 1 where x > 0 (equivalently y > 0), else 0; PyTorch also uses 0 at x = 0.
     case .relu: reluBackward(y, dy, dx, n)

@@ -27,8 +27,9 @@ public final class Conv2d: Layer {
   /// When false, backward only accumulates the parameter gradients and returns zeros: for a first layer,
   /// whose input is data, this saves a third of the work.
   public var inputNeedsGradient = true
-  /// When true, forward returns max(0, y) (written with y, while it is in cache), for a ReLU after this
-  /// layer that passes it through (`Activation.fusedIntoPreviousLayer`); backward still takes dLoss/dy.
+  /// When true, forward returns max(0, y) (written with y, while it is in cache), and backward takes the
+  /// gradient of that max(0, y) and masks it itself, in the pass that sums the bias gradient: for a ReLU
+  /// after this layer that passes both through (`Activation.fusedIntoPreviousLayer`).
   public var appliesReLU = false
 
   private var geometry: ConvGeometry?  // of the last forward's images
@@ -42,7 +43,9 @@ public final class Conv2d: Layer {
   private let weightPanels = PackedWeight()  // W [out, in*K*K] packed for forward, W^T for backward
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
+  private var dInputIsZero = false  // dInput holds the zeros of a layer without an input gradient already
   private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
+  private let maskedDOutput = Tensor([0])  // [N, out, OH, OW]: dOutput where the output is positive (appliesReLU)
   private var shards: [ConvShard] = []  // one per compute thread, made on the first call with that many
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
   private lazy var forwardShard: (Int, Int) -> Void = { [unowned self] in self.forward(shard: $0, of: $1) }
@@ -98,10 +101,17 @@ public final class Conv2d: Layer {
   public func backward(_ dOutput: Tensor) -> Tensor {
     guard let g = geometry else { preconditionFailure("Conv2d.backward before forward") }
     precondition(dOutput.shape == output.shape, "Conv2d.backward got \(dOutput.shape), expected \(output.shape)")
-    dInput.resize(batchSize, inChannels, g.height, g.width)
+    let inputShape = [batchSize, inChannels, g.height, g.width]
     if inputNeedsGradient {
+      dInput.resize(inputShape)
+      dInputIsZero = false
       weightPanels.pack(weight, rows: g.patchSize, depth: outChannels, transposed: true)
+    } else if !dInputIsZero || dInput.shape != inputShape {  // zeros, written once and then only returned
+      dInput.resize(inputShape)
+      dInput.zero()
+      dInputIsZero = true
     }
+    if appliesReLU { maskedDOutput.resize(output.shape) }
     self.dOutput = dOutput
     while shards.count < BatchShards.count { shards.append(ConvShard()) }
     BatchShards.run(backwardShard)
@@ -131,24 +141,26 @@ public final class Conv2d: Layer {
     guard let g = geometry, let phases, let columns, let dOutputRows, let dOutput else { return }
     let n = batchSize, p = g.positions, scratch = g.scratchSize
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk, shards: count)
+    let first = images.lowerBound * outChannels * p
     if bias != nil {
       shard.dBias.resize(outChannels)
       shard.dBias.zero()
-      addChannelSums(dOutput.data + images.lowerBound * outChannels * p, images: images.count,
-                     channels: outChannels, positions: p, into: shard.dBias.data)
     }
+    // dY of the shard's images (masked by the ReLU when this layer applied it), and the bias gradient
+    let dy = outputGradient(dOutput.data + first, output: appliesReLU ? output.data + first : nil,
+                            masked: maskedDOutput.data + first, images: images.count, channels: outChannels,
+                            positions: p, summingInto: bias != nil ? shard.dBias.data : nil)
     // dW[out, in*K*K] = sum over images of dY[out, P] x columns^T[P, in*K*K]
-    shard.weightGradient(rows: outChannels, a: dOutput.data + images.lowerBound * outChannels * p,
-                         aImageStride: outChannels * p, source: planes.data + images.lowerBound * scratch,
-                         imageStride: scratch, columns, images: images.count)
-    (dInput.data + images.lowerBound * g.imageSize).update(repeating: 0, count: images.count * g.imageSize)
+    shard.weightGradient(rows: outChannels, a: dy, aImageStride: outChannels * p,
+                         source: planes.data + images.lowerBound * scratch, imageStride: scratch, columns,
+                         images: images.count)
     guard inputNeedsGradient else { return }
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, images.upperBound - n0)
       // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
-      shard.multiplyAndFold(weightPanels.packed, rows: g.patchSize, source: dOutput.data + n0 * outChannels * p,
+      shard.multiplyAndFold(weightPanels.packed, rows: g.patchSize, source: dy + (n0 - images.lowerBound) * outChannels * p,
                             imageStride: outChannels * p, dOutputRows, images: b, onto: columns, phases,
-                            addingInto: dInput.data + n0 * g.imageSize)
+                            into: dInput.data + n0 * g.imageSize, adding: false)
     }
   }
 }

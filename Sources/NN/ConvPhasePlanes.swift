@@ -42,6 +42,9 @@ final class PhaseRows {
   private let third: UnsafeMutablePointer<Int32>  // [count]: hi, or odd
   private let evens: Int32  // image rows: pixels 2t the planes hold (t < evens)
   private let odds: Int32  // image rows: pixels 2t + 1 the planes hold
+  /// Every pixel of the image lies in the planes (once: a padded pixel belongs to one phase). Then `merge`
+  /// can write the image instead of adding onto a zeroed one.
+  let holdsEveryPixel: Bool
 
   init(_ g: ConvGeometry) {
     geometry = g
@@ -79,6 +82,8 @@ final class PhaseRows {
       }
     }
     count = rows.count
+    let held = byImageRow ? rows.count * Int(evens + odds) : rows.reduce(0) { $0 + $1.2 - $1.1 }
+    holdsEveryPixel = held == g.imageSize
     first = .allocate(capacity: max(count, 1))
     second = .allocate(capacity: max(count, 1))
     third = .allocate(capacity: max(count, 1))
@@ -105,11 +110,21 @@ final class PhaseRows {
 
   /// The adjoint of `split`: ADDS the phase planes back into the image [C, H, W], dropping the padding.
   func merge(_ planes: UnsafePointer<Float>, addingInto image: UnsafeMutablePointer<Float>) {
-    let g = geometry
+    merge(planes, image, add: true)
+  }
+
+  /// The adjoint of `split` written over the image [C, H, W]: pixels no plane holds become zero.
+  func merge(_ planes: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
+    if !holdsEveryPixel { image.update(repeating: 0, count: geometry.imageSize) }
+    merge(planes, image, add: !holdsEveryPixel)
+  }
+
+  private func merge(_ planes: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, add: Bool) {
+    let g = geometry, a: Int32 = add ? 1 : 0
     if byImageRow {
-      lam_merge_pairs(planes, image, Int32(count), first, second, third, evens, odds)
+      lam_merge_pairs(planes, image, Int32(count), first, second, third, evens, odds, a)
     } else {
-      lam_merge_phases(planes, image, Int32(count), Int32(g.phaseWidth), Int32(g.strideW), first, second, third)
+      lam_merge_phases(planes, image, Int32(count), Int32(g.phaseWidth), Int32(g.strideW), first, second, third, a)
     }
   }
 }

@@ -27,11 +27,27 @@ public func col2im(
   _ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvGeometry,
   addingInto image: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
 ) {
+  fold(columns, rowStride: rowStride, g, scratch: scratch).merge(scratch, addingInto: image)
+}
+
+/// `col2im` written over `image` instead of added onto it (pixels no window reads become zero), as a
+/// convolution's input gradient is.
+public func col2im(
+  _ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvGeometry,
+  into image: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+) {
+  fold(columns, rowStride: rowStride, g, scratch: scratch).merge(scratch, into: image)
+}
+
+/// Sums every entry of the column matrix onto the phase planes in `scratch`; returns their plan.
+private func fold(
+  _ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvGeometry, scratch: UnsafeMutablePointer<Float>
+) -> PhaseRows {
   precondition(rowStride >= g.positions, "rowStride \(rowStride) < \(g.positions) positions")
   scratch.update(repeating: 0, count: g.scratchSize)
   let offsets = ColumnOffsets(columnsOf: g)
   for r in 0..<g.patchSize {
     for p in 0..<g.positions { scratch[Int(offsets.taps[r] + offsets.positions[p])] += columns[r * rowStride + p] }
   }
-  PhaseRows(g).merge(scratch, addingInto: image)
+  return PhaseRows(g)
 }

@@ -10,6 +10,7 @@ final class ConvShard {
                             // for the weight gradient)
   let dWeight = Tensor([0])  // [padded rows, padded columns]: this shard's weight gradient
   let dBias = Tensor([0])  // [out]: this shard's bias gradient
+  let maskedImage = Tensor([0])  // [out, OH*OW]: one image's dY masked by the ReLU (ConvTranspose2d)
 
   /// product = A x the column matrices of `images` images, side by side (`lam_gemm_columns`): A [m, k] is
   /// `packedA` (`PackedWeight`); image i's matrix [k, P] is source[i*imageStride + offsets]. Returns the
@@ -26,13 +27,15 @@ final class ConvShard {
     return ldc
   }
 
-  /// Adds A x the column matrices of `images` images (as `multiply`) back onto the images, as `col2im`
+  /// Folds A x the column matrices of `images` images (as `multiply`) back onto the images, as `col2im`
   /// does: each image's product is added onto its zeroed phase planes through `columns` as it is computed
   /// (`lam_gemm_columns_add`, all images in one call, so that the weight streams once per call and not once
-  /// per image), and the planes are merged into target + i * imageSize.
+  /// per image), and the planes are merged into target + i * imageSize: added onto it when `adding`, else
+  /// written over it.
   func multiplyAndFold(
     _ packedA: Tensor, rows m: Int, source: UnsafePointer<Float>, imageStride: Int, _ offsets: ColumnOffsets,
-    images: Int, onto columns: ColumnOffsets, _ phases: PhaseRows, addingInto target: UnsafeMutablePointer<Float>
+    images: Int, onto columns: ColumnOffsets, _ phases: PhaseRows, into target: UnsafeMutablePointer<Float>,
+    adding: Bool
   ) {
     let g = phases.geometry
     planes.resize(g.scratchSize * images)
@@ -42,7 +45,10 @@ final class ConvShard {
     lam_gemm_columns_add(Int32(m), Int32(offsets.rows), Int32(offsets.count), Int32(images), packedA.data, source,
                          imageStride, offsets.taps, offsets.positions, planes.data, g.scratchSize, columns.taps,
                          columns.positions, product.data, bBlock.data)
-    for i in 0..<images { phases.merge(planes.data + i * g.scratchSize, addingInto: target + i * g.imageSize) }
+    for i in 0..<images {
+      let (p, image) = (planes.data + i * g.scratchSize, target + i * g.imageSize)
+      if adding { phases.merge(p, addingInto: image) } else { phases.merge(p, into: image) }
+    }
   }
 
   /// dWeight = the sum over `images` images of A_i x C_i^T (`lam_gemm_columns_t`): A_i [m, P] is the plain
@@ -114,18 +120,23 @@ func unpackImages(
   _ matrix: UnsafePointer<Float>, rowStride: Int, bias: UnsafePointer<Float>?, rows: Int, positions p: Int,
   into batch: UnsafeMutablePointer<Float>, first n0: Int, count: Int, relu: Bool = false
 ) {
-  let q = Int(lam_padded_cols(Int32(p)))
+  let q = Int(lam_padded_cols(Int32(p))), whole = p / 8 * 8
   for i in 0..<count {
     let image = batch + (n0 + i) * rows * p  // [rows, P]
     for r in 0..<rows {
       let src = matrix + r * rowStride + i * q, dst = image + r * p
-      if let bias {
-        let b = bias[r]
-        for j in 0..<p { dst[j] = src[j] + b }
-      } else {
-        dst.update(from: src, count: p)
+      let b = bias?[r] ?? 0
+      // One pass over the row: y + b, then max(0, y + b) as `reluForward` computes it.
+      for j in Swift.stride(from: 0, to: whole, by: 8) {
+        var v = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD8<Float>.self)
+        if bias != nil { v += SIMD8(repeating: b) }
+        if relu { v.replace(with: 0, where: v .<= 0) }
+        UnsafeMutableRawPointer(dst + j).storeBytes(of: v, as: SIMD8<Float>.self)
       }
-      if relu { reluForward(dst, dst, p) }
+      for j in whole..<p {
+        let v = bias != nil ? src[j] + b : src[j]
+        dst[j] = relu ? max(v, 0) : v
+      }
     }
   }
 }
@@ -140,24 +151,41 @@ func fillChannels(
   }
 }
 
-/// db[c] += the sum of dY[n, c, :] over the batch [N, C, P]: the bias gradient of a convolution.
+/// The gradient a convolution's backward works from, for `images` images [C, P] of a batch: dY itself, or,
+/// when the layer applied a ReLU to its output y, dY where y > 0 and 0 elsewhere (as `reluBackward`),
+/// written to `masked`. Adds each channel's sum of it into db[c] when given (the bias gradient), in the same
+/// pass over dY.
 ///
 /// Each plane is summed in eight lanes (position j in lane j % 8), then across them: one running Float sum
 /// would wait on every add's latency.
-func addChannelSums(
-  _ batch: UnsafePointer<Float>, images: Int, channels: Int, positions p: Int, into db: UnsafeMutablePointer<Float>
-) {
+func outputGradient(
+  _ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>?, masked: UnsafeMutablePointer<Float>,
+  images: Int, channels: Int, positions p: Int, summingInto db: UnsafeMutablePointer<Float>?
+) -> UnsafePointer<Float> {
+  guard y != nil || db != nil else { return dy }
   let whole = p / 8 * 8
-  for n in 0..<images {
-    for c in 0..<channels {
-      let plane = batch + (n * channels + c) * p
-      var lanes = SIMD8<Float>()
-      for j in Swift.stride(from: 0, to: whole, by: 8) {
-        lanes += UnsafeRawPointer(plane + j).loadUnaligned(as: SIMD8<Float>.self)
+  for plane in 0..<images * channels {
+    let o = plane * p
+    var lanes = SIMD8<Float>()
+    var sum: Float
+    if let y {
+      for j in Swift.stride(from: o, to: o + whole, by: 8) {
+        let g = UnsafeRawPointer(dy + j).loadUnaligned(as: SIMD8<Float>.self)
+        let v = SIMD8<Float>().replacing(with: g, where: UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self) .> 0)
+        UnsafeMutableRawPointer(masked + j).storeBytes(of: v, as: SIMD8<Float>.self)
+        lanes += v
       }
-      var sum = lanes.sum()
-      for j in whole..<p { sum += plane[j] }
-      db[c] += sum
+      sum = lanes.sum()
+      for j in o + whole..<o + p {
+        masked[j] = y[j] > 0 ? dy[j] : 0
+        sum += masked[j]
+      }
+    } else {
+      for j in Swift.stride(from: o, to: o + whole, by: 8) { lanes += UnsafeRawPointer(dy + j).loadUnaligned(as: SIMD8<Float>.self) }
+      sum = lanes.sum()
+      for j in o + whole..<o + p { sum += dy[j] }
     }
+    db?[plane % channels] += sum
   }
+  return y == nil ? dy : UnsafePointer(masked)
 }

@@ -19,8 +19,9 @@ public final class ConvTranspose2d: Layer {
   public let bias: Parameter?  // [out]
   /// Images per kernel call, at most (fewer when their columns would pass LAM_NC = 256).
   public var imagesPerGEMM = 16
-  /// When true, forward returns max(0, y) (each chunk's images while they are in cache), for a ReLU after
-  /// this layer that passes it through (`Activation.fusedIntoPreviousLayer`); backward still takes dLoss/dy.
+  /// When true, forward returns max(0, y) (each chunk's images while they are in cache), and backward takes
+  /// the gradient of that max(0, y) and masks it itself, image by image as it splits dY into phase planes:
+  /// for a ReLU after this layer that passes both through (`Activation.fusedIntoPreviousLayer`).
   public var appliesReLU = false
 
   private var geometry: ConvGeometry?  // of the last forward's *output* images
@@ -118,7 +119,7 @@ public final class ConvTranspose2d: Layer {
       // columns[out*K*K, b*H*W] = W^T[out*K*K, in] x X[in, b*H*W], then folded onto the output images
       shard.multiplyAndFold(weightPanels.packed, rows: g.patchSize, source: x.data + n0 * inChannels * p,
                             imageStride: inChannels * p, inputRows, images: b, onto: columns, phases,
-                            addingInto: output.data + n0 * g.imageSize)
+                            into: output.data + n0 * g.imageSize, adding: true)
       if appliesReLU { reluForward(output.data + n0 * g.imageSize, output.data + n0 * g.imageSize, b * g.imageSize) }
     }
   }
@@ -128,12 +129,17 @@ public final class ConvTranspose2d: Layer {
     guard let g = geometry, let phases, let columns, let x = input, let dOutput else { return }
     let n = inputShape[0], p = g.positions, scratch = g.scratchSize
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk, shards: count)
-    for i in images { phases.split(dOutput.data + i * g.imageSize, into: dOutputPlanes.data + i * scratch) }
     if bias != nil {
       shard.dBias.resize(outChannels)
       shard.dBias.zero()
-      addChannelSums(dOutput.data + images.lowerBound * g.imageSize, images: images.count, channels: outChannels,
-                     positions: g.height * g.width, into: shard.dBias.data)
+    }
+    if appliesReLU { shard.maskedImage.resize(g.imageSize) }
+    for i in images {
+      // dY of image i (masked by the ReLU when this layer applied it) into its phase planes, and the bias gradient
+      let dy = outputGradient(dOutput.data + i * g.imageSize, output: appliesReLU ? output.data + i * g.imageSize : nil,
+                              masked: shard.maskedImage.data, images: 1, channels: outChannels,
+                              positions: g.height * g.width, summingInto: bias != nil ? shard.dBias.data : nil)
+      phases.split(dy, into: dOutputPlanes.data + i * scratch)
     }
     // dW[in, out*K*K] = sum over images of X[in, H*W] x dColumns^T[H*W, out*K*K]
     shard.weightGradient(rows: inChannels, a: x.data + images.lowerBound * inChannels * p,

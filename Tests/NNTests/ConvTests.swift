@@ -309,6 +309,13 @@ final class FaultyConv2d: Layer {
   #expect(full.backward(dy).array.contains { $0 != 0 })
   #expect(first.weight.grad.array == full.weight.grad.array)
   #expect(first.bias!.grad.array == full.bias!.grad.array)
+  // The zeros are written once and kept: again, and for another batch size.
+  for n in [3, 2] {
+    let x = ConvCase(n: n, c: 2, h: 6, w: 7, out: 4, k: 4, s: 2, p: 1).input(seed: 9)
+    let y = first.forward(x)
+    let dx = first.backward(Tensor(shape: y.shape, values: (0..<y.count).map { Float($0 % 5) - 2 }))
+    #expect(dx.shape == x.shape && dx.array.allSatisfy { $0 == 0 })
+  }
 }
 
 // MARK: - Initialization
@@ -358,7 +365,7 @@ func expectUniform(_ t: Tensor, bound: Float, _ what: String) {
 
 // Separate kernel, stride and padding per axis, non-square images. Stride 2 across (with a kernel at least 2
 // wide) deals image rows out to plane rows in pairs: odd and even padding and widths, and a last column
-// that no window reads.
+// that no window reads (so the planes do not hold every pixel).
 @Test(arguments: [
   (2, 7, 5, 3, 2, 2, 3, 1, 2, 4, 3), (2, 7, 9, 3, 4, 3, 2, 1, 1, 3, 4), (3, 6, 8, 4, 4, 2, 2, 2, 2, 4, 5),
   (1, 5, 10, 2, 3, 1, 2, 0, 0, 4, 4), (1, 5, 9, 2, 2, 2, 2, 0, 0, 2, 4), (2, 9, 17, 4, 4, 2, 2, 1, 1, 4, 8),
@@ -380,6 +387,7 @@ func im2colReadsEveryWindowAndCol2imIsItsAccumulatingAdjoint(
   scratch.fill(.nan)  // stale scratch contents must not leak into the result
   im2col(image.data, g, into: columns.data, rowStride: rowStride, scratch: scratch.data)
   var wrong = 0
+  var read = Set<Int>()  // the pixels some window reads
   for ch in 0..<c {
     for ki in 0..<kh {
       for kj in 0..<kw {
@@ -387,6 +395,7 @@ func im2colReadsEveryWindowAndCol2imIsItsAccumulatingAdjoint(
           for ox in 0..<ow {
             let y = oy * sh - ph + ki, x = ox * sw - pw + kj
             let inside = y >= 0 && y < h && x >= 0 && x < w
+            if inside { read.insert((ch * h + y) * w + x) }
             let expected = inside ? image[(ch * h + y) * w + x] : 0
             if columns[((ch * kh + ki) * kw + kj) * rowStride + oy * ow + ox] != expected { wrong += 1 }
           }
@@ -411,6 +420,14 @@ func im2colReadsEveryWindowAndCol2imIsItsAccumulatingAdjoint(
   let once = folded.array
   col2im(probe.data, rowStride: rowStride, g, addingInto: folded.data, scratch: scratch.data)
   #expect(maxRelativeError(folded.array, once.map { $0 * 2 }, floor: 1e-3) < 1e-6)
+
+  // col2im written over an image gives the bits of col2im added onto zeros, whatever the image held, also
+  // at the pixels no window reads.
+  let written = Tensor(image.shape)
+  written.fill(.nan)
+  col2im(probe.data, rowStride: rowStride, g, into: written.data, scratch: scratch.data)
+  #expect(written.array.map(\.bitPattern) == once.map(\.bitPattern))
+  #expect((0..<g.imageSize).allSatisfy { read.contains($0) || written[$0] == 0 }, "a pixel no window reads")
 }
 
 // MARK: - Batch split between threads

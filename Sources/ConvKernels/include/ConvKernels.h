@@ -73,9 +73,10 @@ void lam_gemm_columns_t(int m, int columns, int n, int images, const float *a, l
 void lam_split_phases(const float *image, float *planes, int rows, int width, int stride, const int32_t *bases,
                       const int32_t *lo, const int32_t *hi);
 
-/// The adjoint of lam_split_phases: image[bases[r] + v*stride] += planes[r*width + v] for v in lo[r]..<hi[r].
+/// The adjoint of lam_split_phases: image[bases[r] + v*stride] += planes[r*width + v] for v in lo[r]..<hi[r];
+/// with `add` 0, = instead of +=.
 void lam_merge_phases(const float *planes, float *image, int rows, int width, int stride, const int32_t *bases,
-                      const int32_t *lo, const int32_t *hi);
+                      const int32_t *lo, const int32_t *hi, int add);
 /// lam_split_phases for a stride of 2 across, by image row: row r of the image (at image + src[r]) has its
 /// pixel 2t at planes[even[r] + t] for t < evens and its pixel 2t + 1 at planes[odd[r] + t] for t < odds;
 /// the rest of planes[0..<size] is zero. Image rows that no plane holds are not listed.
@@ -83,7 +84,7 @@ void lam_split_pairs(const float *image, float *planes, int size, int rows, cons
                      const int32_t *even, const int32_t *odd, int evens, int odds);
 
 /// The adjoint of lam_split_pairs: image[src[r] + 2t] += planes[even[r] + t] (t < evens) and
-/// image[src[r] + 2t + 1] += planes[odd[r] + t] (t < odds).
+/// image[src[r] + 2t + 1] += planes[odd[r] + t] (t < odds); with `add` 0, = instead of +=.
 void lam_merge_pairs(const float *planes, float *image, int rows, const int32_t *src, const int32_t *even,
-                     const int32_t *odd, int evens, int odds);
+                     const int32_t *odd, int evens, int odds, int add);
 #endif
