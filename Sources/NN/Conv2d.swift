@@ -160,7 +160,7 @@ public final class Conv2d: Layer {
       // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
       shard.multiplyAndFold(weightPanels.packed, rows: g.patchSize, source: dy + (n0 - images.lowerBound) * outChannels * p,
                             imageStride: outChannels * p, dOutputRows, images: b, onto: columns, phases,
-                            into: dInput.data + n0 * g.imageSize, adding: false)
+                            into: dInput.data + n0 * g.imageSize)
     }
   }
 }

@@ -30,12 +30,10 @@ final class ConvShard {
   /// Folds A x the column matrices of `images` images (as `multiply`) back onto the images, as `col2im`
   /// does: each image's product is added onto its zeroed phase planes through `columns` as it is computed
   /// (`lam_gemm_columns_add`, all images in one call, so that the weight streams once per call and not once
-  /// per image), and the planes are merged into target + i * imageSize: added onto it when `adding`, else
-  /// written over it.
+  /// per image), and the planes are merged into target + i * imageSize, written over what it held.
   func multiplyAndFold(
     _ packedA: Tensor, rows m: Int, source: UnsafePointer<Float>, imageStride: Int, _ offsets: ColumnOffsets,
-    images: Int, onto columns: ColumnOffsets, _ phases: PhaseRows, into target: UnsafeMutablePointer<Float>,
-    adding: Bool
+    images: Int, onto columns: ColumnOffsets, _ phases: PhaseRows, into target: UnsafeMutablePointer<Float>
   ) {
     let g = phases.geometry
     planes.resize(g.scratchSize * images)
@@ -45,10 +43,7 @@ final class ConvShard {
     lam_gemm_columns_add(Int32(m), Int32(offsets.rows), Int32(offsets.count), Int32(images), packedA.data, source,
                          imageStride, offsets.taps, offsets.positions, planes.data, g.scratchSize, columns.taps,
                          columns.positions, product.data, bBlock.data)
-    for i in 0..<images {
-      let (p, image) = (planes.data + i * g.scratchSize, target + i * g.imageSize)
-      if adding { phases.merge(p, addingInto: image) } else { phases.merge(p, into: image) }
-    }
+    for i in 0..<images { phases.merge(planes.data + i * g.scratchSize, into: target + i * g.imageSize) }
   }
 
   /// dWeight = the sum over `images` images of A_i x C_i^T (`lam_gemm_columns_t`): A_i [m, P] is the plain
@@ -120,34 +115,40 @@ func unpackImages(
   _ matrix: UnsafePointer<Float>, rowStride: Int, bias: UnsafePointer<Float>?, rows: Int, positions p: Int,
   into batch: UnsafeMutablePointer<Float>, first n0: Int, count: Int, relu: Bool = false
 ) {
-  let q = Int(lam_padded_cols(Int32(p))), whole = p / 8 * 8
+  let q = Int(lam_padded_cols(Int32(p)))
   for i in 0..<count {
     let image = batch + (n0 + i) * rows * p  // [rows, P]
     for r in 0..<rows {
-      let src = matrix + r * rowStride + i * q, dst = image + r * p
-      let b = bias?[r] ?? 0
-      // One pass over the row: y + b, then max(0, y + b) as `reluForward` computes it.
-      for j in Swift.stride(from: 0, to: whole, by: 8) {
-        var v = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD8<Float>.self)
-        if bias != nil { v += SIMD8(repeating: b) }
-        if relu { v.replace(with: 0, where: v .<= 0) }
-        UnsafeMutableRawPointer(dst + j).storeBytes(of: v, as: SIMD8<Float>.self)
-      }
-      for j in whole..<p {
-        let v = bias != nil ? src[j] + b : src[j]
-        dst[j] = relu ? max(v, 0) : v
-      }
+      addBias(bias?[r], relu: relu, matrix + r * rowStride + i * q, image + r * p, p)
     }
   }
 }
 
-/// Fills each channel of a batch [N, C, P] with `bias[c]`, or zero without a bias.
-func fillChannels(
-  _ batch: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, images: Int, channels: Int, positions p: Int
+/// Adds `bias[c]` to every element of channel c of `images` images [C, P] in place, then max(0, x) when
+/// `relu`: a transposed convolution's output once its products are written.
+func addBias(
+  _ bias: UnsafePointer<Float>?, relu: Bool, _ batch: UnsafeMutablePointer<Float>, images: Int, channels: Int,
+  positions p: Int
 ) {
-  guard let bias else { batch.update(repeating: 0, count: images * channels * p); return }
-  for n in 0..<images {
-    for c in 0..<channels { (batch + (n * channels + c) * p).update(repeating: bias[c], count: p) }
+  guard bias != nil || relu else { return }
+  for plane in 0..<images * channels {
+    addBias(bias?[plane % channels], relu: relu, batch + plane * p, batch + plane * p, p)
+  }
+}
+
+/// dst = src + b (when b is given), then max(0, dst) when `relu` (as `reluForward`), in one pass of eight lanes.
+@inline(__always)
+private func addBias(_ b: Float?, relu: Bool, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+  let whole = n / 8 * 8
+  for j in Swift.stride(from: 0, to: whole, by: 8) {
+    var v = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD8<Float>.self)
+    if let b { v += SIMD8(repeating: b) }
+    if relu { v.replace(with: 0, where: v .<= 0) }
+    UnsafeMutableRawPointer(dst + j).storeBytes(of: v, as: SIMD8<Float>.self)
+  }
+  for j in whole..<n {
+    let v = b.map { src[j] + $0 } ?? src[j]
+    dst[j] = relu ? max(v, 0) : v
   }
 }
 

@@ -112,15 +112,15 @@ public final class ConvTranspose2d: Layer {
     guard let g = geometry, let phases, let columns, let inputRows, let x = input else { return }
     let n = inputShape[0], p = g.positions
     let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk, shards: count)
-    fillChannels(output.data + images.lowerBound * g.imageSize, bias: bias?.value.data, images: images.count,
-                 channels: outChannels, positions: g.height * g.width)
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, images.upperBound - n0)
-      // columns[out*K*K, b*H*W] = W^T[out*K*K, in] x X[in, b*H*W], then folded onto the output images
+      // columns[out*K*K, b*H*W] = W^T[out*K*K, in] x X[in, b*H*W], folded into the output images, then the
+      // bias and the ReLU while they are in cache
       shard.multiplyAndFold(weightPanels.packed, rows: g.patchSize, source: x.data + n0 * inChannels * p,
                             imageStride: inChannels * p, inputRows, images: b, onto: columns, phases,
-                            into: output.data + n0 * g.imageSize, adding: true)
-      if appliesReLU { reluForward(output.data + n0 * g.imageSize, output.data + n0 * g.imageSize, b * g.imageSize) }
+                            into: output.data + n0 * g.imageSize)
+      addBias(bias?.value.data, relu: appliesReLU, output.data + n0 * g.imageSize, images: b,
+              channels: outChannels, positions: g.height * g.width)
     }
   }
 
