@@ -470,10 +470,12 @@ private func runOnce(_ layer: Layer, _ x: Tensor) -> [[Float]] {
 
 // MARK: - ReLU applied by the convolution
 
-@Test("a convolution that applies the ReLU after it gives the bits of the two layers apart", arguments: [1, 2])
-func convolutionsApplyingTheirReLUGiveTheSameBits(threads: Int) {
+@Test("a convolution that applies the ReLU after it gives the bits of the two layers apart",
+      arguments: [1, 2], [true, false])
+func convolutionsApplyingTheirReLUGiveTheSameBits(threads: Int, bias: Bool) {
   // 13 images, 2 per GEMM: chunks over the threads' shards, the last one partial; ReLU splits from 16,384.
-  let cc = ConvCase(n: 13, c: 3, h: 64, w: 48, out: 5, k: 4, s: 2, p: 1)
+  // The fused layer masks the gradient in the pass that sums the bias gradient, with or without a bias.
+  let cc = ConvCase(n: 13, c: 3, h: 64, w: 48, out: 5, k: 4, s: 2, p: 1, bias: bias)
   let before = BLASThreads.count
   defer { BLASThreads.set(before) }
   BLASThreads.set(threads)
