@@ -9,6 +9,16 @@ public final class Broadcast: Layer {
   private let dInput = Tensor([0])
   private var batch = -1
   private var channels = -1
+  private var argument: Tensor?  // forward's input or backward's dOutput while the shards run
+  // The shard bodies, made once (`ShardWorkers` explains why): each takes a share of the N x C planes.
+  private lazy var forwardShard: (Int, Int) -> Void = { [unowned self] s, shards in
+    guard let x = self.argument else { return }
+    self.fill(from: x, planes: BatchShards.images(s, of: self.batch * self.channels, chunk: 1, shards: shards))
+  }
+  private lazy var backwardShard: (Int, Int) -> Void = { [unowned self] s, shards in
+    guard let dy = self.argument else { return }
+    self.sum(dy, planes: BatchShards.images(s, of: self.batch * self.channels, chunk: 1, shards: shards))
+  }
 
   public init(height: Int, width: Int) {
     self.height = height
@@ -22,22 +32,37 @@ public final class Broadcast: Layer {
       channels = x.shape[1]
       output.resize(batch, channels, height, width)
     }
-    let plane = height * width
-    for i in 0..<(batch * channels) {
-      (output.data + i * plane).update(repeating: x.data[i], count: plane)
-    }
+    run(x, forwardShard) { fill(from: x, planes: 0..<batch * channels) }
     return output
   }
 
   public func backward(_ dOutput: Tensor) -> Tensor {
     dInput.resize(batch, channels)
+    run(dOutput, backwardShard) { sum(dOutput, planes: 0..<batch * channels) }
+    return dInput
+  }
+
+  /// Runs `shard` on the compute threads when the output is large (each plane whole on one thread, so the
+  /// sums are the same), else `whole` on this one.
+  private func run(_ t: Tensor, _ shard: @escaping (Int, Int) -> Void, whole: () -> Void) {
+    guard BLASThreads.count > 1 && output.count >= Activation.splitFrom else { return whole() }
+    argument = t
+    BatchShards.run(shard)
+    argument = nil
+  }
+
+  private func fill(from x: Tensor, planes: Range<Int>) {
     let plane = height * width
-    for i in 0..<(batch * channels) {
+    for i in planes { (output.data + i * plane).update(repeating: x.data[i], count: plane) }
+  }
+
+  private func sum(_ dOutput: Tensor, planes: Range<Int>) {
+    let plane = height * width
+    for i in planes {
       let src = dOutput.data + i * plane
       var sum: Float = 0
       for j in 0..<plane { sum += src[j] }
       dInput.data[i] = sum
     }
-    return dInput
   }
 }

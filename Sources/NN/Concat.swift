@@ -7,6 +7,18 @@ public final class Concat {
   private let dSecond = Tensor([0])
   private var firstShape: [Int] = []
   private var secondShape: [Int] = []
+  private var inputs: (Tensor, Tensor)?  // forward's arguments while its shards run
+  private var dOutput: Tensor?  // backward's argument while its shards run
+  // The shard bodies, made once (`ShardWorkers` explains why): each copies the rows of its share of the batch.
+  private lazy var joinShard: (Int, Int) -> Void = { [unowned self] s, shards in
+    guard let (a, b) = self.inputs else { return }
+    join(a, b, into: self.output, rows: BatchShards.images(s, of: a.batch, chunk: 1, shards: shards))
+  }
+  private lazy var splitShard: (Int, Int) -> Void = { [unowned self] s, shards in
+    guard let joined = self.dOutput else { return }
+    split(joined, into: self.dFirst, self.dSecond,
+          rows: BatchShards.images(s, of: joined.batch, chunk: 1, shards: shards))
+  }
 
   public init() {}
 
@@ -20,7 +32,13 @@ public final class Concat {
       shape[1] += b.shape[1]
       output.resize(shape)
     }
-    join(a, b, into: output)
+    if splits(output) {
+      inputs = (a, b)
+      BatchShards.run(joinShard)
+      inputs = nil
+    } else {
+      join(a, b, into: output, rows: 0..<a.batch)
+    }
     return output
   }
 
@@ -28,15 +46,24 @@ public final class Concat {
   public func backward(_ dOutput: Tensor) -> (Tensor, Tensor) {
     dFirst.resize(firstShape)
     dSecond.resize(secondShape)
-    split(dOutput, into: dFirst, dSecond)
+    if splits(dOutput) {
+      self.dOutput = dOutput
+      BatchShards.run(splitShard)
+      self.dOutput = nil
+    } else {
+      split(dOutput, into: dFirst, dSecond, rows: 0..<dOutput.batch)
+    }
     return (dFirst, dSecond)
   }
+
+  /// Copies of at least `Activation.splitFrom` floats are shared between the compute threads.
+  private func splits(_ t: Tensor) -> Bool { BLASThreads.count > 1 && t.count >= Activation.splitFrom }
 }
 
-/// Row n of `joined` = row n of `a` followed by row n of `b` (rows = the leading dimension).
-private func join(_ a: Tensor, _ b: Tensor, into joined: Tensor) {
+/// Row n of `joined` = row n of `a` followed by row n of `b` (rows = the leading dimension), for n in `rows`.
+private func join(_ a: Tensor, _ b: Tensor, into joined: Tensor, rows: Range<Int>) {
   let (ra, rb) = (a.rowSize, b.rowSize)
-  for n in 0..<a.batch {
+  for n in rows {
     let dst = joined.data + n * (ra + rb)
     dst.update(from: a.data + n * ra, count: ra)
     (dst + ra).update(from: b.data + n * rb, count: rb)
@@ -44,9 +71,9 @@ private func join(_ a: Tensor, _ b: Tensor, into joined: Tensor) {
 }
 
 /// The inverse of `join`: the first a.rowSize values of each row of `joined` go to `a`, the rest to `b`.
-private func split(_ joined: Tensor, into a: Tensor, _ b: Tensor) {
+private func split(_ joined: Tensor, into a: Tensor, _ b: Tensor, rows: Range<Int>) {
   let (ra, rb) = (a.rowSize, b.rowSize)
-  for n in 0..<a.batch {
+  for n in rows {
     let src = joined.data + n * (ra + rb)
     (a.data + n * ra).update(from: src, count: ra)
     (b.data + n * rb).update(from: src + ra, count: rb)

@@ -158,9 +158,9 @@ public final class Conv2d: Layer {
     for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
       let b = min(chunk, images.upperBound - n0)
       // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
-      shard.multiplyAndFold(weightPanels.packed, rows: g.patchSize, source: dy + (n0 - images.lowerBound) * outChannels * p,
-                            imageStride: outChannels * p, dOutputRows, images: b, onto: columns, phases,
-                            into: dInput.data + n0 * g.imageSize)
+      shard.multiplyAndFold(weightPanels.packed, rows: g.patchSize,
+                            source: dy + (n0 - images.lowerBound) * outChannels * p, imageStride: outChannels * p,
+                            dOutputRows, images: b, onto: columns, phases, into: dInput.data + n0 * g.imageSize)
     }
   }
 }

@@ -136,9 +136,12 @@ func addBias(
   }
 }
 
-/// dst = src + b (when b is given), then max(0, dst) when `relu` (as `reluForward`), in one pass of eight lanes.
+/// dst = src + b (when b is given), then max(0, dst) when `relu` (as `reluForward`), in one pass of eight
+/// lanes.
 @inline(__always)
-private func addBias(_ b: Float?, relu: Bool, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+private func addBias(
+  _ b: Float?, relu: Bool, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int
+) {
   let whole = n / 8 * 8
   for j in Swift.stride(from: 0, to: whole, by: 8) {
     var v = UnsafeRawPointer(src + j).loadUnaligned(as: SIMD8<Float>.self)
@@ -172,7 +175,8 @@ func outputGradient(
     if let y {
       for j in Swift.stride(from: o, to: o + whole, by: 8) {
         let g = UnsafeRawPointer(dy + j).loadUnaligned(as: SIMD8<Float>.self)
-        let v = SIMD8<Float>().replacing(with: g, where: UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self) .> 0)
+        let positive = UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self) .> 0
+        let v = SIMD8<Float>().replacing(with: g, where: positive)
         UnsafeMutableRawPointer(masked + j).storeBytes(of: v, as: SIMD8<Float>.self)
         lanes += v
       }
@@ -182,7 +186,9 @@ func outputGradient(
         sum += masked[j]
       }
     } else {
-      for j in Swift.stride(from: o, to: o + whole, by: 8) { lanes += UnsafeRawPointer(dy + j).loadUnaligned(as: SIMD8<Float>.self) }
+      for j in Swift.stride(from: o, to: o + whole, by: 8) {
+        lanes += UnsafeRawPointer(dy + j).loadUnaligned(as: SIMD8<Float>.self)
+      }
       sum = lanes.sum()
       for j in o + whole..<o + p { sum += dy[j] }
     }

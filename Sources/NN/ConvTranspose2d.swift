@@ -135,8 +135,10 @@ public final class ConvTranspose2d: Layer {
     }
     if appliesReLU { shard.maskedImage.resize(g.imageSize) }
     for i in images {
-      // dY of image i (masked by the ReLU when this layer applied it) into its phase planes, and the bias gradient
-      let dy = outputGradient(dOutput.data + i * g.imageSize, output: appliesReLU ? output.data + i * g.imageSize : nil,
+      // dY of image i (masked by the ReLU when this layer applied it) into its phase planes, and the bias
+      // gradient
+      let first = i * g.imageSize
+      let dy = outputGradient(dOutput.data + first, output: appliesReLU ? output.data + first : nil,
                               masked: shard.maskedImage.data, images: 1, channels: outChannels,
                               positions: g.height * g.width, summingInto: bias != nil ? shard.dBias.data : nil)
       phases.split(dy, into: dOutputPlanes.data + i * scratch)

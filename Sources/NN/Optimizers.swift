@@ -79,7 +79,17 @@ public final class Adam {
     }
   }
 
-  public func zeroGrad() { for p in parameters { p.grad.zero() } }
+  /// Sets every gradient to zero: on every compute thread, each the share of each tensor it updates.
+  public func zeroGrad() {
+    if BLASThreads.count > 1 { BatchShards.run(zeroShard) } else { for p in parameters { p.grad.zero() } }
+  }
+
+  private lazy var zeroShard: (Int, Int) -> Void = { [unowned self] s, shards in
+    for p in self.parameters {
+      let r = BatchShards.images(s, of: p.grad.count, chunk: 16, shards: shards)
+      (p.grad.data + r.lowerBound).update(repeating: 0, count: r.count)
+    }
+  }
 }
 
 /// The constants of one Adam step.

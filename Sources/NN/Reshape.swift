@@ -2,13 +2,21 @@
 ///
 /// `Reshape(to: [C * H * W])` is PyTorch's `Flatten()`; `Reshape(to: [C, H, W])` is its inverse.
 /// The values are copied once into the layer's own buffer (tensors own their storage, so there are
-/// no views that could dangle; the copy is small next to any GEMM).
+/// no views that could dangle; the copy is small next to any GEMM, and shared between the compute threads
+/// when it is large).
 public final class Reshape: Layer {
   public let sampleShape: [Int]
   private var inputShape: [Int] = []
   private let output = Tensor([0])
   private let dInput = Tensor([0])
   private var batch = -1
+  private var copying: (from: Tensor, to: Tensor)?  // the copy while its shards run
+  // The shard body, made once (`ShardWorkers` explains why): whole runs of 64 floats each.
+  private lazy var copyShard: (Int, Int) -> Void = { [unowned self] s, shards in
+    guard let (from, to) = self.copying else { return }
+    let r = BatchShards.images(s, of: from.count, chunk: 64, shards: shards)
+    (to.data + r.lowerBound).update(from: from.data + r.lowerBound, count: r.count)
+  }
 
   public init(to sampleShape: [Int]) { self.sampleShape = sampleShape }
 
@@ -19,14 +27,24 @@ public final class Reshape: Layer {
       inputShape = x.shape
       output.resize([batch] + sampleShape)
     }
-    output.data.update(from: x.data, count: x.count)
+    copy(x, to: output)
     return output
   }
 
   public func backward(_ dOutput: Tensor) -> Tensor {
     dInput.resize(inputShape)
-    dInput.data.update(from: dOutput.data, count: dOutput.count)
+    copy(dOutput, to: dInput)
     return dInput
+  }
+
+  private func copy(_ from: Tensor, to: Tensor) {
+    if BLASThreads.count > 1 && from.count >= Activation.splitFrom {
+      copying = (from, to)
+      BatchShards.run(copyShard)
+      copying = nil
+    } else {
+      to.data.update(from: from.data, count: from.count)
+    }
   }
 }
 

@@ -95,6 +95,48 @@ private func expectExactGradients(_ layer: Layer, _ input: Tensor, _ label: Stri
   #expect(da.array == a.array && db.array == b.array)
 }
 
+@Test("large joins, reshapes, broadcasts and gradient zeroing are shared between threads and move every value",
+      arguments: [1, 2, 3])
+func copiesSharedBetweenThreadsMoveEveryValue(threads: Int) {
+  let before = BLASThreads.count
+  defer { BLASThreads.set(before) }
+  BLASThreads.set(threads)
+  // 7 rows of 5 x 32 x 32: 35,840 floats, above the split threshold, and rows that do not divide evenly.
+  let a = Tensor(shape: [7, 3, 32, 32], values: (0..<7 * 3072).map { Float($0) })
+  let b = Tensor(shape: [7, 2, 32, 32], values: (0..<7 * 2048).map { -Float($0) })
+  let concat = Concat()
+  let joined = concat.forward(a, b)
+  let (av, bv) = (a.array, b.array)
+  var expected: [Float] = []
+  for n in 0..<7 {
+    expected += av[n * 3072..<(n + 1) * 3072]
+    expected += bv[n * 2048..<(n + 1) * 2048]
+  }
+  #expect(joined.array == expected)
+  let (da, db) = concat.backward(joined)
+  #expect(da.array == a.array && db.array == b.array)
+
+  let flatten = Flatten([3, 32, 32])
+  let flat = flatten.forward(a)
+  #expect(flat.shape == [7, 3072] && flat.array == a.array)
+  let back = flatten.backward(flat)
+  #expect(back.shape == a.shape && back.array == a.array)
+
+  // A [7, 20] vector over 16 x 16 positions: 35,840 floats; each plane sums back to 256 times its value.
+  let vector = Tensor(shape: [7, 20], values: (0..<140).map { Float($0 % 9) - 4 })
+  let broadcast = Broadcast(height: 16, width: 16)
+  let spread = broadcast.forward(vector)
+  #expect(spread.array == vector.array.flatMap { [Float](repeating: $0, count: 256) })
+  #expect(broadcast.backward(spread).array == vector.array.map { $0 * 256 })
+
+  let big = Parameter("big", [20001]), small = Parameter("small", [3])
+  big.grad.fill(1)
+  small.grad.fill(2)
+  let adam = Adam([big, small])
+  adam.zeroGrad()
+  #expect(big.grad.array.allSatisfy { $0 == 0 } && small.grad.array.allSatisfy { $0 == 0 })
+}
+
 @Test func mseGradientMatchesFiniteDifferences() {
   let p = awayFromZero([3, 4], seed: 14), t = awayFromZero([3, 4], seed: 15)
   let mse = MSELoss()
