@@ -63,14 +63,18 @@ final class ConvShard {
   }
 
   /// Adds the shards' weight and bias gradients into the parameters' own, in shard order, so that every
-  /// thread count gives the same sums. The weight is [rows, columns] as a matrix.
-  static func addGradients(of shards: ArraySlice<ConvShard>, into weight: Parameter, _ bias: Parameter?) {
+  /// thread count gives the same sums: the weight's rows of piece `piece` of `pieces` (the weight is
+  /// [rows, columns] as a matrix), and the bias in piece 0. Run on every compute thread, each adds its rows.
+  static func addGradients(
+    of shards: ArraySlice<ConvShard>, into weight: Parameter, _ bias: Parameter?, piece: Int, of pieces: Int
+  ) {
     let rows = weight.value.shape[0], columns = weight.value.count / rows
+    let mine = BatchShards.images(piece, of: rows, chunk: 1, shards: pieces)
     for shard in shards {
-      for r in 0..<rows {
+      for r in mine {
         addInto(weight.grad.data + r * columns, shard.dWeight.data + r * shard.dWeight.shape[1], columns)
       }
-      if let bias { addInto(bias.grad.data, shard.dBias.data, bias.grad.count) }
+      if let bias, piece == 0 { addInto(bias.grad.data, shard.dBias.data, bias.grad.count) }
     }
   }
 }

@@ -40,6 +40,9 @@ public final class ConvTranspose2d: Layer {
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
   private lazy var forwardShard: (Int, Int) -> Void = { [unowned self] in self.forward(shard: $0, of: $1) }
   private lazy var backwardShard: (Int, Int) -> Void = { [unowned self] in self.backward(shard: $0, of: $1) }
+  private lazy var gradientShard: (Int, Int) -> Void = { [unowned self] in
+    ConvShard.addGradients(of: self.shards.prefix($1), into: self.weight, self.bias, piece: $0, of: $1)
+  }
 
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -103,7 +106,7 @@ public final class ConvTranspose2d: Layer {
     while shards.count < BatchShards.count { shards.append(ConvShard()) }
     BatchShards.run(backwardShard)
     self.dOutput = nil
-    ConvShard.addGradients(of: shards.prefix(BatchShards.count), into: weight, bias)
+    BatchShards.run(gradientShard)
     return dInput
   }
 
