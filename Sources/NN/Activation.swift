@@ -32,10 +32,6 @@ public final class Activation: Layer {
   private lazy var forwardShard: (Int, Int) -> Void = { [unowned self] in self.forward(self.elements(shard: $0, of: $1)) }
   private lazy var backwardShard: (Int, Int) -> Void = { [unowned self] in self.backward(self.elements(shard: $0, of: $1)) }
 
-  /// Elements from which a layer splits its work between threads: below it, the hand-over costs more than
-  /// it saves (one call is about 0.4 us; ReLU does about 4 floats per ns).
-  static let splitFrom = 1 << 14
-
   public init(_ kind: Kind) {
     if case .leakyReLU(let slope) = kind { precondition(slope > 0, "LeakyReLU slope must be positive") }
     self.kind = kind
@@ -45,7 +41,7 @@ public final class Activation: Layer {
     if fusedIntoPreviousLayer { return x }
     output.resize(x.shape)
     input = x
-    if split(x.count) { BatchShards.run(forwardShard) } else { forward(0..<x.count) }
+    if BatchShards.sharesPass(over: x.count) { BatchShards.run(forwardShard) } else { forward(0..<x.count) }
     input = nil
     return output
   }
@@ -56,12 +52,10 @@ public final class Activation: Layer {
     precondition(dOutput.count == y.count, "Activation.backward got \(dOutput.shape), expected \(y.shape)")
     dInput.resize(y.shape)
     self.dOutput = dOutput
-    if split(y.count) { BatchShards.run(backwardShard) } else { backward(0..<y.count) }
+    if BatchShards.sharesPass(over: y.count) { BatchShards.run(backwardShard) } else { backward(0..<y.count) }
     self.dOutput = nil
     return dInput
   }
-
-  private func split(_ count: Int) -> Bool { BLASThreads.count > 1 && count >= Self.splitFrom }
 
   /// Elements first..<end of shard `s`: whole runs of 64, so that the split falls on vector boundaries.
   private func elements(shard s: Int, of count: Int) -> Range<Int> {

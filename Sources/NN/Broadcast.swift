@@ -45,7 +45,7 @@ public final class Broadcast: Layer {
   /// Runs `shard` on the compute threads when the output is large (each plane whole on one thread, so the
   /// sums are the same), else `whole` on this one.
   private func run(_ t: Tensor, _ shard: @escaping (Int, Int) -> Void, whole: () -> Void) {
-    guard BLASThreads.count > 1 && output.count >= Activation.splitFrom else { return whole() }
+    guard BatchShards.sharesPass(over: output.count) else { return whole() }
     argument = t
     BatchShards.run(shard)
     argument = nil

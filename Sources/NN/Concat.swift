@@ -32,7 +32,7 @@ public final class Concat {
       shape[1] += b.shape[1]
       output.resize(shape)
     }
-    if splits(output) {
+    if BatchShards.sharesPass(over: output.count) {
       inputs = (a, b)
       BatchShards.run(joinShard)
       inputs = nil
@@ -46,7 +46,7 @@ public final class Concat {
   public func backward(_ dOutput: Tensor) -> (Tensor, Tensor) {
     dFirst.resize(firstShape)
     dSecond.resize(secondShape)
-    if splits(dOutput) {
+    if BatchShards.sharesPass(over: dOutput.count) {
       self.dOutput = dOutput
       BatchShards.run(splitShard)
       self.dOutput = nil
@@ -55,9 +55,6 @@ public final class Concat {
     }
     return (dFirst, dSecond)
   }
-
-  /// Copies of at least `Activation.splitFrom` floats are shared between the compute threads.
-  private func splits(_ t: Tensor) -> Bool { BLASThreads.count > 1 && t.count >= Activation.splitFrom }
 }
 
 /// Row n of `joined` = row n of `a` followed by row n of `b` (rows = the leading dimension), for n in `rows`.

@@ -38,7 +38,7 @@ public final class Reshape: Layer {
   }
 
   private func copy(_ from: Tensor, to: Tensor) {
-    if BLASThreads.count > 1 && from.count >= Activation.splitFrom {
+    if BatchShards.sharesPass(over: from.count) {
       copying = (from, to)
       BatchShards.run(copyShard)
       copying = nil
