@@ -41,7 +41,7 @@ public final class Activation: Layer {
     if fusedIntoPreviousLayer { return x }
     output.resize(x.shape)
     input = x
-    if BatchShards.sharesPass(over: x.count) { BatchShards.run(forwardShard) } else { forward(0..<x.count) }
+    BatchShards.run(over: x.count, forwardShard)
     input = nil
     return output
   }
@@ -52,7 +52,7 @@ public final class Activation: Layer {
     precondition(dOutput.count == y.count, "Activation.backward got \(dOutput.shape), expected \(y.shape)")
     dInput.resize(y.shape)
     self.dOutput = dOutput
-    if BatchShards.sharesPass(over: y.count) { BatchShards.run(backwardShard) } else { backward(0..<y.count) }
+    BatchShards.run(over: y.count, backwardShard)
     self.dOutput = nil
     return dInput
   }

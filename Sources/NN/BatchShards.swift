@@ -14,11 +14,6 @@ public enum BatchShards {
   /// Pieces per call made on this thread: one per compute thread.
   public static var count: Int { BLASThreads.count }
 
-  /// Whether a pass over `count` floats (an activation, a copy between layers) is shared between this thread's
-  /// compute threads: from 16,384 floats on. Below, the hand-over costs more than it saves (one call is
-  /// about 0.4 us; ReLU does about 4 floats per ns).
-  static func sharesPass(over count: Int) -> Bool { BLASThreads.count > 1 && count >= 1 << 14 }
-
   /// Images first..<end of shard `s` of `shards` when `n` images are processed `chunk` at a time: whole
   /// chunks, as evenly as the chunk count allows (a shard may be empty when there are fewer chunks than shards).
   @inline(__always)
@@ -42,6 +37,13 @@ public enum BatchShards {
     BLASThreads.sharded = true
     ShardWorkers.shared.run(threads, threads: threads, body)
     BLASThreads.sharded = false
+  }
+
+  /// `run` for a pass over `count` floats (an activation, a copy between layers): shared between the compute
+  /// threads from 16,384 floats on, and below that `body(0, 1)` on this thread alone, as the hand-over would
+  /// cost more than it saves (one call is about 0.4 us; ReLU does about 4 floats per ns).
+  static func run(over count: Int, _ body: @escaping (_ shard: Int, _ shards: Int) -> Void) {
+    if count >= 1 << 14 { run(body) } else { body(0, 1) }
   }
 }
 

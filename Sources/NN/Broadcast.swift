@@ -10,7 +10,8 @@ public final class Broadcast: Layer {
   private var batch = -1
   private var channels = -1
   private var argument: Tensor?  // forward's input or backward's dOutput while the shards run
-  // The shard bodies, made once (`ShardWorkers` explains why): each takes a share of the N x C planes.
+  // The shard bodies, made once (`ShardWorkers` explains why): each takes a share of the N x C planes, each
+  // plane whole (so its sum is the same on any thread count).
   private lazy var forwardShard: (Int, Int) -> Void = { [unowned self] s, shards in
     guard let x = self.argument else { return }
     self.fill(from: x, planes: BatchShards.images(s, of: self.batch * self.channels, chunk: 1, shards: shards))
@@ -32,23 +33,18 @@ public final class Broadcast: Layer {
       channels = x.shape[1]
       output.resize(batch, channels, height, width)
     }
-    run(x, forwardShard) { fill(from: x, planes: 0..<batch * channels) }
+    argument = x
+    BatchShards.run(over: output.count, forwardShard)
+    argument = nil
     return output
   }
 
   public func backward(_ dOutput: Tensor) -> Tensor {
     dInput.resize(batch, channels)
-    run(dOutput, backwardShard) { sum(dOutput, planes: 0..<batch * channels) }
-    return dInput
-  }
-
-  /// Runs `shard` on the compute threads when the output is large (each plane whole on one thread, so the
-  /// sums are the same), else `whole` on this one.
-  private func run(_ t: Tensor, _ shard: @escaping (Int, Int) -> Void, whole: () -> Void) {
-    guard BatchShards.sharesPass(over: output.count) else { return whole() }
-    argument = t
-    BatchShards.run(shard)
+    argument = dOutput
+    BatchShards.run(over: output.count, backwardShard)
     argument = nil
+    return dInput
   }
 
   private func fill(from x: Tensor, planes: Range<Int>) {

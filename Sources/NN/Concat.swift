@@ -32,13 +32,9 @@ public final class Concat {
       shape[1] += b.shape[1]
       output.resize(shape)
     }
-    if BatchShards.sharesPass(over: output.count) {
-      inputs = (a, b)
-      BatchShards.run(joinShard)
-      inputs = nil
-    } else {
-      join(a, b, into: output, rows: 0..<a.batch)
-    }
+    inputs = (a, b)
+    BatchShards.run(over: output.count, joinShard)
+    inputs = nil
     return output
   }
 
@@ -46,13 +42,9 @@ public final class Concat {
   public func backward(_ dOutput: Tensor) -> (Tensor, Tensor) {
     dFirst.resize(firstShape)
     dSecond.resize(secondShape)
-    if BatchShards.sharesPass(over: dOutput.count) {
-      self.dOutput = dOutput
-      BatchShards.run(splitShard)
-      self.dOutput = nil
-    } else {
-      split(dOutput, into: dFirst, dSecond, rows: 0..<dOutput.batch)
-    }
+    self.dOutput = dOutput
+    BatchShards.run(over: dOutput.count, splitShard)
+    self.dOutput = nil
     return (dFirst, dSecond)
   }
 }

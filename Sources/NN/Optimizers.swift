@@ -81,7 +81,7 @@ public final class Adam {
 
   /// Sets every gradient to zero: on every compute thread, each the share of each tensor it updates.
   public func zeroGrad() {
-    if BLASThreads.count > 1 { BatchShards.run(zeroShard) } else { for p in parameters { p.grad.zero() } }
+    BatchShards.run(zeroShard)
   }
 
   private lazy var zeroShard: (Int, Int) -> Void = { [unowned self] s, shards in

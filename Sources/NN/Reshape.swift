@@ -38,13 +38,9 @@ public final class Reshape: Layer {
   }
 
   private func copy(_ from: Tensor, to: Tensor) {
-    if BatchShards.sharesPass(over: from.count) {
-      copying = (from, to)
-      BatchShards.run(copyShard)
-      copying = nil
-    } else {
-      to.data.update(from: from.data, count: from.count)
-    }
+    copying = (from, to)
+    BatchShards.run(over: from.count, copyShard)
+    copying = nil
   }
 }
 
