@@ -150,6 +150,8 @@ public final class BenchmarkSession {
   private let mse = MSELoss()
   private var rng: RNG
   private var cursor = 0
+  // The shard body, made once (`ShardWorkers` explains why).
+  private lazy var loadShard: (Int, Int) -> Void = { [unowned self] in self.load(shard: $0, of: $1) }
   /// Steps taken so far.
   public private(set) var step = 0
 
@@ -170,14 +172,20 @@ public final class BenchmarkSession {
     next = Tensor([batch] + frame.dims)
   }
 
-  /// Copies the next batch (in order, wrapping around) into `o` and `next`.
+  /// Copies the next batch (in order, wrapping around) into `o` and `next`, shared between the compute threads.
   private func loadBatch() {
+    BatchShards.run(over: 2 * o.count, loadShard)
+    cursor = (cursor + batch) % transitions
+  }
+
+  /// The images of shard `s` of the next batch.
+  private func load(shard s: Int, of shards: Int) {
     // The pointers are read once: each read of a class's `var` is an exclusivity check.
-    let size = o.rowSize, od = o.data, nd = next.data
+    let size = o.rowSize, od = o.data, nd = next.data, cursor = cursor
     byteToFloat.withUnsafeBufferPointer { table in
       frames.withUnsafeBufferPointer { frames in
         nextFrames.withUnsafeBufferPointer { nextFrames in
-          for i in 0..<batch {
+          for i in BatchShards.images(s, of: batch, chunk: 1, shards: shards) {
             let row = (cursor + i) % transitions
             for j in 0..<size {
               od[i * size + j] = table[Int(frames[row * size + j])]
@@ -187,7 +195,6 @@ public final class BenchmarkSession {
         }
       }
     }
-    cursor = (cursor + batch) % transitions
   }
 
   /// One training step (forward, MSE loss, backward, Adam update); returns the loss. With a `StepTimer`

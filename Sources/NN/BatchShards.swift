@@ -28,21 +28,32 @@ public enum BatchShards {
   /// `BLASThreads.count` is 1. `body` is escaping only so that callers pass a closure they made once
   /// (`ShardWorkers` explains why); it is not kept.
   public static func run(_ body: @escaping (_ shard: Int, _ shards: Int) -> Void) {
+    run(pieces: count, body)
+  }
+
+  /// Runs `body(piece, pieces)` for every piece in 0..<pieces, each taken by the next free compute thread:
+  /// for work whose pieces add into nothing they share, so that when one core is slowed by other work the
+  /// other takes more pieces instead of waiting for it. A piece uses the buffers of its thread, `thread`.
+  public static func run(pieces: Int, _ body: @escaping (_ piece: Int, _ pieces: Int) -> Void) {
     let threads = BLASThreads.count
     guard threads > 1 else {
-      body(0, 1)
+      for piece in 0..<pieces { body(piece, pieces) }
       return
     }
     // A piece's GEMMs run on its own thread: a large one must not hand OpenBLAS more threads meanwhile.
     BLASThreads.sharded = true
-    ShardWorkers.shared.run(threads, threads: threads, body)
+    ShardWorkers.shared.run(pieces, threads: threads, body)
     BLASThreads.sharded = false
   }
+
+  /// The calling thread's place among the threads of the `run` it is in, below `count`: 0 for the thread
+  /// that called `run` (and outside a run), 1, 2, ... for the others.
+  public static var thread: Int { ShardWorkers.slot }
 
   /// `run` for a pass over `count` floats (an activation, a copy between layers): shared between the compute
   /// threads from 16,384 floats on, and below that `body(0, 1)` on this thread alone, as the hand-over would
   /// cost more than it saves (one call is about 0.4 us; ReLU does about 4 floats per ns).
-  static func run(over count: Int, _ body: @escaping (_ shard: Int, _ shards: Int) -> Void) {
+  public static func run(over count: Int, _ body: @escaping (_ shard: Int, _ shards: Int) -> Void) {
     if count >= 1 << 14 { run(body) } else { body(0, 1) }
   }
 }

@@ -22,8 +22,10 @@ public final class Conv2d: Layer {
   public let weight: Parameter  // [out, in, K, K]
   public let bias: Parameter?  // [out]
   /// Images per kernel call, at most (fewer when their columns would pass LAM_NC = 256): the call's
-  /// packed columns then stay in L2 while every row panel of the weight passes over them.
-  public var imagesPerGEMM = 16
+  /// packed columns then stay in L2 while every row panel of the weight passes over them. 8 and not 16: a
+  /// batch of 128 is then at least 16 calls, which the threads take one by one (`BatchShards.run(pieces:)`),
+  /// and one core does not wait long for the other; one thread ran 4x4-output layers no slower.
+  public var imagesPerGEMM = 8
   /// When false, backward only accumulates the parameter gradients and returns zeros: for a first layer,
   /// whose input is data, this saves a third of the work.
   public var inputNeedsGradient = true
@@ -48,11 +50,9 @@ public final class Conv2d: Layer {
   private let maskedDOutput = Tensor([0])  // [N, out, OH, OW]: dOutput where the output is positive (appliesReLU)
   private var shards: [ConvShard] = []  // one per compute thread, made on the first call with that many
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
-  private lazy var forwardShard: (Int, Int) -> Void = { [unowned self] in self.forward(shard: $0, of: $1) }
+  private lazy var forwardChunk: (Int, Int) -> Void = { [unowned self] c, _ in self.forward(chunk: c) }
   private lazy var backwardShard: (Int, Int) -> Void = { [unowned self] in self.backward(shard: $0, of: $1) }
-  private lazy var gradientShard: (Int, Int) -> Void = { [unowned self] in
-    ConvShard.addGradients(of: self.shards.prefix($1), into: self.weight, self.bias, piece: $0, of: $1)
-  }
+  private lazy var inputGradientChunk: (Int, Int) -> Void = { [unowned self] in self.inputGradient(piece: $0, of: $1) }
 
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -96,7 +96,7 @@ public final class Conv2d: Layer {
     output.resize(n, outChannels, g.outHeight, g.outWidth)
     weightPanels.pack(weight, rows: outChannels, depth: g.patchSize, transposed: false)
     while shards.count < BatchShards.count { shards.append(ConvShard()) }
-    BatchShards.run(forwardShard)
+    BatchShards.run(pieces: (n + chunk - 1) / chunk, forwardChunk)
     input = nil
     return output
   }
@@ -118,32 +118,32 @@ public final class Conv2d: Layer {
     self.dOutput = dOutput
     while shards.count < BatchShards.count { shards.append(ConvShard()) }
     BatchShards.run(backwardShard)
+    // Then the input gradient chunk by chunk, each taken by the next free thread, and the shards' parameter
+    // gradients added up, a share of the rows per thread.
+    BatchShards.run(pieces: (inputNeedsGradient ? (batchSize + chunk - 1) / chunk : 0) + BatchShards.count,
+                    inputGradientChunk)
     self.dOutput = nil
-    BatchShards.run(gradientShard)
     return dInput
   }
 
-  /// Forward for the images of shard `s` (`BatchShards`), from the state `forward` set.
-  private func forward(shard s: Int, of count: Int) {
+  /// Forward for the images of chunk `c`, from the state `forward` set.
+  private func forward(chunk c: Int) {
     guard let g = geometry, let phases, let columns, let x = input else { return }
-    let n = batchSize, scratch = g.scratchSize
-    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk, shards: count)
-    for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
-      let b = min(chunk, images.upperBound - n0)
-      for i in n0..<n0 + b { phases.split(x.data + i * g.imageSize, into: planes.data + i * scratch) }
-      // Y[out, b*P] = W[out, in*K*K] x columns[in*K*K, b*P]
-      let ldc = shard.multiply(weightPanels.packed, rows: outChannels, source: planes.data + n0 * scratch,
-                               imageStride: scratch, columns, images: b)
-      unpackImages(shard.product.data, rowStride: ldc, bias: bias?.value.data, rows: outChannels,
-                   positions: g.positions, into: output.data, first: n0, count: b, relu: appliesReLU)
-    }
+    let scratch = g.scratchSize, shard = shards[BatchShards.thread]
+    let n0 = c * chunk, b = min(chunk, batchSize - n0)
+    for i in n0..<n0 + b { phases.split(x.data + i * g.imageSize, into: planes.data + i * scratch) }
+    // Y[out, b*P] = W[out, in*K*K] x columns[in*K*K, b*P]
+    let ldc = shard.multiply(weightPanels.packed, rows: outChannels, source: planes.data + n0 * scratch,
+                             imageStride: scratch, columns, images: b)
+    unpackImages(shard.product.data, rowStride: ldc, bias: bias?.value.data, rows: outChannels,
+                 positions: g.positions, into: output.data, first: n0, count: b, relu: appliesReLU)
   }
 
-  /// Backward for the images of shard `s`: its share of dInput and its own parameter gradients.
+  /// The parameter gradients of shard `s`'s images, and their dY masked by the ReLU when this layer applied it.
   private func backward(shard s: Int, of count: Int) {
-    guard let g = geometry, let phases, let columns, let dOutputRows, let dOutput else { return }
-    let n = batchSize, p = g.positions, scratch = g.scratchSize
-    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk, shards: count)
+    guard let g = geometry, let columns, let dOutput else { return }
+    let p = g.positions, scratch = g.scratchSize
+    let shard = shards[s], images = BatchShards.images(s, of: batchSize, chunk: chunk, shards: count)
     let first = images.lowerBound * outChannels * p
     if bias != nil {
       shard.dBias.resize(outChannels)
@@ -157,13 +157,23 @@ public final class Conv2d: Layer {
     shard.weightGradient(rows: outChannels, a: dy, aImageStride: outChannels * p,
                          source: planes.data + images.lowerBound * scratch, imageStride: scratch, columns,
                          images: images.count)
-    guard inputNeedsGradient else { return }
-    for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
-      let b = min(chunk, images.upperBound - n0)
-      // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
-      shard.multiplyAndFold(weightPanels.packed, rows: g.patchSize,
-                            source: dy + (n0 - images.lowerBound) * outChannels * p, imageStride: outChannels * p,
-                            dOutputRows, images: b, onto: columns, phases, into: dInput.data + n0 * g.imageSize)
+  }
+
+  /// Piece `piece` of `pieces` of the second half of backward: the input gradient of one chunk of images,
+  /// or, past the chunks, share `piece - chunks` of the sum of the shards' parameter gradients, one share per
+  /// shard. (The count comes from the caller: `BatchShards.count` is the calling thread's own.)
+  private func inputGradient(piece: Int, of pieces: Int) {
+    guard let g = geometry, let phases, let columns, let dOutputRows, let dOutput else { return }
+    let chunks = inputNeedsGradient ? (batchSize + chunk - 1) / chunk : 0, count = pieces - chunks
+    guard piece < chunks else {
+      ConvShard.addGradients(of: shards.prefix(count), into: weight, bias, piece: piece - chunks, of: count)
+      return
     }
+    let p = g.positions, n0 = piece * chunk, b = min(chunk, batchSize - n0)
+    let dy = appliesReLU ? UnsafePointer(maskedDOutput.data) : UnsafePointer(dOutput.data)  // as `outputGradient` left it
+    // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
+    shards[BatchShards.thread].multiplyAndFold(
+      weightPanels.packed, rows: g.patchSize, source: dy + n0 * outChannels * p, imageStride: outChannels * p,
+      dOutputRows, images: b, onto: columns, phases, into: dInput.data + n0 * g.imageSize)
   }
 }

@@ -17,8 +17,8 @@ public final class ConvTranspose2d: Layer {
   public let outputPadding: Int
   public let weight: Parameter  // [in, out, K, K]
   public let bias: Parameter?  // [out]
-  /// Images per kernel call, at most (fewer when their columns would pass LAM_NC = 256).
-  public var imagesPerGEMM = 16
+  /// Images per kernel call, at most (fewer when their columns would pass LAM_NC = 256; `Conv2d`'s says why 8).
+  public var imagesPerGEMM = 8
   /// When true, forward returns max(0, y) (each chunk's images while they are in cache), and backward takes
   /// the gradient of that max(0, y) and masks it itself, image by image as it splits dY into phase planes:
   /// for a ReLU after this layer that passes both through (`Activation.fusedIntoPreviousLayer`).
@@ -38,11 +38,9 @@ public final class ConvTranspose2d: Layer {
   private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
   private var shards: [ConvShard] = []  // one per compute thread, made on the first call with that many
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
-  private lazy var forwardShard: (Int, Int) -> Void = { [unowned self] in self.forward(shard: $0, of: $1) }
+  private lazy var forwardChunk: (Int, Int) -> Void = { [unowned self] c, _ in self.forward(chunk: c) }
   private lazy var backwardShard: (Int, Int) -> Void = { [unowned self] in self.backward(shard: $0, of: $1) }
-  private lazy var gradientShard: (Int, Int) -> Void = { [unowned self] in
-    ConvShard.addGradients(of: self.shards.prefix($1), into: self.weight, self.bias, piece: $0, of: $1)
-  }
+  private lazy var inputGradientChunk: (Int, Int) -> Void = { [unowned self] in self.inputGradient(piece: $0, of: $1) }
 
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -91,7 +89,7 @@ public final class ConvTranspose2d: Layer {
     output.resize(n, outChannels, oh, ow)
     weightPanels.pack(weight, rows: g.patchSize, depth: inChannels, transposed: true)
     while shards.count < BatchShards.count { shards.append(ConvShard()) }
-    BatchShards.run(forwardShard)
+    BatchShards.run(pieces: (n + chunk - 1) / chunk, forwardChunk)
     return output
   }
 
@@ -105,29 +103,28 @@ public final class ConvTranspose2d: Layer {
     self.dOutput = dOutput
     while shards.count < BatchShards.count { shards.append(ConvShard()) }
     BatchShards.run(backwardShard)
+    // Then the input gradient chunk by chunk, each taken by the next free thread, and the shards' parameter
+    // gradients added up, a share of the rows per thread.
+    BatchShards.run(pieces: (inputShape[0] + chunk - 1) / chunk + BatchShards.count, inputGradientChunk)
     self.dOutput = nil
-    BatchShards.run(gradientShard)
     return dInput
   }
 
-  /// Forward for the images of shard `s` (`BatchShards`), from the state `forward` set.
-  private func forward(shard s: Int, of count: Int) {
+  /// Forward for the images of chunk `c`, from the state `forward` set.
+  private func forward(chunk c: Int) {
     guard let g = geometry, let phases, let columns, let inputRows, let x = input else { return }
-    let n = inputShape[0], p = g.positions
-    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk, shards: count)
-    for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
-      let b = min(chunk, images.upperBound - n0)
-      // columns[out*K*K, b*H*W] = W^T[out*K*K, in] x X[in, b*H*W], folded into the output images, then the
-      // bias and the ReLU while they are in cache
-      shard.multiplyAndFold(weightPanels.packed, rows: g.patchSize, source: x.data + n0 * inChannels * p,
-                            imageStride: inChannels * p, inputRows, images: b, onto: columns, phases,
-                            into: output.data + n0 * g.imageSize)
-      addBias(bias?.value.data, relu: appliesReLU, output.data + n0 * g.imageSize, images: b,
-              channels: outChannels, positions: g.height * g.width)
-    }
+    let p = g.positions, n0 = c * chunk, b = min(chunk, inputShape[0] - n0)
+    // columns[out*K*K, b*H*W] = W^T[out*K*K, in] x X[in, b*H*W], folded into the output images, then the
+    // bias and the ReLU while they are in cache
+    shards[BatchShards.thread].multiplyAndFold(
+      weightPanels.packed, rows: g.patchSize, source: x.data + n0 * inChannels * p, imageStride: inChannels * p,
+      inputRows, images: b, onto: columns, phases, into: output.data + n0 * g.imageSize)
+    addBias(bias?.value.data, relu: appliesReLU, output.data + n0 * g.imageSize, images: b, channels: outChannels,
+            positions: g.height * g.width)
   }
 
-  /// Backward for the images of shard `s`: its share of dInput and its own parameter gradients.
+  /// The parameter gradients of shard `s`'s images, and their dY (masked by the ReLU when this layer applied
+  /// it) split into phase planes.
   private func backward(shard s: Int, of count: Int) {
     guard let g = geometry, let phases, let columns, let x = input, let dOutput else { return }
     let n = inputShape[0], p = g.positions, scratch = g.scratchSize
@@ -150,13 +147,23 @@ public final class ConvTranspose2d: Layer {
     shard.weightGradient(rows: inChannels, a: x.data + images.lowerBound * inChannels * p,
                          aImageStride: inChannels * p, source: dOutputPlanes.data + images.lowerBound * scratch,
                          imageStride: scratch, columns, images: images.count)
-    for n0 in Swift.stride(from: images.lowerBound, to: images.upperBound, by: chunk) {
-      let b = min(chunk, images.upperBound - n0)
-      // dX[in, b*H*W] = W[in, out*K*K] x dColumns[out*K*K, b*H*W]
-      let ldc = shard.multiply(weightPanels.packed, rows: inChannels, source: dOutputPlanes.data + n0 * scratch,
-                               imageStride: scratch, columns, images: b)
-      unpackImages(shard.product.data, rowStride: ldc, bias: nil, rows: inChannels, positions: p,
-                   into: dInput.data, first: n0, count: b)
+  }
+
+  /// Piece `piece` of `pieces` of the second half of backward: the input gradient of one chunk of images,
+  /// or, past the chunks, share `piece - chunks` of the sum of the shards' parameter gradients, one share per
+  /// shard. (The count comes from the caller: `BatchShards.count` is the calling thread's own.)
+  private func inputGradient(piece: Int, of pieces: Int) {
+    guard let g = geometry, let columns else { return }
+    let n = inputShape[0], chunks = (n + chunk - 1) / chunk, count = pieces - chunks
+    guard piece < chunks else {
+      ConvShard.addGradients(of: shards.prefix(count), into: weight, bias, piece: piece - chunks, of: count)
+      return
     }
+    let shard = shards[BatchShards.thread], n0 = piece * chunk, b = min(chunk, n - n0)
+    // dX[in, b*H*W] = W[in, out*K*K] x dColumns[out*K*K, b*H*W]
+    let ldc = shard.multiply(weightPanels.packed, rows: inChannels, source: dOutputPlanes.data + n0 * g.scratchSize,
+                             imageStride: g.scratchSize, columns, images: b)
+    unpackImages(shard.product.data, rowStride: ldc, bias: nil, rows: inChannels, positions: g.positions,
+                 into: dInput.data, first: n0, count: b)
   }
 }

@@ -26,9 +26,18 @@ final class ShardWorkers: @unchecked Sendable {
   // Written by the caller before it publishes a generation, read by the workers after they see it:
   private var job: ((Int, Int) -> Void)?  // the current call's body
   private var pieces = 0  // the current call's piece count
+  private var threads = 0  // the current call's thread count: workers 1..<threads take part
   private let generation = Atomic<Int>(0)  // calls started so far; a worker runs each generation once
   private let nextPiece = Atomic<Int>(0)  // the next piece nobody has taken
   private let busy = Atomic<Int>(0)  // threads (the caller included) not yet done with the current call
+
+  /// The calling thread's place in a call: 1, 2, ... on a worker, 0 on any other thread (the caller).
+  static var slot: Int { Int(bitPattern: pthread_getspecific(slotKey)) }
+  private static let slotKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+  }()
 
   private init() {
     pthread_mutex_init(call, nil)
@@ -36,9 +45,9 @@ final class ShardWorkers: @unchecked Sendable {
     pthread_cond_init(wake, nil)
   }
 
-  /// Runs `body(i, pieces)` for every i in 0..<pieces on the calling thread and the workers (at least `threads - 1`,
-  /// started on first need), each thread taking the next piece not yet taken; returns when all are done.
-  /// `body` must not call `run` itself.
+  /// Runs `body(i, pieces)` for every i in 0..<pieces on the calling thread and workers 1..<threads (started on
+  /// first need), each thread taking the next piece not yet taken; returns when all are done. `body` must not
+  /// call `run` itself; it may read `slot` to find its thread's buffers.
   func run(_ pieces: Int, threads: Int, _ body: @escaping (Int, Int) -> Void) {
     // One call at a time: callers on different threads (parallel tests) wait for each other.
     pthread_mutex_lock(call)
@@ -46,12 +55,13 @@ final class ShardWorkers: @unchecked Sendable {
     while workers < threads - 1 {
       workers += 1
       // The new thread joins from the next call on, however late it starts running.
-      let seen = generation.load(ordering: .acquiring)
-      let thread = Thread { [unowned self] in self.serve(after: seen) }
+      let seen = generation.load(ordering: .acquiring), slot = workers
+      let thread = Thread { [unowned self] in self.serve(after: seen, slot: slot) }
       thread.start()
     }
     job = body
     self.pieces = pieces
+    self.threads = threads
     nextPiece.store(0, ordering: .relaxed)
     busy.store(workers + 1, ordering: .relaxed)
     generation.add(1, ordering: .releasing)
@@ -68,8 +78,10 @@ final class ShardWorkers: @unchecked Sendable {
     job = nil
   }
 
-  /// A worker's loop: wait for a call after generation `seen` (spinning, then sleeping), take pieces, report done.
-  private func serve(after seen: Int) {
+  /// A worker's loop: wait for a call after generation `seen` (spinning, then sleeping), take pieces when the
+  /// call has `slot` among its threads, report done.
+  private func serve(after seen: Int, slot: Int) {
+    pthread_setspecific(Self.slotKey, UnsafeRawPointer(bitPattern: slot))
     var seen = seen
     while true {
       let start = DispatchTime.now().uptimeNanoseconds
@@ -86,7 +98,7 @@ final class ShardWorkers: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
       }
       seen = generation.load(ordering: .acquiring)
-      if let body = job { takePieces(body) } else { busy.subtract(1, ordering: .releasing) }
+      if let body = job, slot < threads { takePieces(body) } else { busy.subtract(1, ordering: .releasing) }
     }
   }
 

@@ -33,6 +33,26 @@ private final class PieceCounts: @unchecked Sendable {
   }
 }
 
+@Test func batchShardsRunManyPiecesOnceEachOnTheCallsOwnThreadsOnly() {
+  let before = BLASThreads.count
+  defer { BLASThreads.set(before) }
+  BLASThreads.set(4)
+  BatchShards.run { _, _ in }  // three workers exist from here on; a call with fewer threads uses fewer
+  #expect(BatchShards.thread == 0)
+  for threads in [1, 2, 3] {
+    BLASThreads.set(threads)
+    let seen = PieceCounts(37), ranOn = PieceCounts(37)
+    BatchShards.run(pieces: 37) { piece, pieces in
+      seen.counts[piece] += 1
+      seen.told[piece] = pieces
+      ranOn.counts[piece] = BatchShards.thread
+    }
+    #expect(seen.counts == [Int](repeating: 1, count: 37), "\(threads) thread(s)")
+    #expect(seen.told == [Int](repeating: 37, count: 37), "\(threads) thread(s)")
+    #expect(ranOn.counts.allSatisfy { (0..<threads).contains($0) }, "\(threads) thread(s): \(ranOn.counts)")
+  }
+}
+
 @Test func batchShardsCoverTheBatchInWholeChunks() {
   // 13 images, 2 per chunk: 7 chunks, 3 for the first of two shards and 4 for the second.
   #expect(BatchShards.images(0, of: 13, chunk: 2, shards: 2) == 0..<6)

@@ -12,6 +12,22 @@ import TestSupport
   #expect(loss.backward().array == [0, 1, 1.5, -2])
 }
 
+@Test("a large mean squared error is summed in blocks, shared between threads, to the same bits as one Double sum",
+      arguments: [1, 2, 3])
+func largeMSEIsTheSameForEveryThreadCount(threads: Int) {
+  let before = BLASThreads.count
+  defer { BLASThreads.set(before) }
+  BLASThreads.set(threads)
+  // 5 blocks of 4,096 and 13 more: above the split threshold, a last block short and not a multiple of 8.
+  let n = 5 * 4096 + 13
+  let pv = (0..<n).map { Float($0 % 97) / 97 }, tv = (0..<n).map { Float($0 % 31) / 31 }
+  var sum = 0.0
+  for i in 0..<n { sum += Double((pv[i] - tv[i]) * (pv[i] - tv[i])) }
+  let loss = MSELoss()
+  #expect(loss.forward(Tensor(shape: [n], values: pv), Tensor(shape: [n], values: tv)) == Float(sum / Double(n)))
+  #expect(loss.backward().array == (0..<n).map { 2 / Float(n) * (pv[$0] - tv[$0]) })
+}
+
 @Test func crossEntropyMatchesLogSoftmaxByHand() {
   let logits = Tensor(shape: [2, 3], values: [1, 2, 3, 0, 0, 0])
   let ce = CrossEntropyLoss()
