@@ -107,11 +107,14 @@ public struct Dataset: Sendable {
     }
   }
 
-  /// For each transition index in `transitions`, writes its first frame to `o` and its second to `next`,
-  /// both Float32 [N, C, H, W] in [0, 1] with N = transitions.count.
-  public func gatherPairs(_ transitions: [Int], o: UnsafeMutablePointer<Float>, next: UnsafeMutablePointer<Float>) {
+  /// For each transition index in `transitions` (or those of batch rows `rows` only), writes its first frame
+  /// to `o` and its second to `next`, both Float32 [N, C, H, W] in [0, 1] with N = transitions.count.
+  public func gatherPairs(
+    _ transitions: [Int], rows: Range<Int>? = nil, o: UnsafeMutablePointer<Float>, next: UnsafeMutablePointer<Float>
+  ) {
     let n = frameSize
-    for (row, i) in transitions.enumerated() {
+    for row in rows ?? transitions.indices {
+      let i = transitions[row]
       precondition(i >= 0 && i < transitionCount, "transition \(i) out of range 0..<\(transitionCount)")
       // Frames t and t + 1 lie side by side: one read for both.
       let start = (i / steps * (steps + 1) + i % steps) * n

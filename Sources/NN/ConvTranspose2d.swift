@@ -160,6 +160,11 @@ public final class ConvTranspose2d: Layer {
       return
     }
     let shard = shards[BatchShards.thread], n0 = piece * chunk, b = min(chunk, n - n0)
+    if ConvShard.writesInPlace(images: b, positions: g.positions) {  // dX of one image, written where it belongs
+      shard.multiply(weightPanels.packed, rows: inChannels, source: dOutputPlanes.data + n0 * g.scratchSize,
+                     imageStride: g.scratchSize, columns, images: 1, into: dInput.data + n0 * inChannels * g.positions)
+      return
+    }
     // dX[in, b*H*W] = W[in, out*K*K] x dColumns[out*K*K, b*H*W]
     let ldc = shard.multiply(weightPanels.packed, rows: inChannels, source: dOutputPlanes.data + n0 * g.scratchSize,
                              imageStride: g.scratchSize, columns, images: b)

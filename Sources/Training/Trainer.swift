@@ -68,6 +68,12 @@ public final class Trainer {
   private let dEncodedExtra = Tensor([0])  // [N, dz]
   private let mse = MSELoss()
   private let crossEntropy = CrossEntropyLoss()
+  // The batch gather's shard body, made once (`ShardWorkers` explains why): each shard converts its rows'
+  // frames (reading them from disk when the dataset is larger than memory).
+  private lazy var gatherShard: (Int, Int) -> Void = { [unowned self] s, shards in
+    let rows = BatchShards.images(s, of: self.batchIndices.count, chunk: 1, shards: shards)
+    self.data.gatherPairs(self.batchIndices, rows: rows, o: self.o.data, next: self.next.data)
+  }
 
   /// A new run: the model and head are initialized from the seed.
   public init(config: RunConfig, data: Dataset, split: EpisodeSplit) throws {
@@ -152,7 +158,9 @@ public final class Trainer {
         labels[i] = data.actions[index]
         mask[i] = isLabelled[index / data.steps]
       }
-      data.gather(batchIndices, o: o, next: next)
+      o.resize([n] + data.frameShape)
+      next.resize([n] + data.frameShape)
+      BatchShards.run(over: 2 * o.count, gatherShard)
     }
     let cellSize = data.config.grid.cellSize
     switch r.augment {

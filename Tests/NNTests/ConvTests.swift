@@ -37,7 +37,8 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
 }
 
 /// The cases cover kernel > stride, kernel < stride, kernel == stride, padding 0 and > 0 (also
-/// padding > K/2), 1x1 kernels, non-square images, the model's K4 S2 P1 and a missing bias.
+/// padding > K/2), 1x1 kernels, non-square images, the model's K4 S2 P1, a missing bias, and an output of
+/// 16 positions (one image's product then written straight into the output).
 let convCases: [ConvCase] = [
   ConvCase(n: 2, c: 3, h: 7, w: 5, out: 4, k: 3, s: 1, p: 0),
   ConvCase(n: 3, c: 3, h: 7, w: 5, out: 4, k: 3, s: 2, p: 1),
@@ -47,6 +48,7 @@ let convCases: [ConvCase] = [
   ConvCase(n: 1, c: 1, h: 4, w: 6, out: 2, k: 5, s: 1, p: 2),
   ConvCase(n: 3, c: 2, h: 5, w: 5, out: 3, k: 3, s: 2, p: 2, bias: false),
   ConvCase(n: 2, c: 2, h: 6, w: 4, out: 3, k: 2, s: 2, p: 0),
+  ConvCase(n: 3, c: 3, h: 8, w: 8, out: 5, k: 4, s: 2, p: 1),
 ]
 
 let convTransposeCases: [ConvCase] = [
@@ -216,6 +218,7 @@ func convTranspose2dForwardMatchesNaiveLoops(_ cc: ConvCase) {
   ConvCase(n: 2, c: 3, h: 6, w: 5, out: 4, k: 3, s: 2, p: 1),
   ConvCase(n: 2, c: 2, h: 7, w: 5, out: 3, k: 2, s: 3, p: 0),
   ConvCase(n: 2, c: 2, h: 4, w: 5, out: 3, k: 4, s: 2, p: 1),
+  ConvCase(n: 2, c: 2, h: 8, w: 8, out: 3, k: 4, s: 2, p: 1),  // 16 output positions: written in place
 ])
 func conv2dGradientsMatchFiniteDifferences(_ cc: ConvCase) {
   let layer = cc.conv2d()
@@ -230,9 +233,11 @@ func conv2dGradientsMatchFiniteDifferences(_ cc: ConvCase) {
   ConvCase(n: 2, c: 3, h: 3, w: 4, out: 2, k: 3, s: 2, p: 1, outputPadding: 1),
   ConvCase(n: 2, c: 2, h: 3, w: 2, out: 3, k: 2, s: 3, p: 0, outputPadding: 2),
   ConvCase(n: 2, c: 4, h: 2, w: 3, out: 3, k: 4, s: 2, p: 1),
+  ConvCase(n: 2, c: 2, h: 4, w: 4, out: 3, k: 4, s: 2, p: 1),  // 16 input positions: dX written in place
 ])
 func convTranspose2dGradientsMatchFiniteDifferences(_ cc: ConvCase) {
   let layer = cc.convTranspose2d()
+  layer.imagesPerGEMM = 1
   let errors = checkGradients(layer, input: cc.input())
   #expect(errors.input <= 1e-3)
   #expect(errors.parameters.keys.sorted() == ["bias", "weight"])
