@@ -51,8 +51,9 @@ public final class Conv2d: Layer {
   private var shards: [ConvShard] = []  // one per compute thread, made on the first call with that many
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
   private lazy var forwardChunk: (Int, Int) -> Void = { [unowned self] c, _ in self.forward(chunk: c) }
-  private lazy var backwardShard: (Int, Int) -> Void = { [unowned self] in self.backward(shard: $0, of: $1) }
-  private lazy var inputGradientChunk: (Int, Int) -> Void = { [unowned self] in self.inputGradient(piece: $0, of: $1) }
+  private lazy var biasGradientShard: (Int, Int) -> Void = { [unowned self] in self.biasGradient(shard: $0, of: $1) }
+  private lazy var backwardPiece: (Int, Int) -> Void = { [unowned self] piece, _ in self.backward(piece: piece) }
+  private let backwardPieces = BackwardPieces()
 
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -117,11 +118,9 @@ public final class Conv2d: Layer {
     if appliesReLU { maskedDOutput.resize(output.shape) }
     self.dOutput = dOutput
     while shards.count < BatchShards.count { shards.append(ConvShard()) }
-    BatchShards.run(backwardShard)
-    // Then the input gradient chunk by chunk, each taken by the next free thread, and the shards' parameter
-    // gradients added up, a share of the rows per thread.
-    BatchShards.run(pieces: (inputNeedsGradient ? (batchSize + chunk - 1) / chunk : 0) + BatchShards.count,
-                    inputGradientChunk)
+    BatchShards.run(biasGradientShard)
+    let chunks = inputNeedsGradient ? (batchSize + chunk - 1) / chunk : 0
+    BatchShards.run(pieces: backwardPieces.start(shards: BatchShards.count, chunks: chunks), backwardPiece)
     self.dOutput = nil
     return dInput
   }
@@ -147,41 +146,43 @@ public final class Conv2d: Layer {
                  positions: g.positions, into: output.data, first: n0, count: b, relu: appliesReLU)
   }
 
-  /// The parameter gradients of shard `s`'s images, and their dY masked by the ReLU when this layer applied it.
-  private func backward(shard s: Int, of count: Int) {
-    guard let g = geometry, let columns, let dOutput else { return }
-    let p = g.positions, scratch = g.scratchSize
+  /// The bias gradient of shard `s`'s images, and their dY masked by the ReLU when this layer applied it.
+  private func biasGradient(shard s: Int, of count: Int) {
+    guard let g = geometry, let dOutput else { return }
     let shard = shards[s], images = BatchShards.images(s, of: batchSize, chunk: chunk, shards: count)
-    let first = images.lowerBound * outChannels * p
+    let first = images.lowerBound * outChannels * g.positions
     if bias != nil {
       shard.dBias.resize(outChannels)
       shard.dBias.zero()
     }
-    // dY of the shard's images (masked by the ReLU when this layer applied it), and the bias gradient
-    let dy = outputGradient(dOutput.data + first, output: appliesReLU ? output.data + first : nil,
-                            masked: maskedDOutput.data + first, images: images.count, channels: outChannels,
-                            positions: p, summingInto: bias != nil ? shard.dBias.data : nil)
-    // dW[out, in*K*K] = sum over images of dY[out, P] x columns^T[P, in*K*K]
-    shard.weightGradient(rows: outChannels, a: dy, aImageStride: outChannels * p,
-                         source: planes.data + images.lowerBound * scratch, imageStride: scratch, columns,
-                         images: images.count)
+    _ = outputGradient(dOutput.data + first, output: appliesReLU ? output.data + first : nil,
+                       masked: maskedDOutput.data + first, images: images.count, channels: outChannels,
+                       positions: g.positions, summingInto: bias != nil ? shard.dBias.data : nil)
   }
 
-  /// Piece `piece` of `pieces` of the second half of backward: the input gradient of one chunk of images,
-  /// or, past the chunks, share `piece - chunks` of the sum of the shards' parameter gradients, one share per
-  /// shard. (The count comes from the caller: `BatchShards.count` is the calling thread's own.)
-  private func inputGradient(piece: Int, of pieces: Int) {
+  /// Piece `piece` of the rest of backward (`BackwardPieces`), on the calling thread's buffers.
+  private func backward(piece: Int) {
     guard let g = geometry, let phases, let columns, let dOutputRows, let dOutput else { return }
-    let chunks = inputNeedsGradient ? (batchSize + chunk - 1) / chunk : 0, count = pieces - chunks
-    guard piece < chunks else {
-      ConvShard.addGradients(of: shards.prefix(count), into: weight, bias, piece: piece - chunks, of: count)
-      return
-    }
-    let p = g.positions, n0 = piece * chunk, b = min(chunk, batchSize - n0)
+    let p = g.positions, scratch = g.scratchSize, mine = shards[BatchShards.thread]
     let dy = appliesReLU ? UnsafePointer(maskedDOutput.data) : UnsafePointer(dOutput.data)  // as `outputGradient` left it
-    // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
-    shards[BatchShards.thread].multiplyAndFold(
-      weightPanels.packed, rows: g.patchSize, source: dy + n0 * outChannels * p, imageStride: outChannels * p,
-      dOutputRows, images: b, onto: columns, phases, into: dInput.data + n0 * g.imageSize)
+    switch backwardPieces.piece(piece) {
+    case .weightGradient(let s):
+      // dW[out, in*K*K] = sum over the shard's images of dY[out, P] x columns^T[P, in*K*K]
+      let images = BatchShards.images(s, of: batchSize, chunk: chunk, shards: backwardPieces.shards)
+      mine.weightGradient(rows: outChannels, a: dy + images.lowerBound * outChannels * p,
+                          aImageStride: outChannels * p, source: planes.data + images.lowerBound * scratch,
+                          imageStride: scratch, columns, images: images.count, into: shards[s].dWeight)
+      backwardPieces.shardDone()
+    case .inputGradient(let c):
+      // dColumns[in*K*K, b*P] = W^T[in*K*K, out] x dY[out, b*P], then folded back onto the images
+      let n0 = c * chunk, b = min(chunk, batchSize - n0)
+      mine.multiplyAndFold(weightPanels.packed, rows: g.patchSize, source: dy + n0 * outChannels * p,
+                           imageStride: outChannels * p, dOutputRows, images: b, onto: columns, phases,
+                           into: dInput.data + n0 * g.imageSize)
+    case .sum(let share):
+      backwardPieces.waitForShards()
+      ConvShard.addGradients(of: shards.prefix(backwardPieces.shards), into: weight, bias, piece: share,
+                             of: backwardPieces.shards)
+    }
   }
 }

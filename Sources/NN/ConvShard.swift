@@ -1,4 +1,6 @@
 import ConvKernels
+import Foundation
+import Synchronization
 
 /// The working buffers of one shard of a convolution's batch (`BatchShards`) and its two kernel calls: one
 /// thread uses them at a time.
@@ -64,9 +66,11 @@ final class ConvShard {
 
   /// dWeight = the sum over `images` images of A_i x C_i^T (`lam_gemm_columns_t`): A_i [m, P] is the plain
   /// matrix at a + i*aImageStride, C_i [columns, P] the column matrix at source[i*imageStride + offsets].
+  /// `dWeight` is the weight gradient of the shard whose images these are; the packing buffers are this
+  /// shard's, which the calling thread owns.
   func weightGradient(
     rows m: Int, a: UnsafePointer<Float>, aImageStride: Int, source: UnsafePointer<Float>, imageStride: Int,
-    _ offsets: ColumnOffsets, images: Int
+    _ offsets: ColumnOffsets, images: Int, into dWeight: Tensor
   ) {
     let mp = Int(lam_padded_rows(Int32(m))), cp = Int(lam_padded_cols(Int32(offsets.rows)))
     dWeight.resize(mp, cp)
@@ -91,6 +95,48 @@ final class ConvShard {
         addInto(weight.grad.data + r * columns, shard.dWeight.data + r * shard.dWeight.shape[1], columns)
       }
       if let bias, piece == 0 { addInto(bias.grad.data, shard.dBias.data, bias.grad.count) }
+    }
+  }
+}
+
+/// The second half of a convolution's backward, once each shard's dY is ready, as the pieces of one
+/// `BatchShards.run(pieces:)`, in the order they are taken: each shard's weight gradient (one per thread at
+/// first), then the input gradient chunk by chunk, so that the thread done first with its shard takes more
+/// of them, then the shards' weight and bias gradients added into the parameters', a share of the rows per
+/// piece, each waiting until every shard's weight gradient is done.
+final class BackwardPieces {
+  enum Piece {
+    case weightGradient(shard: Int)
+    case inputGradient(chunk: Int)
+    case sum(share: Int)
+  }
+
+  private(set) var shards = 0  // the batch's shards (`BatchShards.count` of the calling thread)
+  private var chunks = 0  // the chunks whose input gradient is wanted (0 for a first layer)
+  private let pending = Atomic<Int>(0)  // shards whose weight gradient is not done
+
+  /// Sets up a run over `shards` shards and `chunks` chunks; returns its piece count.
+  func start(shards: Int, chunks: Int) -> Int {
+    (self.shards, self.chunks) = (shards, chunks)
+    pending.store(shards, ordering: .relaxed)
+    return 2 * shards + chunks
+  }
+
+  func piece(_ i: Int) -> Piece {
+    i < shards ? .weightGradient(shard: i) : i < shards + chunks ? .inputGradient(chunk: i - shards)
+      : .sum(share: i - shards - chunks)
+  }
+
+  /// After a shard's weight gradient is written.
+  func shardDone() { pending.subtract(1, ordering: .releasing) }
+
+  /// Returns once every shard's weight gradient is written. It cannot wait for ever: the sums are the last
+  /// pieces, so every weight-gradient piece has been taken by a thread that is running it.
+  func waitForShards() {
+    var polls = 0
+    while pending.load(ordering: .acquiring) > 0 {
+      polls += 1
+      if polls % 1024 == 0 { sched_yield() }  // with more threads than cores, the one waited for may need this core
     }
   }
 }

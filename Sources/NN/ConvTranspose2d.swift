@@ -39,8 +39,9 @@ public final class ConvTranspose2d: Layer {
   private var shards: [ConvShard] = []  // one per compute thread, made on the first call with that many
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
   private lazy var forwardChunk: (Int, Int) -> Void = { [unowned self] c, _ in self.forward(chunk: c) }
-  private lazy var backwardShard: (Int, Int) -> Void = { [unowned self] in self.backward(shard: $0, of: $1) }
-  private lazy var inputGradientChunk: (Int, Int) -> Void = { [unowned self] in self.inputGradient(piece: $0, of: $1) }
+  private lazy var biasGradientShard: (Int, Int) -> Void = { [unowned self] in self.biasGradient(shard: $0, of: $1) }
+  private lazy var backwardPiece: (Int, Int) -> Void = { [unowned self] piece, _ in self.backward(piece: piece) }
+  private let backwardPieces = BackwardPieces()
 
   public init(
     _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -102,10 +103,9 @@ public final class ConvTranspose2d: Layer {
     weightPanels.pack(weight, rows: inChannels, depth: g.patchSize, transposed: false)
     self.dOutput = dOutput
     while shards.count < BatchShards.count { shards.append(ConvShard()) }
-    BatchShards.run(backwardShard)
-    // Then the input gradient chunk by chunk, each taken by the next free thread, and the shards' parameter
-    // gradients added up, a share of the rows per thread.
-    BatchShards.run(pieces: (inputShape[0] + chunk - 1) / chunk + BatchShards.count, inputGradientChunk)
+    BatchShards.run(biasGradientShard)
+    let chunks = (inputShape[0] + chunk - 1) / chunk
+    BatchShards.run(pieces: backwardPieces.start(shards: BatchShards.count, chunks: chunks), backwardPiece)
     self.dOutput = nil
     return dInput
   }
@@ -123,52 +123,53 @@ public final class ConvTranspose2d: Layer {
             positions: g.height * g.width)
   }
 
-  /// The parameter gradients of shard `s`'s images, and their dY (masked by the ReLU when this layer applied
-  /// it) split into phase planes.
-  private func backward(shard s: Int, of count: Int) {
-    guard let g = geometry, let phases, let columns, let x = input, let dOutput else { return }
-    let n = inputShape[0], p = g.positions, scratch = g.scratchSize
-    let shard = shards[s], images = BatchShards.images(s, of: n, chunk: chunk, shards: count)
+  /// The bias gradient of shard `s`'s images, and their dY (masked by the ReLU when this layer applied it)
+  /// split into phase planes.
+  private func biasGradient(shard s: Int, of count: Int) {
+    guard let g = geometry, let phases, let dOutput else { return }
+    let shard = shards[s], images = BatchShards.images(s, of: inputShape[0], chunk: chunk, shards: count)
     if bias != nil {
       shard.dBias.resize(outChannels)
       shard.dBias.zero()
     }
     if appliesReLU { shard.maskedImage.resize(g.imageSize) }
     for i in images {
-      // dY of image i (masked by the ReLU when this layer applied it) into its phase planes, and the bias
-      // gradient
       let first = i * g.imageSize
       let dy = outputGradient(dOutput.data + first, output: appliesReLU ? output.data + first : nil,
                               masked: shard.maskedImage.data, images: 1, channels: outChannels,
                               positions: g.height * g.width, summingInto: bias != nil ? shard.dBias.data : nil)
-      phases.split(dy, into: dOutputPlanes.data + i * scratch)
+      phases.split(dy, into: dOutputPlanes.data + i * g.scratchSize)
     }
-    // dW[in, out*K*K] = sum over images of X[in, H*W] x dColumns^T[H*W, out*K*K]
-    shard.weightGradient(rows: inChannels, a: x.data + images.lowerBound * inChannels * p,
-                         aImageStride: inChannels * p, source: dOutputPlanes.data + images.lowerBound * scratch,
-                         imageStride: scratch, columns, images: images.count)
   }
 
-  /// Piece `piece` of `pieces` of the second half of backward: the input gradient of one chunk of images,
-  /// or, past the chunks, share `piece - chunks` of the sum of the shards' parameter gradients, one share per
-  /// shard. (The count comes from the caller: `BatchShards.count` is the calling thread's own.)
-  private func inputGradient(piece: Int, of pieces: Int) {
-    guard let g = geometry, let columns else { return }
-    let n = inputShape[0], chunks = (n + chunk - 1) / chunk, count = pieces - chunks
-    guard piece < chunks else {
-      ConvShard.addGradients(of: shards.prefix(count), into: weight, bias, piece: piece - chunks, of: count)
-      return
+  /// Piece `piece` of the rest of backward (`BackwardPieces`), on the calling thread's buffers.
+  private func backward(piece: Int) {
+    guard let g = geometry, let columns, let x = input else { return }
+    let n = inputShape[0], p = g.positions, scratch = g.scratchSize, mine = shards[BatchShards.thread]
+    switch backwardPieces.piece(piece) {
+    case .weightGradient(let s):
+      // dW[in, out*K*K] = sum over the shard's images of X[in, H*W] x dColumns^T[H*W, out*K*K]
+      let images = BatchShards.images(s, of: n, chunk: chunk, shards: backwardPieces.shards)
+      mine.weightGradient(rows: inChannels, a: x.data + images.lowerBound * inChannels * p,
+                          aImageStride: inChannels * p, source: dOutputPlanes.data + images.lowerBound * scratch,
+                          imageStride: scratch, columns, images: images.count, into: shards[s].dWeight)
+      backwardPieces.shardDone()
+    case .inputGradient(let c):
+      let n0 = c * chunk, b = min(chunk, n - n0)
+      if ConvShard.writesInPlace(images: b, positions: p) {  // dX of one image, written where it belongs
+        mine.multiply(weightPanels.packed, rows: inChannels, source: dOutputPlanes.data + n0 * scratch,
+                      imageStride: scratch, columns, images: 1, into: dInput.data + n0 * inChannels * p)
+        return
+      }
+      // dX[in, b*H*W] = W[in, out*K*K] x dColumns[out*K*K, b*H*W]
+      let ldc = mine.multiply(weightPanels.packed, rows: inChannels, source: dOutputPlanes.data + n0 * scratch,
+                              imageStride: scratch, columns, images: b)
+      unpackImages(mine.product.data, rowStride: ldc, bias: nil, rows: inChannels, positions: p, into: dInput.data,
+                   first: n0, count: b)
+    case .sum(let share):
+      backwardPieces.waitForShards()
+      ConvShard.addGradients(of: shards.prefix(backwardPieces.shards), into: weight, bias, piece: share,
+                             of: backwardPieces.shards)
     }
-    let shard = shards[BatchShards.thread], n0 = piece * chunk, b = min(chunk, n - n0)
-    if ConvShard.writesInPlace(images: b, positions: g.positions) {  // dX of one image, written where it belongs
-      shard.multiply(weightPanels.packed, rows: inChannels, source: dOutputPlanes.data + n0 * g.scratchSize,
-                     imageStride: g.scratchSize, columns, images: 1, into: dInput.data + n0 * inChannels * g.positions)
-      return
-    }
-    // dX[in, b*H*W] = W[in, out*K*K] x dColumns[out*K*K, b*H*W]
-    let ldc = shard.multiply(weightPanels.packed, rows: inChannels, source: dOutputPlanes.data + n0 * g.scratchSize,
-                             imageStride: g.scratchSize, columns, images: b)
-    unpackImages(shard.product.data, rowStride: ldc, bias: nil, rows: inChannels, positions: g.positions,
-                 into: dInput.data, first: n0, count: b)
   }
 }
