@@ -164,7 +164,8 @@ public final class Conv2d: Layer {
   private func backward(piece: Int) {
     guard let g = geometry, let phases, let columns, let dOutputRows, let dOutput else { return }
     let p = g.positions, scratch = g.scratchSize, mine = shards[BatchShards.thread]
-    let dy = appliesReLU ? UnsafePointer(maskedDOutput.data) : UnsafePointer(dOutput.data)  // as `outputGradient` left it
+    // dY as `outputGradient` left it
+    let dy = appliesReLU ? UnsafePointer(maskedDOutput.data) : UnsafePointer(dOutput.data)
     switch backwardPieces.piece(piece) {
     case .weightGradient(let s):
       // dW[out, in*K*K] = sum over the shard's images of dY[out, P] x columns^T[P, in*K*K]

@@ -2,8 +2,9 @@ import ConvKernels
 import Foundation
 import Synchronization
 
-/// The working buffers of one shard of a convolution's batch (`BatchShards`) and its two kernel calls: one
-/// thread uses them at a time.
+/// A convolution's buffers for one compute thread, and its kernel calls: the packing and product buffers are
+/// the thread's (`BatchShards.thread`), used by whatever piece it runs; the weight and bias gradients (and
+/// `maskedImage`) belong to shard s of the batch, the s-th of these.
 final class ConvShard {
   let planes = Tensor([0])  // [images, g.scratchSize]: a call's phase planes, where the column windows are summed
   let product = Tensor([0])  // [padded rows, chunk * padded positions]: the C of one `multiply`
