@@ -35,13 +35,13 @@ INLINE void fold_strip(float *d, const Strip *s, __m512 r) {
   }
 }
 
-// C[rows, 16*halves] (rows ldc apart, the second half c_half floats after the first) = (or +=, when
-// `accumulate`) the sum over p < k of A[i][p] * b[p*16*halves + j], row i of A at a + (i/6)*panel + p*6 + i%6
-// (consecutive 6-row panels `panel` floats apart). Inlined with constant `rows` and `halves`, the loops unroll
-// and the rows*halves accumulators stay in registers. With `fold_taps`, row i of half h goes onto
-// fold[h] + fold_taps[i] at the places of strip out[h] (runs) instead of into C, which is then only read.
+// C[rows, 16*halves] (rows ldc apart) = (or +=, when `accumulate`) the sum over p < k of A[i][p] * b[p*16*halves
+// + j], row i of A at a + (i/6)*panel + p*6 + i%6 (consecutive 6-row panels `panel` floats apart). Inlined
+// with constant `rows` and `halves`, the loops unroll and the rows*halves accumulators stay in registers.
+// With `fold_taps`, row i of half h goes onto fold[h] + fold_taps[i] at the places of strip out[h] (runs)
+// instead of into C, which is then only read.
 INLINE void tile_rows(int rows, int halves, int k, const float *a, long panel, const float *b, float *c, long ldc,
-                      long c_half, int accumulate, float *const *fold, const int32_t *fold_taps, const Strip *out) {
+                      int accumulate, float *const *fold, const int32_t *fold_taps, const Strip *out) {
   __m512 acc[2 * LAM_MR * 2];
   for (int i = 0; i < rows * halves; i++) acc[i] = _mm512_setzero_ps();
   for (int p = 0; p < k; p++, a += LAM_MR, b += LAM_NR * halves) {
@@ -54,7 +54,7 @@ INLINE void tile_rows(int rows, int halves, int k, const float *a, long panel, c
   }
   for (int i = 0; i < rows; i++)
     for (int h = 0; h < halves; h++) {
-      float *row = c + i * ldc + h * c_half;
+      float *row = c + i * ldc + h * LAM_NR;
       __m512 r = acc[i * halves + h];
       if (accumulate) r = _mm512_add_ps(r, _mm512_loadu_ps(row));
       if (fold_taps) fold_strip(fold[h] + fold_taps[i], &out[h], r);
@@ -70,9 +70,9 @@ INLINE void tile_rows(int rows, int halves, int k, const float *a, long panel, c
 
 // tile_rows for `rows` (at most 12) rows, stored into C.
 static AVX512 void tile(int rows, int halves, int k, const float *a, long panel, const float *b, float *c, long ldc,
-                        long c_half, int accumulate) {
-#define STORE_1(R) case R: tile_rows(R, 1, k, a, panel, b, c, ldc, c_half, accumulate, 0, 0, 0); break;
-#define STORE_2(R) case R: tile_rows(R, 2, k, a, panel, b, c, ldc, c_half, accumulate, 0, 0, 0); break;
+                        int accumulate) {
+#define STORE_1(R) case R: tile_rows(R, 1, k, a, panel, b, c, ldc, accumulate, 0, 0, 0); break;
+#define STORE_2(R) case R: tile_rows(R, 2, k, a, panel, b, c, ldc, accumulate, 0, 0, 0); break;
   if (halves == 2) switch (rows) { CASES(STORE_2) }
   else switch (rows) { CASES(STORE_1) }
 }
@@ -82,8 +82,8 @@ static AVX512 void tile(int rows, int halves, int k, const float *a, long panel,
 static AVX512 void tile_fold(int rows, int halves, int k, const float *a, long panel, const float *b, float *c,
                              long ldc, int accumulate, float *const *fold, const int32_t *fold_taps,
                              const Strip *out) {
-#define FOLD_1(R) case R: tile_rows(R, 1, k, a, panel, b, c, ldc, LAM_NR, accumulate, fold, fold_taps, out); break;
-#define FOLD_2(R) case R: tile_rows(R, 2, k, a, panel, b, c, ldc, LAM_NR, accumulate, fold, fold_taps, out); break;
+#define FOLD_1(R) case R: tile_rows(R, 1, k, a, panel, b, c, ldc, accumulate, fold, fold_taps, out); break;
+#define FOLD_2(R) case R: tile_rows(R, 2, k, a, panel, b, c, ldc, accumulate, fold, fold_taps, out); break;
   if (halves == 2) switch (rows) { CASES(FOLD_2) }
   else switch (rows) { CASES(FOLD_1) }
 }
@@ -92,7 +92,7 @@ static AVX512 void tile_fold(int rows, int halves, int k, const float *a, long p
 // b0[taps[p] + j], and b1[taps[p] + j] for the second strip. For weights of few rows, which would use a
 // packed panel only two or three times. The same sums as from the packed panel.
 INLINE void tile_rows_in_place(int rows, int k, const float *a, long panel, const float *b0, const float *b1,
-                               const int32_t *taps, float *c, long ldc, long c_half, int accumulate) {
+                               const int32_t *taps, float *c, long ldc, int accumulate) {
   __m512 acc[2 * LAM_MR * 2];
   for (int i = 0; i < rows * 2; i++) acc[i] = _mm512_setzero_ps();
   for (int p = 0; p < k; p++, a += LAM_MR) {
@@ -106,7 +106,7 @@ INLINE void tile_rows_in_place(int rows, int k, const float *a, long panel, cons
   }
   for (int i = 0; i < rows; i++)
     for (int h = 0; h < 2; h++) {
-      float *row = c + i * ldc + h * c_half;
+      float *row = c + i * ldc + h * LAM_NR;
       __m512 r = acc[i * 2 + h];
       if (accumulate) r = _mm512_add_ps(r, _mm512_loadu_ps(row));
       _mm512_storeu_ps(row, r);
@@ -114,8 +114,8 @@ INLINE void tile_rows_in_place(int rows, int k, const float *a, long panel, cons
 }
 
 static AVX512 void tile_in_place(int rows, int k, const float *a, long panel, const float *b0, const float *b1,
-                                 const int32_t *taps, float *c, long ldc, long c_half, int accumulate) {
-#define IN_PLACE(R) case R: tile_rows_in_place(R, k, a, panel, b0, b1, taps, c, ldc, c_half, accumulate); break;
+                                 const int32_t *taps, float *c, long ldc, int accumulate) {
+#define IN_PLACE(R) case R: tile_rows_in_place(R, k, a, panel, b0, b1, taps, c, ldc, accumulate); break;
   switch (rows) { CASES(IN_PLACE) }
 }
 
@@ -127,12 +127,9 @@ static AVX512 void tile_in_place(int rows, int k, const float *a, long panel, co
 
 AVX512 void lam_gemm_columns_avx512(int m, int k, int n, int images, const float *packed_a, const float *source,
                                     long image_stride, const int32_t *taps, const int32_t *positions, float *c,
-                                    long ldc, long c_image_stride, float *b_block) {
-  int np = lam_padded_cols(n);
-  int strips = images * np / LAM_NR, block = LAM_NC / LAM_NR;
-  // Where strip s of the call's columns starts in C, and how far its pair's second strip lies from it.
-#define STRIP_AT(s) ((long)((s) * LAM_NR / np) * c_image_stride + (s) * LAM_NR % np)
-#define HALF_AFTER(s) (STRIP_AT((s) + 1) - STRIP_AT(s))
+                                    float *b_block) {
+  int np = lam_padded_cols(n), ldc = images * np;
+  int strips = ldc / LAM_NR, block = LAM_NC / LAM_NR;
   for (int s0 = 0; s0 < strips; s0 += block) {
     int s1 = min_int(strips, s0 + block);
     for (int k0 = 0; k0 < k; k0 += LAM_KC) {
@@ -150,7 +147,7 @@ AVX512 void lam_gemm_columns_avx512(int m, int k, int n, int images, const float
             const float *b1 = source + ((s + 1) * LAM_NR / np) * image_stride + pair[1].offsets[0];
             for (int i0 = 0; i0 < m; i0 += TILE_ROWS)
               tile_in_place(min_int(TILE_ROWS, m - i0), kc, packed_a + (long)i0 * k + k0 * LAM_MR, (long)LAM_MR * k,
-                            b0, b1, taps + k0, c + (long)i0 * ldc + STRIP_AT(s), ldc, HALF_AFTER(s), k0 > 0);
+                            b0, b1, taps + k0, c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
             done[(s - s0) / 2] = 1;
             continue;
           }
@@ -169,13 +166,10 @@ AVX512 void lam_gemm_columns_avx512(int m, int k, int n, int images, const float
         if (done[(s - s0) / 2]) continue;
         for (int i0 = 0; i0 < m; i0 += TILE_ROWS)
           tile(min_int(TILE_ROWS, m - i0), halves, kc, packed_a + (long)i0 * k + k0 * LAM_MR, (long)LAM_MR * k,
-               b_block + (long)(s - s0) * kc * LAM_NR, c + (long)i0 * ldc + STRIP_AT(s), ldc,
-               halves == 2 ? HALF_AFTER(s) : LAM_NR, k0 > 0);
+               b_block + (long)(s - s0) * kc * LAM_NR, c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
       }
     }
   }
-#undef STRIP_AT
-#undef HALF_AFTER
 }
 
 // The strips of a call's images in one list (image i's strip j is i * padded_n / 16 + j), taken 16 at a time
@@ -212,7 +206,7 @@ AVX512 void lam_gemm_columns_add_avx512(int m, int k, int n, int images, const f
         if (out[f].runLength) continue;  // folded below
         for (int i0 = 0; i0 < m; i0 += TILE_ROWS)
           tile(min_int(TILE_ROWS, m - i0), halves[q], k, packed_a + (long)i0 * k, (long)LAM_MR * k, panel,
-               strip + (long)i0 * ld, ld, LAM_NR, 0);
+               strip + (long)i0 * ld, ld, 0);
         for (int h = 0; h < halves[q]; h++)
           lam_add_strip(m, strip + h * LAM_NR, ld, target[f + h], out_taps, &out[f + h]);
       }
@@ -239,7 +233,7 @@ AVX512 void lam_gemm_columns_add_avx512(int m, int k, int n, int images, const f
             tile_fold(rows, halves[q], kc, a, (long)LAM_MR * k, b_block, strip + (long)i0 * ld, ld, 1, &target[f],
                       out_taps + i0, &out[f]);
           else
-            tile(rows, halves[q], kc, a, (long)LAM_MR * k, b_block, strip + (long)i0 * ld, ld, LAM_NR, k0 > 0);
+            tile(rows, halves[q], kc, a, (long)LAM_MR * k, b_block, strip + (long)i0 * ld, ld, k0 > 0);
         }
       }
       if (!out[f].runLength)
@@ -362,7 +356,7 @@ AVX512 void lam_gemm_columns_t_avx512(int m, int columns, int n, int images, con
                           b_panel + h * LAM_NR, ld);
       for (int i0 = 0; i0 < m; i0 += TILE_ROWS)
         tile(min_int(TILE_ROWS, m - i0), halves, kc, a_block + (long)i0 * kc, (long)LAM_MR * kc, b_panel,
-             c + (long)i0 * ldc + j0, ldc, LAM_NR, 1);
+             c + (long)i0 * ldc + j0, ldc, 1);
       j0 += ld;
     }
   }

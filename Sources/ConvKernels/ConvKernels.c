@@ -185,21 +185,15 @@ void lam_pack_b_strip(const float *image, const int32_t *taps, int k0, int kc, c
   }
 }
 
-// lam_gemm_columns with column p of image i's product at c + i*c_image_stride + p (rows ldc apart).
-static void gemm_columns(int m, int k, int n, int images, const float *packed_a, const float *source,
-                         long image_stride, const int32_t *taps, const int32_t *positions, float *c, long ldc,
-                         long c_image_stride, float *b_block) {
-  int mp = lam_padded_rows(m), np = lam_padded_cols(n);
-  int strips = images * np / LAM_NR, block = LAM_NC / LAM_NR;
-  if (k == 0) {
-    for (int i = 0; i < images; i++)
-      for (int r = 0; r < m; r++) memset(c + i * c_image_stride + r * ldc, 0, sizeof(float) * (size_t)np);
-    return;
-  }
+void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
+                      const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
+                      float *c, float *b_block) {
+  int mp = lam_padded_rows(m), np = lam_padded_cols(n), ldc = images * np;
+  int strips = ldc / LAM_NR, block = LAM_NC / LAM_NR;
+  if (k == 0) { memset(c, 0, sizeof(float) * (size_t)m * ldc); return; }
 #if defined(__x86_64__)
   if (lam_kernels() == LAM_KERNELS_AVX512) {
-    lam_gemm_columns_avx512(m, k, n, images, packed_a, source, image_stride, taps, positions, c, ldc, c_image_stride,
-                            b_block);
+    lam_gemm_columns_avx512(m, k, n, images, packed_a, source, image_stride, taps, positions, c, b_block);
     return;
   }
 #endif
@@ -218,22 +212,9 @@ static void gemm_columns(int m, int k, int n, int images, const float *packed_a,
       for (int s = s0; s < s1; s++)
         for (int i0 = 0; i0 < mp; i0 += LAM_MR)
           tile(m - i0, kc, packed_a + (long)i0 * k + k0 * LAM_MR, b_block + (long)(s - s0) * kc * LAM_NR,
-               c + (long)i0 * ldc + (long)(s * LAM_NR / np) * c_image_stride + s * LAM_NR % np, (int)ldc, k0 > 0);
+               c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
     }
   }
-}
-
-void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
-                      const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
-                      float *c, float *b_block) {
-  int np = lam_padded_cols(n);
-  gemm_columns(m, k, n, images, packed_a, source, image_stride, taps, positions, c, (long)images * np, np, b_block);
-}
-
-void lam_gemm_columns_images(int m, int k, int n, int images, const float *packed_a,
-                             const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
-                             float *c, long c_image_stride, float *b_block) {
-  gemm_columns(m, k, n, images, packed_a, source, image_stride, taps, positions, c, n, c_image_stride, b_block);
 }
 
 // For strips that are not runs (tile_fold adds those).

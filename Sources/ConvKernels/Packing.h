@@ -54,11 +54,10 @@ LAM_HIDDEN void lam_pack_bt_panel(const float *source, long image_stride, const 
 // one image to the next (rows past m are not written).
 LAM_HIDDEN void lam_pack_a_block(int m, int n, const float *a, long a_image_stride, long q0, int kc, float *a_block);
 
-// The AVX-512 variants of the three products (Avx512.c), with the same arguments (ConvKernels.c calls them;
-// lam_gemm_columns's C as in gemm_columns there).
+// The AVX-512 variants of the three products (Avx512.c), with the same arguments (ConvKernels.c calls them).
 LAM_HIDDEN void lam_gemm_columns_avx512(int m, int k, int n, int images, const float *packed_a, const float *source,
                                         long image_stride, const int32_t *taps, const int32_t *positions, float *c,
-                                        long ldc, long c_image_stride, float *b_block);
+                                        float *b_block);
 LAM_HIDDEN void lam_gemm_columns_add_avx512(int m, int k, int n, int images, const float *packed_a,
                                             const float *source, long image_stride, const int32_t *taps,
                                             const int32_t *positions, float *dest, long dest_stride,

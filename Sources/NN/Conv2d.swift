@@ -131,12 +131,12 @@ public final class Conv2d: Layer {
     let scratch = g.scratchSize, shard = shards[BatchShards.thread]
     let n0 = c * chunk, b = min(chunk, batchSize - n0)
     for i in n0..<n0 + b { phases.split(x.data + i * g.imageSize, into: planes.data + i * scratch) }
-    if ConvShard.writesInPlace(positions: g.positions) {
-      // Y[out, P] of each image, written where it belongs; then the bias and ReLU while they are in cache
-      let images = output.data + n0 * outChannels * g.positions
+    if ConvShard.writesInPlace(images: b, positions: g.positions) {
+      // Y[out, P] of one image, written where it belongs; then its bias and ReLU while it is in cache
+      let image = output.data + n0 * outChannels * g.positions
       shard.multiply(weightPanels.packed, rows: outChannels, source: planes.data + n0 * scratch, imageStride: scratch,
-                     columns, images: b, into: images)
-      addBias(bias?.value.data, relu: appliesReLU, images, images: b, channels: outChannels, positions: g.positions)
+                     columns, images: 1, into: image)
+      addBias(bias?.value.data, relu: appliesReLU, image, images: 1, channels: outChannels, positions: g.positions)
       return
     }
     // Y[out, b*P] = W[out, in*K*K] x columns[in*K*K, b*P]

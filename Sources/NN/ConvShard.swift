@@ -18,32 +18,33 @@ final class ConvShard {
   /// product = A x the column matrices of `images` images, side by side (`lam_gemm_columns`): A [m, k] is
   /// `packedA` (`PackedWeight`); image i's matrix [k, P] is source[i*imageStride + offsets]. Returns the
   /// product's row stride; image i's columns start at i * lam_padded_cols(P).
+  @discardableResult
   func multiply(
     _ packedA: Tensor, rows m: Int, source: UnsafePointer<Float>, imageStride: Int, _ offsets: ColumnOffsets,
     images: Int
   ) -> Int {
     let ldc = images * Int(lam_padded_cols(Int32(offsets.count)))
     product.reserve(Int(lam_padded_rows(Int32(m))) * ldc)
-    bBlock.reserve(Int(LAM_KC * LAM_NC))
-    lam_gemm_columns(Int32(m), Int32(offsets.rows), Int32(offsets.count), Int32(images), packedA.data, source,
-                     imageStride, offsets.taps, offsets.positions, product.data, bBlock.data)
+    multiply(packedA, rows: m, source: source, imageStride: imageStride, offsets, images: images, into: product.data)
     return ldc
   }
 
-  /// `multiply` straight into `images` images of a batch [N, m, P], the first at `target`, when
-  /// `writesInPlace` (`lam_gemm_columns_images`): no product buffer and no copy out of it.
+  /// `multiply` into `c` [m, images * lam_padded_cols(P)] instead of `product`: straight into one image
+  /// [m, P] of a batch when P fills whole strips of 16 (`writesInPlace`).
   func multiply(
     _ packedA: Tensor, rows m: Int, source: UnsafePointer<Float>, imageStride: Int, _ offsets: ColumnOffsets,
-    images: Int, into target: UnsafeMutablePointer<Float>
+    images: Int, into c: UnsafeMutablePointer<Float>
   ) {
     bBlock.reserve(Int(LAM_KC * LAM_NC))
-    lam_gemm_columns_images(Int32(m), Int32(offsets.rows), Int32(offsets.count), Int32(images), packedA.data, source,
-                            imageStride, offsets.taps, offsets.positions, target, m * offsets.count, bBlock.data)
+    lam_gemm_columns(Int32(m), Int32(offsets.rows), Int32(offsets.count), Int32(images), packedA.data, source,
+                     imageStride, offsets.taps, offsets.positions, c, bBlock.data)
   }
 
-  /// True when a product over images of `positions` positions each can be written straight into its batch:
-  /// P a multiple of 16, so that every strip of 16 columns lies within one image.
-  static func writesInPlace(positions p: Int) -> Bool { p % Int(LAM_NR) == 0 }
+  /// True when the product of `images` images of `positions` positions each has the layout of those
+  /// images in a batch [N, rows, P]: one image, with P a multiple of 16 (no padding columns).
+  static func writesInPlace(images: Int, positions p: Int) -> Bool {
+    images == 1 && Int(lam_padded_cols(Int32(p))) == p
+  }
 
   /// Folds A x the column matrices of `images` images (as `multiply`) back onto the images, as `col2im`
   /// does: each image's product is added onto its zeroed phase planes through `columns` as it is computed

@@ -156,9 +156,9 @@ public final class ConvTranspose2d: Layer {
       backwardPieces.shardDone()
     case .inputGradient(let c):
       let n0 = c * chunk, b = min(chunk, n - n0)
-      if ConvShard.writesInPlace(positions: p) {  // dX of each image, written where it belongs
+      if ConvShard.writesInPlace(images: b, positions: p) {  // dX of one image, written where it belongs
         mine.multiply(weightPanels.packed, rows: inChannels, source: dOutputPlanes.data + n0 * scratch,
-                      imageStride: scratch, columns, images: b, into: dInput.data + n0 * inChannels * p)
+                      imageStride: scratch, columns, images: 1, into: dInput.data + n0 * inChannels * p)
         return
       }
       // dX[in, b*H*W] = W[in, out*K*K] x dColumns[out*K*K, b*H*W]

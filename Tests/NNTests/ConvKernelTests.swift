@@ -113,19 +113,6 @@ private func checkColumnProduct(m: Int, k: Int, n: Int, images: Int, run: Int) {
     let padding = (0..<m * ldc).filter { $0 % ldc % np >= n }.map { c[$0] }
     #expect(padding.allSatisfy { $0 == 0 }, "the padding columns of C are zero")
     #expect(c[(m * ldc)...].allSatisfy { $0.isNaN }, "the rows of C past m are left alone")
-    guard n % 16 == 0 else { continue }
-    // Written as the images of a batch instead: image i [m, n] at i * imageStride, the same bits; the 7
-    // floats between images are left alone.
-    let imageStride = m * n + 7
-    var batch = [Float](repeating: .nan, count: images * imageStride)
-    lam_gemm_columns_images(Int32(m), Int32(k), Int32(n), Int32(images), packed, source.values, source.imageStride,
-                            source.taps, source.positions, &batch, imageStride, &block)
-    for i in 0..<images {
-      let image = (0..<m * n).map { batch[i * imageStride + $0].bitPattern }
-      let columns = (0..<m * n).map { c[$0 / n * ldc + i * np + $0 % n].bitPattern }
-      #expect(image == columns, "m \(m) k \(k) n \(n) image \(i) transposed \(transposed)")
-      #expect(batch[(i * imageStride + m * n)..<((i + 1) * imageStride)].allSatisfy { $0.isNaN })
-    }
   }
 }
 

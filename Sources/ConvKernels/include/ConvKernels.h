@@ -47,12 +47,6 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
                       const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
                       float *c, float *b_block);
 
-/// lam_gemm_columns with each image's product [m, n] written as an image of a batch: C_i[r][p] at
-/// c + i*c_image_stride + r*n + p, rows < m only. n must be a multiple of 16 (no padding columns).
-void lam_gemm_columns_images(int m, int k, int n, int images, const float *packed_a,
-                             const float *source, long image_stride, const int32_t *taps, const int32_t *positions,
-                             float *c, long c_image_stride, float *b_block);
-
 /// lam_gemm_columns with the product added straight back onto the places it belongs instead of stored:
 /// dest[i*dest_stride + out_taps[r] + out_positions[p]] += C_i[r][p] for r < m, p < n (the scatter of
 /// col2im, without C in memory). The places of one row must not repeat. `strip` holds
