@@ -18,7 +18,6 @@ final class ConvShard {
   /// product = A x the column matrices of `images` images, side by side (`lam_gemm_columns`): A [m, k] is
   /// `packedA` (`PackedWeight`); image i's matrix [k, P] is source[i*imageStride + offsets]. Returns the
   /// product's row stride; image i's columns start at i * lam_padded_cols(P).
-  @discardableResult
   func multiply(
     _ packedA: Tensor, rows m: Int, source: UnsafePointer<Float>, imageStride: Int, _ offsets: ColumnOffsets,
     images: Int
@@ -67,8 +66,8 @@ final class ConvShard {
 
   /// dWeight = the sum over `images` images of A_i x C_i^T (`lam_gemm_columns_t`): A_i [m, P] is the plain
   /// matrix at a + i*aImageStride, C_i [columns, P] the column matrix at source[i*imageStride + offsets].
-  /// `dWeight` is the weight gradient of the shard whose images these are; the packing buffers are this
-  /// shard's, which the calling thread owns.
+  /// `dWeight` belongs to the shard whose images these are; the packing buffers are this object's, the
+  /// calling thread's own.
   func weightGradient(
     rows m: Int, a: UnsafePointer<Float>, aImageStride: Int, source: UnsafePointer<Float>, imageStride: Int,
     _ offsets: ColumnOffsets, images: Int, into dWeight: Tensor
