@@ -181,9 +181,7 @@ public final class Conv2d: Layer {
                            imageStride: outChannels * p, dOutputRows, images: b, onto: columns, phases,
                            into: dInput.data + n0 * g.imageSize)
     case .sum(let share):
-      backwardPieces.waitForShards()
-      ConvShard.addGradients(of: shards.prefix(backwardPieces.shards), into: weight, bias, piece: share,
-                             of: backwardPieces.shards)
+      backwardPieces.addGradients(share: share, of: shards, into: weight, bias)
     }
   }
 }

@@ -130,9 +130,16 @@ final class BackwardPieces {
   /// After a shard's weight gradient is written.
   func shardDone() { pending.subtract(1, ordering: .releasing) }
 
+  /// Piece `.sum(share)`: once every shard's weight gradient is written, the rows of share `share` of the
+  /// shards' gradients added into the parameters' (`ConvShard.addGradients`), the bias with share 0.
+  func addGradients(share: Int, of all: [ConvShard], into weight: Parameter, _ bias: Parameter?) {
+    waitForShards()
+    ConvShard.addGradients(of: all.prefix(shards), into: weight, bias, piece: share, of: shards)
+  }
+
   /// Returns once every shard's weight gradient is written. It cannot wait for ever: the sums are the last
   /// pieces, so every weight-gradient piece has been taken by a thread that is running it.
-  func waitForShards() {
+  private func waitForShards() {
     var polls = 0
     while pending.load(ordering: .acquiring) > 0 {
       polls += 1

@@ -167,9 +167,7 @@ public final class ConvTranspose2d: Layer {
       unpackImages(mine.product.data, rowStride: ldc, bias: nil, rows: inChannels, positions: p, into: dInput.data,
                    first: n0, count: b)
     case .sum(let share):
-      backwardPieces.waitForShards()
-      ConvShard.addGradients(of: shards.prefix(backwardPieces.shards), into: weight, bias, piece: share,
-                             of: backwardPieces.shards)
+      backwardPieces.addGradients(share: share, of: shards, into: weight, bias)
     }
   }
 }

@@ -158,8 +158,9 @@ public final class Trainer {
         labels[i] = data.actions[index]
         mask[i] = isLabelled[index / data.steps]
       }
-      o.resize([n] + data.frameShape)
-      next.resize([n] + data.frameShape)
+      let f = data.frame
+      o.resize(n, f.channels, f.height, f.width)
+      next.resize(n, f.channels, f.height, f.width)
       BatchShards.run(over: 2 * o.count, gatherShard)
     }
     let cellSize = data.config.grid.cellSize
