@@ -134,9 +134,9 @@ AVX512 void lam_gemm_columns_avx512(int m, int k, int n, int images, const float
     int s1 = min_int(strips, s0 + block);
     for (int k0 = 0; k0 < k; k0 += LAM_KC) {
       int kc = min_int(LAM_KC, k - k0);
-      // Strips s and s + 1 side by side in one panel [kc][32] (the last alone when their count is odd), or
-      // read in place (done[(s - s0) / 2]).
-      int done[LAM_NC / LAM_NR / 2] = {0};
+      // Strips s and s + 1 side by side in one panel [kc][32] (the last alone when their count is odd),
+      // packed just before its tiles, so that the panel (32 KB) is written and read in L1 while every A panel
+      // streams past it from L2; or read in place.
       for (int s = s0; s < s1; s += 2) {
         int halves = min_int(2, s1 - s);
         if (m <= IN_PLACE_ROWS && k <= LAM_KC && image_stride <= IN_PLACE_FLOATS && halves == 2) {
@@ -148,7 +148,6 @@ AVX512 void lam_gemm_columns_avx512(int m, int k, int n, int images, const float
             for (int i0 = 0; i0 < m; i0 += TILE_ROWS)
               tile_in_place(min_int(TILE_ROWS, m - i0), kc, packed_a + (long)i0 * k + k0 * LAM_MR, (long)LAM_MR * k,
                             b0, b1, taps + k0, c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
-            done[(s - s0) / 2] = 1;
             continue;
           }
         }
@@ -156,17 +155,11 @@ AVX512 void lam_gemm_columns_avx512(int m, int k, int n, int images, const float
           int image = (s + h) * LAM_NR / np, p0 = (s + h) * LAM_NR % np;
           Strip strip;
           lam_describe_strip(positions, p0, n, &strip);
-          lam_pack_b_strip(source + image * image_stride, taps, k0, kc, &strip,
-                           b_block + (long)(s - s0) * kc * LAM_NR + h * LAM_NR, LAM_NR * halves);
+          lam_pack_b_strip(source + image * image_stride, taps, k0, kc, &strip, b_block + h * LAM_NR, LAM_NR * halves);
         }
-      }
-      // One B panel (32 KB) stays in L1 while every A panel streams past it from L2.
-      for (int s = s0; s < s1; s += 2) {
-        int halves = min_int(2, s1 - s);
-        if (done[(s - s0) / 2]) continue;
         for (int i0 = 0; i0 < m; i0 += TILE_ROWS)
           tile(min_int(TILE_ROWS, m - i0), halves, kc, packed_a + (long)i0 * k + k0 * LAM_MR, (long)LAM_MR * k,
-               b_block + (long)(s - s0) * kc * LAM_NR, c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
+               b_block, c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
       }
     }
   }
