@@ -201,18 +201,16 @@ void lam_gemm_columns(int m, int k, int n, int images, const float *packed_a,
     int s1 = min_int(strips, s0 + block);
     for (int k0 = 0; k0 < k; k0 += LAM_KC) {
       int kc = min_int(LAM_KC, k - k0);
+      // Each B strip (16 KB) is packed just before its tiles, so that it is written and read in L1 while
+      // every A panel streams past it from L2.
       for (int s = s0; s < s1; s++) {
         int image = s * LAM_NR / np, p0 = s * LAM_NR % np;
         Strip strip;
         lam_describe_strip(positions, p0, n, &strip);
-        lam_pack_b_strip(source + image * image_stride, taps, k0, kc, &strip, b_block + (long)(s - s0) * kc * LAM_NR,
-                         LAM_NR);
-      }
-      // One B strip (16 KB) stays in L1 while every A panel streams past it from L2.
-      for (int s = s0; s < s1; s++)
+        lam_pack_b_strip(source + image * image_stride, taps, k0, kc, &strip, b_block, LAM_NR);
         for (int i0 = 0; i0 < mp; i0 += LAM_MR)
-          tile(m - i0, kc, packed_a + (long)i0 * k + k0 * LAM_MR, b_block + (long)(s - s0) * kc * LAM_NR,
-               c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
+          tile(m - i0, kc, packed_a + (long)i0 * k + k0 * LAM_MR, b_block, c + (long)i0 * ldc + s * LAM_NR, ldc, k0 > 0);
+      }
     }
   }
 }
