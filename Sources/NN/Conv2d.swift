@@ -33,14 +33,19 @@ public final class Conv2d: Layer {
   /// gradient of that max(0, y) and masks it itself, in the pass that sums the bias gradient: for a ReLU
   /// after this layer that passes both through (`Activation.fusedIntoPreviousLayer`).
   public var appliesReLU = false
+  /// How the products are computed (`ConvAlgorithm`); read at each forward.
+  public var algorithm = ConvAlgorithm.automatic
+  /// True when the last forward ran Winograd's F(2x2, 2x2) (`ConvAlgorithm`).
+  public var usesWinograd: Bool { winograd != nil }
 
   private var geometry: ConvGeometry?  // of the last forward's images
+  private var winograd: WinogradConv?  // when `geometry` is one it computes (`WinogradConv.fits`)
   private var phases: PhaseRows?  // the phase planes of `geometry`'s images
   private var columns: ColumnOffsets?  // the column matrix of `geometry` in an image's phase planes
   private var dOutputRows: ColumnOffsets?  // dY of one image as a plain matrix [out, OH*OW]
   private var batchSize = 0  // N of the last forward
   private var chunk = 1  // images per kernel call
-  private var input: Tensor?  // [N, in, H, W], forward's argument while its shards run
+  private var input: Tensor?  // [N, in, H, W], forward's argument while its shards run (kept for backward by Winograd)
   private let planes = Tensor([0])  // [N, g.scratchSize]: every input image's phase planes; kept for backward
   private let weightPanels = PackedWeight()  // W [out, in*K*K] packed for forward, W^T for backward
   private let output = Tensor([0])  // [N, out, OH, OW]
@@ -53,6 +58,21 @@ public final class Conv2d: Layer {
   private lazy var forwardChunk: (Int, Int) -> Void = { [unowned self] c, _ in self.forward(chunk: c) }
   private lazy var biasGradientShard: (Int, Int) -> Void = { [unowned self] in self.biasGradient(shard: $0, of: $1) }
   private lazy var backwardPiece: (Int, Int) -> Void = { [unowned self] piece, _ in self.backward(piece: piece) }
+  private lazy var winogradForward: (Int, Int) -> Void = { [unowned self] c, _ in
+    guard let x = self.input else { return }
+    self.winograd?.convForward(x.data, chunk: c, bias: self.bias?.value.data, relu: self.appliesReLU,
+                               into: self.output.data)
+  }
+  private lazy var winogradBackward: (Int, Int) -> Void = { [unowned self] s, count in
+    self.biasGradient(shard: s, of: count)
+    guard let dOutput = self.dOutput, let x = self.input else { return }
+    self.winograd?.convBackward(self.appliesReLU ? self.maskedDOutput.data : dOutput.data, input: x.data, shard: s,
+                                of: count, dWeight: self.shards[s].dWeight,
+                                dInput: self.inputNeedsGradient ? self.dInput.data : nil)
+  }
+  private lazy var addShardGradients: (Int, Int) -> Void = { [unowned self] piece, pieces in
+    ConvShard.addGradients(of: self.shards.prefix(pieces), into: self.weight, self.bias, piece: piece, of: pieces)
+  }
   private let backwardPieces = BackwardPieces()
 
   public init(
@@ -90,13 +110,22 @@ public final class Conv2d: Layer {
       columns = ColumnOffsets(columnsOf: g)
       dOutputRows = ColumnOffsets(rows: outChannels, positions: g.positions)
     }
+    let fits = WinogradConv.fits(algorithm, kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
+                                 outChannels: outChannels, height: g.height, width: g.width)
+    winograd = fits ? winograd ?? WinogradConv(inChannels: inChannels, outChannels: outChannels) : nil
     batchSize = n
     input = x
+    output.resize(n, outChannels, g.outHeight, g.outWidth)
+    while shards.count < BatchShards.count { shards.append(ConvShard()) }
+    if let winograd {
+      chunk = 1  // the shards' images, for `biasGradient`
+      winograd.prepare(weight: weight.value, height: g.height, width: g.width, batch: n)
+      BatchShards.run(pieces: winograd.chunkCount, winogradForward)
+      return output  // `input` kept: backward transforms it again
+    }
     chunk = max(1, min(imagesPerGEMM, n, Int(LAM_NC / lam_padded_cols(Int32(g.positions)))))
     planes.resize(n, g.scratchSize)
-    output.resize(n, outChannels, g.outHeight, g.outWidth)
     weightPanels.pack(weight, rows: outChannels, depth: g.patchSize, transposed: false)
-    while shards.count < BatchShards.count { shards.append(ConvShard()) }
     BatchShards.run(pieces: (n + chunk - 1) / chunk, forwardChunk)
     input = nil
     return output
@@ -109,7 +138,7 @@ public final class Conv2d: Layer {
     if inputNeedsGradient {
       dInput.resize(inputShape)
       dInputIsZero = false
-      weightPanels.pack(weight, rows: g.patchSize, depth: outChannels, transposed: true)
+      if winograd == nil { weightPanels.pack(weight, rows: g.patchSize, depth: outChannels, transposed: true) }
     } else if !dInputIsZero || dInput.shape != inputShape {  // zeros, written once and then only returned
       dInput.resize(inputShape)
       dInput.zero()
@@ -118,6 +147,13 @@ public final class Conv2d: Layer {
     if appliesReLU { maskedDOutput.resize(output.shape) }
     self.dOutput = dOutput
     while shards.count < BatchShards.count { shards.append(ConvShard()) }
+    if let winograd {
+      winograd.reserveShards()
+      BatchShards.run(winogradBackward)
+      BatchShards.run(addShardGradients)
+      self.dOutput = nil
+      return dInput
+    }
     BatchShards.run(biasGradientShard)
     let chunks = inputNeedsGradient ? (batchSize + chunk - 1) / chunk : 0
     BatchShards.run(pieces: backwardPieces.start(shards: BatchShards.count, chunks: chunks), backwardPiece)

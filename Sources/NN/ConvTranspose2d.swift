@@ -23,8 +23,15 @@ public final class ConvTranspose2d: Layer {
   /// the gradient of that max(0, y) and masks it itself, image by image as it splits dY into phase planes:
   /// for a ReLU after this layer that passes both through (`Activation.fusedIntoPreviousLayer`).
   public var appliesReLU = false
+  /// How the products are computed (`ConvAlgorithm`); read at each forward.
+  public var algorithm = ConvAlgorithm.automatic
+  /// True when the last forward ran Winograd's F(2x2, 2x2) (`ConvAlgorithm`).
+  public var usesWinograd: Bool { winograd != nil }
 
   private var geometry: ConvGeometry?  // of the last forward's *output* images
+  /// When `geometry` is one it computes (`WinogradConv.fits`): the conv view maps the output's `out` channels
+  /// to the input's `in`, with the weight [in, out, 4, 4] as it is
+  private var winograd: WinogradConv?
   private var phases: PhaseRows?  // the phase planes of `geometry`'s images
   private var columns: ColumnOffsets?  // the column matrix of `geometry` in an output image's phase planes
   private var inputRows: ColumnOffsets?  // one input image as a plain matrix [in, H*W]
@@ -35,12 +42,38 @@ public final class ConvTranspose2d: Layer {
   private let weightPanels = PackedWeight()  // W^T [out*K*K, in] packed for forward, W for backward
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
+  private let maskedDOutput = Tensor([0])  // [N, out, OH, OW]: dOutput where the output is positive (appliesReLU, Winograd)
   private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
   private var shards: [ConvShard] = []  // one per compute thread, made on the first call with that many
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
   private lazy var forwardChunk: (Int, Int) -> Void = { [unowned self] c, _ in self.forward(chunk: c) }
   private lazy var biasGradientShard: (Int, Int) -> Void = { [unowned self] in self.biasGradient(shard: $0, of: $1) }
   private lazy var backwardPiece: (Int, Int) -> Void = { [unowned self] piece, _ in self.backward(piece: piece) }
+  private lazy var winogradForward: (Int, Int) -> Void = { [unowned self] c, _ in
+    guard let x = self.input, let winograd = self.winograd, let g = self.geometry else { return }
+    let (n0, b) = winograd.transposedForward(x.data, chunk: c, into: self.output.data)
+    addBias(self.bias?.value.data, relu: self.appliesReLU, self.output.data + n0 * g.imageSize, images: b,
+            channels: self.outChannels, positions: g.height * g.width)
+  }
+  private lazy var winogradBackward: (Int, Int) -> Void = { [unowned self] s, count in
+    guard let winograd = self.winograd, let g = self.geometry, let dOutput = self.dOutput, let x = self.input
+    else { return }
+    let shard = self.shards[s]
+    if self.bias != nil {
+      shard.dBias.resize(self.outChannels)
+      shard.dBias.zero()
+    }
+    winograd.transposedBackward(input: x.data, shard: s, of: count, dWeight: shard.dWeight,
+                                dInput: self.dInput.data) { n0, b in
+      let first = n0 * g.imageSize
+      return outputGradient(dOutput.data + first, output: self.appliesReLU ? self.output.data + first : nil,
+                            masked: self.maskedDOutput.data + first, images: b, channels: self.outChannels,
+                            positions: g.height * g.width, summingInto: self.bias != nil ? shard.dBias.data : nil)
+    }
+  }
+  private lazy var addShardGradients: (Int, Int) -> Void = { [unowned self] piece, pieces in
+    ConvShard.addGradients(of: self.shards.prefix(pieces), into: self.weight, self.bias, piece: piece, of: pieces)
+  }
   private let backwardPieces = BackwardPieces()
 
   public init(
@@ -84,12 +117,22 @@ public final class ConvTranspose2d: Layer {
       columns = ColumnOffsets(columnsOf: g)
       inputRows = ColumnOffsets(rows: inChannels, positions: g.positions)
     }
+    let fits = outputPadding == 0
+      && WinogradConv.fits(algorithm, kernel: kernel, stride: stride, padding: padding, inChannels: outChannels,
+                           outChannels: inChannels, height: oh, width: ow)
+    winograd = fits ? winograd ?? WinogradConv(inChannels: outChannels, outChannels: inChannels) : nil
     inputShape = x.shape
     input = x
     chunk = max(1, min(imagesPerGEMM, n, Int(LAM_NC / lam_padded_cols(Int32(g.positions)))))
     output.resize(n, outChannels, oh, ow)
-    weightPanels.pack(weight, rows: g.patchSize, depth: inChannels, transposed: true)
     while shards.count < BatchShards.count { shards.append(ConvShard()) }
+    if let winograd {
+      chunk = 1  // the shards' images, for `biasGradient`
+      winograd.prepare(weight: weight.value, height: oh, width: ow, batch: n)
+      BatchShards.run(pieces: winograd.chunkCount, winogradForward)
+      return output
+    }
+    weightPanels.pack(weight, rows: g.patchSize, depth: inChannels, transposed: true)
     BatchShards.run(pieces: (n + chunk - 1) / chunk, forwardChunk)
     return output
   }
@@ -99,10 +142,18 @@ public final class ConvTranspose2d: Layer {
     precondition(dOutput.shape == output.shape,
                  "ConvTranspose2d.backward got \(dOutput.shape), expected \(output.shape)")
     dInput.resize(inputShape)
-    dOutputPlanes.resize(inputShape[0], g.scratchSize)
-    weightPanels.pack(weight, rows: inChannels, depth: g.patchSize, transposed: false)
     self.dOutput = dOutput
     while shards.count < BatchShards.count { shards.append(ConvShard()) }
+    if let winograd {
+      winograd.reserveShards()
+      if appliesReLU { maskedDOutput.resize(output.shape) }
+      BatchShards.run(winogradBackward)
+      BatchShards.run(addShardGradients)
+      self.dOutput = nil
+      return dInput
+    }
+    dOutputPlanes.resize(inputShape[0], g.scratchSize)
+    weightPanels.pack(weight, rows: inChannels, depth: g.patchSize, transposed: false)
     BatchShards.run(biasGradientShard)
     let chunks = (inputShape[0] + chunk - 1) / chunk
     BatchShards.run(pieces: backwardPieces.start(shards: BatchShards.count, chunks: chunks), backwardPiece)

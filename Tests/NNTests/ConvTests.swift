@@ -447,27 +447,36 @@ private func runOnce(_ layer: Layer, _ x: Tensor) -> [[Float]] {
 
 @Test func convolutionsSplitBetweenThreadsRepeatExactlyPerThreadCountAndAgreeAcrossCounts() {
   // 13 images, 2 per GEMM: 7 chunks over one shard per thread (3 and 4 chunks for two), the last chunk partial.
+  // Winograd: 13 images of 16 tiles, one shard per thread and chunks of 8 images within it.
   let cc = ConvCase(n: 13, c: 3, h: 8, w: 6, out: 5, k: 4, s: 2, p: 1)
+  let wide = ConvCase(n: 13, c: 3, h: 16, w: 16, out: 5, k: 4, s: 2, p: 1)
   let before = BLASThreads.count
   defer { BLASThreads.set(before) }
-  let makers: [(String, (Int) -> Layer)] = [
-    ("Conv2d", { chunk in let l = cc.conv2d(); l.imagesPerGEMM = chunk; return l }),
-    ("ConvTranspose2d", { chunk in let l = cc.convTranspose2d(); l.imagesPerGEMM = chunk; return l }),
+  let makers: [(String, (Int) -> Layer, Tensor)] = [
+    ("Conv2d", { chunk in let l = cc.conv2d(); l.imagesPerGEMM = chunk; return l }, cc.input()),
+    ("ConvTranspose2d", { chunk in let l = cc.convTranspose2d(); l.imagesPerGEMM = chunk; return l }, cc.input()),
+    ("Conv2d, Winograd", { _ in let l = wide.conv2d(); l.algorithm = .winograd; return l }, wide.input()),
+    ("ConvTranspose2d, Winograd", { _ in let l = cc.convTranspose2d(); l.algorithm = .winograd; return l },
+     ConvCase(n: 13, c: 3, h: 8, w: 4, out: 5, k: 4, s: 2, p: 1).input()),
   ]
-  for (name, make) in makers {
+  for (name, make, x) in makers {
     BLASThreads.set(1)
-    let whole = runOnce(make(13), cc.input())  // one chunk: one shard does all the work
+    let whole = runOnce(make(13), x)  // one chunk: one shard does all the work
     for threads in [1, 2, 3, 4] {
       BLASThreads.set(threads)
-      let split = runOnce(make(2), cc.input())
+      let split = runOnce(make(2), x)
       // The same layer again (its shards' buffers now reused) and a new one give the same bits.
       let layer = make(2)
-      _ = runOnce(layer, cc.input())
+      _ = runOnce(layer, x)
       layer.zeroGrad()
-      #expect(runOnce(layer, cc.input()) == split, "\(name): \(threads) threads, the layer's second call differs")
-      #expect(runOnce(make(2), cc.input()) == split, "\(name): \(threads) threads, two runs differ")
+      #expect(runOnce(layer, x) == split, "\(name): \(threads) threads, the layer's second call differs")
+      #expect(runOnce(make(2), x) == split, "\(name): \(threads) threads, two runs differ")
+      // Winograd sums a shard's weight gradient in the transformed domain, then adds four of those sums into
+      // each weight: the other grouping of another count moves it a little further.
+      let tolerance = name.hasSuffix("Winograd") ? 3e-5 : 1e-5
       for (a, b) in zip(split, whole) {
-        #expect(maxRelativeError(a.map(Double.init), b.map(Double.init), floor: 1) < 1e-5, "\(name): \(threads) threads")
+        #expect(maxRelativeError(a.map(Double.init), b.map(Double.init), floor: 1) < tolerance,
+                "\(name): \(threads) threads")
       }
     }
   }
@@ -488,6 +497,10 @@ func convolutionsApplyingTheirReLUGiveTheSameBits(threads: Int, bias: Bool) {
     ("Conv2d", { let l = cc.conv2d(); l.imagesPerGEMM = 2; return l }, { ($0 as! Conv2d).appliesReLU = true }),
     ("ConvTranspose2d", { let l = cc.convTranspose2d(); l.imagesPerGEMM = 2; return l },
      { ($0 as! ConvTranspose2d).appliesReLU = true }),
+    ("Conv2d, Winograd", { let l = cc.conv2d(); l.algorithm = .winograd; return l },
+     { ($0 as! Conv2d).appliesReLU = true }),
+    ("ConvTranspose2d, Winograd", { let l = cc.convTranspose2d(); l.algorithm = .winograd; return l },
+     { ($0 as! ConvTranspose2d).appliesReLU = true }),
   ]
   for (name, make, fuse) in makers {
     let apart = Sequential([("conv", make()), ("relu", ReLU())])
@@ -503,4 +516,106 @@ func convolutionsApplyingTheirReLUGiveTheSameBits(threads: Int, bias: Bool) {
       fused.zeroGrad()
     }
   }
+}
+
+// MARK: - Winograd's F(2x2, 2x2)
+
+/// Kernel 4, stride 2, padding 1 over sides that are multiples of 4: Winograd's geometry. 16 x 16 images
+/// are 16 tiles each, so 13 of them run as two chunks of 8 and 5 images.
+let winogradConvCases: [ConvCase] = [
+  ConvCase(n: 3, c: 3, h: 8, w: 8, out: 5, k: 4, s: 2, p: 1),
+  ConvCase(n: 2, c: 2, h: 4, w: 12, out: 3, k: 4, s: 2, p: 1, bias: false),
+  ConvCase(n: 13, c: 2, h: 16, w: 16, out: 3, k: 4, s: 2, p: 1),
+]
+
+/// The transposed cases' inputs: outputs of twice their sides.
+let winogradConvTransposeCases: [ConvCase] = [
+  ConvCase(n: 3, c: 3, h: 2, w: 4, out: 5, k: 4, s: 2, p: 1),
+  ConvCase(n: 2, c: 2, h: 6, w: 2, out: 3, k: 4, s: 2, p: 1, bias: false),
+  ConvCase(n: 13, c: 3, h: 8, w: 8, out: 2, k: 4, s: 2, p: 1),
+]
+
+@Test("Conv2d with Winograd's F(2x2, 2x2) equals the naive 7-deep loop", arguments: winogradConvCases)
+func winogradConv2dForwardMatchesNaiveLoops(_ cc: ConvCase) {
+  let layer = cc.conv2d()
+  layer.algorithm = .winograd
+  let x = cc.input()
+  let expected = naiveConv2d(x, weight: layer.weight.value, bias: layer.bias?.value, stride: cc.s, padding: cc.p)
+  let y = layer.forward(x)
+  #expect(layer.usesWinograd)
+  #expect(y.shape == expected.shape)
+  #expect(maxError(y, expected.values) < 1e-5)
+}
+
+@Test("ConvTranspose2d with Winograd's F(2x2, 2x2) equals the naive scatter loop", arguments: winogradConvTransposeCases)
+func winogradConvTranspose2dForwardMatchesNaiveLoops(_ cc: ConvCase) {
+  let layer = cc.convTranspose2d()
+  layer.algorithm = .winograd
+  let x = cc.input()
+  let expected = naiveConvTranspose2d(x, weight: layer.weight.value, bias: layer.bias?.value, stride: cc.s,
+                                      padding: cc.p, outputPadding: 0)
+  let y = layer.forward(x)
+  #expect(layer.usesWinograd)
+  #expect(y.shape == expected.shape)
+  #expect(maxError(y, expected.values) < 1e-5)
+}
+
+@Test("Winograd's backward equals central differences for the input, weight and bias")
+func winogradGradientsMatchFiniteDifferences() {
+  let conv = ConvCase(n: 2, c: 2, h: 4, w: 8, out: 3, k: 4, s: 2, p: 1)
+  let deconv = ConvCase(n: 2, c: 3, h: 2, w: 4, out: 2, k: 4, s: 2, p: 1)
+  let layers: [(String, Layer, Tensor)] = [
+    ("Conv2d", { let l = conv.conv2d(); l.algorithm = .winograd; return l }(), conv.input()),
+    ("ConvTranspose2d", { let l = deconv.convTranspose2d(); l.algorithm = .winograd; return l }(), deconv.input()),
+  ]
+  for (name, layer, x) in layers {
+    let errors = checkGradients(layer, input: x)
+    #expect(errors.input <= 1e-3, "\(name)")
+    #expect(errors.parameters.keys.sorted() == ["bias", "weight"])
+    for (parameter, error) in errors.parameters { #expect(error <= 1e-3, "\(name) \(parameter)") }
+  }
+}
+
+@Test("Winograd and the direct kernels agree to rounding on the workload's conv2 and deconv1")
+func winogradAgreesWithTheDirectKernels() {
+  let conv = ConvCase(n: 3, c: 32, h: 16, w: 16, out: 64, k: 4, s: 2, p: 1)
+  let deconv = ConvCase(n: 3, c: 256, h: 4, w: 4, out: 64, k: 4, s: 2, p: 1)
+  let makers: [(String, (ConvAlgorithm) -> Layer, Tensor)] = [
+    ("Conv2d", { let l = conv.conv2d(); l.algorithm = $0; return l }, conv.input()),
+    ("ConvTranspose2d", { let l = deconv.convTranspose2d(); l.algorithm = $0; return l }, deconv.input()),
+  ]
+  for (name, make, x) in makers {
+    let (automatic, direct) = (make(.automatic), make(.direct))
+    let a = runOnce(automatic, x), d = runOnce(direct, x)
+    #expect((automatic as? Conv2d)?.usesWinograd ?? (automatic as! ConvTranspose2d).usesWinograd, "\(name)")
+    #expect(!((direct as? Conv2d)?.usesWinograd ?? (direct as! ConvTranspose2d).usesWinograd), "\(name)")
+    #expect(a[0] != d[0], "\(name): two algorithms, so not the same bits")
+    for (i, (u, v)) in zip(a, d).enumerated() {
+      #expect(maxRelativeError(u.map(Double.init), v.map(Double.init), floor: 1) < 1e-5, "\(name) tensor \(i)")
+    }
+  }
+}
+
+@Test func automaticChoiceTakesWinogradOnlyForWideStrideTwoLayers() {
+  var rng = RNG(seed: 7)
+  func uses(_ layer: Conv2d, _ h: Int, _ w: Int) -> Bool {
+    _ = layer.forward(Tensor([1, layer.inChannels, h, w]))
+    return layer.usesWinograd
+  }
+  #expect(uses(Conv2d(32, 64, kernel: 4, stride: 2, padding: 1, rng: &rng), 16, 16))
+  #expect(uses(Conv2d(16, 16, kernel: 4, stride: 2, padding: 1, rng: &rng), 8, 12))
+  #expect(!uses(Conv2d(16, 32, kernel: 4, stride: 2, padding: 1, rng: &rng), 4, 4))  // smaller than 8 x 8
+  #expect(!uses(Conv2d(6, 32, kernel: 4, stride: 2, padding: 1, rng: &rng), 32, 32))  // 6 channels
+  #expect(!uses(Conv2d(32, 64, kernel: 4, stride: 2, padding: 1, rng: &rng), 16, 10))  // 10 is not a multiple of 4
+  #expect(!uses(Conv2d(32, 64, kernel: 3, stride: 2, padding: 1, rng: &rng), 16, 16))
+  #expect(!uses(Conv2d(32, 64, kernel: 4, stride: 1, padding: 1, rng: &rng), 16, 16))
+  let layer = Conv2d(32, 64, kernel: 4, stride: 2, padding: 1, rng: &rng)
+  layer.algorithm = .direct
+  #expect(!uses(layer, 16, 16))
+  let deconv = ConvTranspose2d(256, 64, kernel: 4, stride: 2, padding: 1, rng: &rng)
+  _ = deconv.forward(Tensor([1, 256, 4, 4]))
+  #expect(deconv.usesWinograd)
+  let padded = ConvTranspose2d(32, 32, kernel: 4, stride: 2, padding: 1, outputPadding: 1, rng: &rng)
+  _ = padded.forward(Tensor([1, 32, 4, 4]))
+  #expect(!padded.usesWinograd)
 }

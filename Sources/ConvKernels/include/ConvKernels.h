@@ -87,4 +87,29 @@ void lam_split_pairs(const float *image, float *planes, int size, int rows, cons
 /// image[src[r] + 2t + 1] += planes[odd[r] + t] (t < odds); with `add` 0, = instead of +=.
 void lam_merge_pairs(const float *planes, float *image, int rows, const int32_t *src, const int32_t *even,
                      const int32_t *odd, int evens, int odds, int add);
+// Winograd's F(2x2, 2x2) for a convolution of kernel 4, stride 2, padding 1 over images [C, H, W] with H
+// and W multiples of 4 (Winograd.c says how). Split into its four input phases, the convolution is a 2 x 2
+// one over 4C channels; each 2 x 2 output tile is then 9 products of transformed 3 x 3 tiles. The
+// transformed values live in 9 planes e = xi*3 + nu, `plane_stride` floats apart, each a matrix with rows
+// `ld` floats apart whose column t = ty * (W/4) + tx is tile (ty, tx) of an image (image i's tiles in
+// columns i*T.., T = (H/4)*(W/4)): V [9][4C][ld] (row c*4 + p*2 + q: channel c, phase p of the rows and q
+// of the columns), M [9][out][ld] and U [9][out][4C]. Then Y = output(M) with M[e] = U[e] x V[e].
+
+/// V = the input transform of `images` images [channels, h, w] at z + i*z_stride.
+void lam_wino_input(const float *z, long z_stride, int images, int channels, int h, int w, float *v,
+                    long plane_stride, long ldv);
+/// The adjoint of lam_wino_input: images i at dz + i*z_stride written with the sum of what V's entries read.
+void lam_wino_input_adjoint(const float *dv, long plane_stride, long ldv, int images, int channels, int h, int w,
+                            float *dz, long z_stride);
+/// Images [channels, oh, ow] at y + i*y_stride from M: each tile's A^T M A, plus bias[o] when given, then
+/// max(0, y) when `relu`.
+void lam_wino_output(const float *m, long plane_stride, long ldm, int images, int channels, int oh, int ow,
+                     const float *bias, int relu, float *y, long y_stride);
+/// The adjoint of lam_wino_output without bias and ReLU: dM from images [channels, oh, ow] at dy + i*y_stride.
+void lam_wino_output_adjoint(const float *dy, long y_stride, int images, int channels, int oh, int ow, float *dm,
+                             long plane_stride, long ldm);
+/// Rows first..<end of U [9][out][4*in] from w [out, in, 4, 4].
+void lam_wino_weight(const float *w, int out, int in, int first, int end, float *u);
+/// The adjoint of lam_wino_weight: dw [out, in, 4, 4] written from dU.
+void lam_wino_weight_adjoint(const float *du, int out, int in, float *dw);
 #endif
