@@ -12,7 +12,9 @@ import Core
 /// The pieces: ConvGeometry.swift (the window and output size), ConvPhasePlanes.swift (the planes and the
 /// offsets the kernels read), ConvShard.swift (a thread's share of the batch and its kernel calls),
 /// ConvReference.swift (im2col and col2im as plain loops, what the tests compare against), and the C
-/// kernels in Sources/ConvKernels (README.md there). ConvTranspose2d.swift uses the same pieces.
+/// kernels in Sources/ConvKernels (README.md there). ConvTranspose2d.swift uses the same pieces. Kernel-4,
+/// stride-2 layers of 16 channels and more run Winograd's F(2x2, 2x2) instead (ConvWinograd.swift,
+/// `algorithm`).
 public final class Conv2d: Layer {
   public let inChannels: Int
   public let outChannels: Int
@@ -45,7 +47,7 @@ public final class Conv2d: Layer {
   private var dOutputRows: ColumnOffsets?  // dY of one image as a plain matrix [out, OH*OW]
   private var batchSize = 0  // N of the last forward
   private var chunk = 1  // images per kernel call
-  private var input: Tensor?  // [N, in, H, W], forward's argument while its shards run (kept for backward by Winograd)
+  private var input: Tensor?  // [N, in, H, W], forward's argument while its shards run (Winograd: until backward)
   private let planes = Tensor([0])  // [N, g.scratchSize]: every input image's phase planes; kept for backward
   private let weightPanels = PackedWeight()  // W [out, in*K*K] packed for forward, W^T for backward
   private let output = Tensor([0])  // [N, out, OH, OW]

@@ -42,7 +42,7 @@ public final class ConvTranspose2d: Layer {
   private let weightPanels = PackedWeight()  // W^T [out*K*K, in] packed for forward, W for backward
   private let output = Tensor([0])  // [N, out, OH, OW]
   private let dInput = Tensor([0])  // [N, in, H, W]
-  private let maskedDOutput = Tensor([0])  // [N, out, OH, OW]: dOutput where the output is positive (appliesReLU, Winograd)
+  private let maskedDOutput = Tensor([0])  // [N, out, OH, OW]: dOutput where the output is positive (Winograd)
   private var dOutput: Tensor?  // [N, out, OH, OW], backward's argument while its shards run
   private var shards: [ConvShard] = []  // one per compute thread, made on the first call with that many
   // The shard bodies, made once: a closure that captured each call's values would be allocated per call.
