@@ -136,13 +136,15 @@ public final class Conv2d: Layer {
   public func backward(_ dOutput: Tensor) -> Tensor {
     guard let g = geometry else { preconditionFailure("Conv2d.backward before forward") }
     precondition(dOutput.shape == output.shape, "Conv2d.backward got \(dOutput.shape), expected \(output.shape)")
-    let inputShape = [batchSize, inChannels, g.height, g.width]
+    // [N, in, H, W], compared element by element: an array of the shape would be allocated every step
+    let (n, h, w) = (batchSize, g.height, g.width), shape = dInput.shape
+    let sameShape = shape.count == 4 && shape[0] == n && shape[1] == inChannels && shape[2] == h && shape[3] == w
     if inputNeedsGradient {
-      dInput.resize(inputShape)
+      dInput.resize(n, inChannels, h, w)
       dInputIsZero = false
       if winograd == nil { weightPanels.pack(weight, rows: g.patchSize, depth: outChannels, transposed: true) }
-    } else if !dInputIsZero || dInput.shape != inputShape {  // zeros, written once and then only returned
-      dInput.resize(inputShape)
+    } else if !dInputIsZero || !sameShape {  // zeros, written once and then only returned
+      dInput.resize(n, inChannels, h, w)
       dInput.zero()
       dInputIsZero = true
     }

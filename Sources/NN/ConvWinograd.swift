@@ -21,11 +21,12 @@ public enum ConvAlgorithm: Sendable {
 ///
 /// The operator is the convolution from C channels over [h, w] to K channels over [h/2, w/2] ("conv view"):
 /// `Conv2d` runs it forward and its adjoint for the input gradient; `ConvTranspose2d` (weight [in, out, 4, 4]
-/// = [K, C, 4, 4]) runs the adjoint forward and the operator for its input gradient. Each thread takes a
-/// shard of the images and runs them a chunk at a time (`chunkColumns` tiles), every step of a chunk while
-/// its transformed operands are in L2; backward transforms the layer's input again rather than keeping it
-/// transformed. The weight gradient of each shard goes to its `ConvShard.dWeight`, summed by the caller in
-/// shard order, so a thread count repeats its bits.
+/// = [K, C, 4, 4]) runs the adjoint forward and the operator for its input gradient. The images go a chunk
+/// of `chunkColumns` tiles at a time, every step of a chunk while its transformed operands are in L2:
+/// forward hands the chunks to the next free thread; backward gives each thread a shard of whole images
+/// and transforms the layer's input again rather than keeping it transformed. The weight gradient of each
+/// shard goes to its `ConvShard.dWeight`, summed by the caller in shard order, so a thread count repeats
+/// its bits.
 final class WinogradConv {
   let inChannels: Int  // C, the conv view's input channels
   let outChannels: Int  // K
@@ -44,7 +45,7 @@ final class WinogradConv {
   private var weight: UnsafePointer<Float>?  // while `prepare` runs
   private lazy var transformShard: (Int, Int) -> Void = { [unowned self] in self.transformWeight(shard: $0, of: $1) }
 
-  /// A shard's working buffers.
+  /// The working buffers of a shard in backward, of a thread in forward.
   private final class Scratch {
     let outputSide = Tensor([0])  // [9, K, chunk tiles] (`Planes`): M or dM
     let inputSide = Tensor([0])  // [9, 4C, chunk tiles] (`Planes`): V or dV
@@ -122,7 +123,7 @@ final class WinogradConv {
   }
 
   /// The images of shard `s` of `count`: as evenly as whole images allow.
-  func images(shard s: Int, of count: Int) -> Range<Int> {
+  private func images(shard s: Int, of count: Int) -> Range<Int> {
     BatchShards.images(s, of: batch, chunk: 1, shards: count)
   }
 
@@ -164,13 +165,13 @@ final class WinogradConv {
     }
   }
 
-  /// Zeroes shard `s`'s dU before its chunks add into it.
+  /// Zeroes a shard's dU before its chunks add into it.
   private func startWeightGradient(_ scratch: Scratch) {
     scratch.dU.reserve(9 * outChannels * depth)
     scratch.dU.zero()
   }
 
-  /// dW [K, C, 4, 4] = the adjoint transform of shard `s`'s dU.
+  /// dW [K, C, 4, 4] = the adjoint transform of a shard's dU.
   private func finishWeightGradient(_ scratch: Scratch, into dWeight: Tensor) {
     dWeight.resize(outChannels, inChannels * 16)
     lam_wino_weight_adjoint(scratch.dU.data, Int32(outChannels), Int32(inChannels), dWeight.data)
