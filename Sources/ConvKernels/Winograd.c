@@ -11,9 +11,10 @@
 #endif
 
 #if defined(__SSE2__)
-// The column pass of one transformed row t (padded columns 0..4*tw+1, and zeros up to 4*tw + 3) for tw = 2
-// or 4 tiles, four lanes at a time: s[k] = (t[k], t[4 + k], t[8 + k], t[12 + k]) for k < 4 is a 4 x 4
-// transpose, s[4 + k] the same one tile on, and (nu, q) takes s[q] - s[2+q], s[2+q], s[4+q] - s[2+q].
+// The column pass of one transformed row t (padded columns 0..4*tw+1) for tw = 2 or 4 tiles, four lanes at
+// a time: s[k] = (t[k], t[4 + k], t[8 + k], t[12 + k]) for k < 4 is a 4 x 4 transpose, s[4 + k] the same
+// one tile on, and (nu, q) takes s[q] - s[2+q], s[2+q], s[4+q] - s[2+q]. It reads t[0..19] (the rows
+// buffer has room), and lanes past tile tw - 1 are not stored.
 static inline __attribute__((always_inline)) void column_pass_sse(const float *t, int tw, float *v0, float *v1,
                                                                   float *v2, long q_stride) {
   __m128 a = _mm_loadu_ps(t), b = _mm_loadu_ps(t + 4), c = _mm_loadu_ps(t + 8), d = _mm_loadu_ps(t + 12);

@@ -37,9 +37,11 @@ final class WinogradConv {
   private var inputSize: Int { inChannels * height * width }  // floats of one [C, h, w] image
   private var outputSize: Int { outChannels * height * width / 4 }  // floats of one [K, h/2, w/2] image
   private var depth: Int { 4 * inChannels }  // 4C, the rows of V
-  /// Tiles per chunk, at least (whole images): the columns of each GEMM. 128 keeps a chunk's operands of
-  /// the workload's layers within L2 (1.1 MB for conv2) while OpenBLAS still reaches 115-160 GFLOP/s.
-  static let chunkColumns = 128
+  /// Tiles per chunk, at least (whole images): the columns of each GEMM. A chunk's operands then stay in
+  /// L2 with U beside them (0.55 MB for conv2). bench-conv ran 5-7% faster with 64 than with 128 or 256,
+  /// where OpenBLAS alone is faster, and slower with 32; 128 for the 8 x 8 layers alone made no difference
+  /// that `lam bench` could see.
+  static let chunkColumns = 64
   private let u = Tensor([0])  // [9, K, 4C]: the transformed weight
   private var scratch: [Scratch] = []  // one per shard of backward, and per thread in forward
   private var weight: UnsafePointer<Float>?  // while `prepare` runs
