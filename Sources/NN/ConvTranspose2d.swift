@@ -127,7 +127,6 @@ public final class ConvTranspose2d: Layer {
     output.resize(n, outChannels, oh, ow)
     while shards.count < BatchShards.count { shards.append(ConvShard()) }
     if let winograd {
-      chunk = 1  // the shards' images, for `biasGradient`
       winograd.prepare(weight: weight.value, height: oh, width: ow, batch: n)
       BatchShards.run(pieces: winograd.chunkCount, winogradForward)
       return output

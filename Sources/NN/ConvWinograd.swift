@@ -28,10 +28,10 @@ public enum ConvAlgorithm: Sendable {
 /// shard goes to its `ConvShard.dWeight`, summed by the caller in shard order, so a thread count repeats
 /// its bits.
 final class WinogradConv {
-  let inChannels: Int  // C, the conv view's input channels
-  let outChannels: Int  // K
-  private(set) var height = 0  // h of the conv view's input images (w the width), multiples of 4
-  private(set) var width = 0
+  private let inChannels: Int  // C, the conv view's input channels
+  private let outChannels: Int  // K
+  private var height = 0  // h of the conv view's input images (w the width), multiples of 4
+  private var width = 0
   private var batch = 0  // N
   private var tiles: Int { (height / 4) * (width / 4) }  // per image
   private var inputSize: Int { inChannels * height * width }  // floats of one [C, h, w] image
